@@ -1,0 +1,21 @@
+# Debian ships XNNPACK and pthreadpool without CMake config files: find them by hand and wrap them
+# as imported targets. In the pi3 build the toolchain file points the search at the arm64 sysroot.
+
+function(edgetrain_import_library target header library)
+  find_path(${target}_INCLUDE_DIR ${header} REQUIRED)
+  find_library(${target}_LIBRARY ${library} REQUIRED)
+  add_library(${target} SHARED IMPORTED GLOBAL)
+  set_target_properties(${target} PROPERTIES
+    IMPORTED_LOCATION "${${target}_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${${target}_INCLUDE_DIR}")
+endfunction()
+
+edgetrain_import_library(edgetrain::pthreadpool pthreadpool.h pthreadpool)
+edgetrain_import_library(edgetrain::cpuinfo cpuinfo.h cpuinfo)
+edgetrain_import_library(edgetrain::xnnpack xnnpack.h XNNPACK)
+set_property(TARGET edgetrain::xnnpack APPEND PROPERTY
+  INTERFACE_LINK_LIBRARIES edgetrain::pthreadpool edgetrain::cpuinfo)
+find_package(ZLIB REQUIRED)
+find_package(Threads REQUIRED)
+find_package(doctest REQUIRED)
+include(doctest)

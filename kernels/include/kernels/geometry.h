@@ -1,0 +1,21 @@
+// Shapes of the windowed ops (convolution, pooling), shared by their forward and backward kernels.
+// Plain numbers, no tensors: kernels take pointers to NHWC float data plus one of these.
+#pragma once
+
+#include <cstddef>
+
+struct f32_window_geometry {
+  size_t batch;
+  size_t in_h, in_w, in_c;
+  size_t out_h, out_w, out_c;
+  size_t kernel_h, kernel_w;
+  size_t stride_h, stride_w;
+  size_t pad_top, pad_left;  // bottom/right padding is implied by out_h/out_w
+  size_t groups;             // convolution only; in_c and out_c are multiples of it
+};
+
+// Output extent of a window op along one axis (floor mode, as PyTorch).
+constexpr size_t window_out_extent(size_t in, size_t kernel, size_t stride, size_t pad_before,
+                                   size_t pad_after) {
+  return (in + pad_before + pad_after - kernel) / stride + 1;
+}

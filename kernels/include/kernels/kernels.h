@@ -1,0 +1,69 @@
+// Every kernel of the training runtime, forward references and backward/optimizer kernels.
+//
+// Naming: f32_<op>[_bwd_<what>]_<variant>, matching the folder kernels/f32-<op>[-bwd]/.
+// Kernels are leaf functions: NHWC float pointers and counts in, asserts on preconditions, no
+// allocation, no threads. Outputs are overwritten, never accumulated. The scalar variants are
+// the oracle for every other variant and for the XNNPACK operators the runtime calls forward.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/geometry.h"
+
+// --- convolution: x [N,H,W,IC], w [OC][KH][KW][IC/groups], y [N,OH,OW,OC] ---
+void f32_conv2d_scalar(const f32_window_geometry& g, const float* x, const float* w,
+                       const float* bias /* [OC] or null */, float* y);
+void f32_conv2d_bwd_data_scalar(const f32_window_geometry& g, const float* dy, const float* w,
+                                float* dx);
+void f32_conv2d_bwd_weights_scalar(const f32_window_geometry& g, const float* x, const float* dy,
+                                   float* dw, float* dbias /* [OC] or null */);
+
+// --- batch normalisation over rows of `channels` values (rows = N*H*W) ---
+// Training forward: batch mean and biased variance per channel, then normalise.
+void f32_batchnorm_fwd_train_scalar(size_t rows, size_t channels, float eps, const float* x,
+                                    const float* gamma, const float* beta, float* y, float* mean,
+                                    float* var);
+// Running statistics, PyTorch semantics: unbiased variance, r = (1-m) r + m b. Called once per
+// step (never by a recompute).
+void f32_batchnorm_update_running_scalar(size_t rows, size_t channels, float momentum,
+                                         const float* mean, const float* var, float* running_mean,
+                                         float* running_var);
+void f32_batchnorm_fwd_eval_scalar(size_t rows, size_t channels, float eps, const float* x,
+                                   const float* gamma, const float* beta,
+                                   const float* running_mean, const float* running_var, float* y);
+void f32_batchnorm_bwd_scalar(size_t rows, size_t channels, float eps, const float* x,
+                              const float* gamma, const float* mean, const float* var,
+                              const float* dy, float* dx, float* dgamma, float* dbeta);
+
+// --- activations ---
+void f32_relu_scalar(size_t n, const float* x, float* y);
+void f32_relu_bwd_scalar(size_t n, const float* y, const float* dy, float* dx);
+
+// --- pooling: max over a window (padding never wins); global average over H*W ---
+void f32_maxpool2d_scalar(const f32_window_geometry& g, const float* x, float* y);
+// dx gets each dy at the first maximum of its window (PyTorch's choice); overlapping windows add.
+void f32_maxpool2d_bwd_scalar(const f32_window_geometry& g, const float* x, const float* dy,
+                              float* dx);
+void f32_gavgpool_scalar(size_t batch, size_t pixels, size_t channels, const float* x, float* y);
+void f32_gavgpool_bwd_scalar(size_t batch, size_t pixels, size_t channels, const float* dy,
+                             float* dx);
+
+// --- fully connected: x [N,I], w [O,I], y [N,O] ---
+void f32_fc_scalar(size_t batch, size_t in, size_t out, const float* x, const float* w,
+                   const float* bias /* [O] or null */, float* y);
+void f32_fc_bwd_data_scalar(size_t batch, size_t in, size_t out, const float* dy, const float* w,
+                            float* dx);
+void f32_fc_bwd_weights_scalar(size_t batch, size_t in, size_t out, const float* x,
+                               const float* dy, float* dw, float* dbias /* [O] or null */);
+
+// --- softmax cross-entropy, mean over the batch; labels in [0, classes) ---
+void f32_softmax_xent_scalar(size_t batch, size_t classes, const float* logits,
+                             const int32_t* labels, float* loss /* [1] */, float* probs);
+void f32_softmax_xent_bwd_scalar(size_t batch, size_t classes, const float* probs,
+                                 const int32_t* labels, float* dlogits);
+
+// --- optimizer, PyTorch SGD semantics (dampening 0, no Nesterov):
+//     v = momentum * v + (g + weight_decay * w);  w -= lr * v ---
+void f32_sgd_momentum_scalar(size_t n, float lr, float momentum, float weight_decay, float* w,
+                             const float* g, float* v);

@@ -1,0 +1,113 @@
+// The one contract between the host planner and the device runtime.
+//
+// A plan is plain data: tensor and op tables plus a header. The planner emits it as generated
+// C++ (`*.gen.cc`) that the device binary compiles in; the runtime validates the header once and
+// executes the ops in order. Nothing here allocates or computes.
+#pragma once
+
+#include <cstdint>
+
+namespace edgetrain {
+
+inline constexpr uint32_t kPlanMagic = 0x4e4c5045u;  // "EPLN", little-endian
+inline constexpr uint32_t kPlanVersion = 1;
+inline constexpr uint64_t kTensorAlignment = 64;  // every offset, in both regions
+
+// Arena: activations, their gradients and workspaces; reused across the step.
+// Params: weights, their gradients, optimizer state and BatchNorm running statistics; persistent.
+enum class Region : uint8_t { Arena, Params };
+enum class DType : uint8_t { F32, I32 };
+
+// How the runtime fills a Params tensor before the first step. UniformFanIn is PyTorch's
+// default for conv and linear weights and biases: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+enum class Init : uint8_t { None, Zeros, Ones, UniformFanIn };
+
+struct TensorDesc {
+  const char* name;
+  Region region;
+  DType dtype;
+  Init init;
+  uint8_t rank;
+  // Activations NHWC; conv weights [out_c][kh][kw][in_c / groups]; FC weights [out][in].
+  uint32_t shape[4];
+  uint32_t fan_in;  // for Init::UniformFanIn
+  uint64_t offset;  // bytes from the start of its region, a multiple of kTensorAlignment
+  uint64_t bytes;   // exact payload bytes (product of shape x element size)
+};
+
+enum class OpKind : uint16_t {
+  // Forward. in/out slots in brackets.
+  Conv2d,               // in [x, w, b|-1]           out [y]
+  BatchNormTrain,       // in [x, gamma, beta, running_mean, running_var]  out [y, mean, var]
+  BatchNormEval,        // in [x, gamma, beta, running_mean, running_var]  out [y]
+  Relu,                 // in [x]                    out [y]
+  MaxPool2d,            // in [x]                    out [y]
+  GlobalAvgPool,        // in [x]                    out [y]  (y is [N,1,1,C])
+  FullyConnected,       // in [x, w, b|-1]           out [y]
+  SoftmaxCrossEntropy,  // in [logits, labels]       out [loss, probs]
+  // Backward. Gradients are written, never accumulated, unless the op says otherwise.
+  SoftmaxCrossEntropyBwd,    // in [probs, labels]         out [dlogits]
+  FullyConnectedBwdData,     // in [dy, w]                 out [dx]
+  FullyConnectedBwdWeights,  // in [x, dy]                 out [dw, db|-1]
+  GlobalAvgPoolBwd,          // in [dy]                    out [dx]
+  ReluBwd,                   // in [y, dy]                 out [dx]
+  BatchNormBwd,              // in [x, gamma, mean, var, dy]  out [dx, dgamma, dbeta]
+  MaxPool2dBwd,              // in [x, dy]                 out [dx]
+  Conv2dBwdData,             // in [dy, w]                 out [dx]
+  Conv2dBwdWeights,          // in [x, dy]                 out [dw, db|-1]
+  // Optimizer.
+  SgdMomentum,  // in [w, dw, velocity]  out []  (updates w and velocity in place)
+};
+inline constexpr uint16_t kOpKindCount = static_cast<uint16_t>(OpKind::SgdMomentum) + 1;
+
+// One flat parameter record for every op; fields an op does not use are zero.
+struct OpParams {
+  uint16_t kernel_h, kernel_w;
+  uint16_t stride_h, stride_w;
+  uint16_t pad_top, pad_left, pad_bottom, pad_right;
+  uint32_t groups;
+  float eps;       // BatchNorm
+  float momentum;  // BatchNorm running statistics
+  uint8_t update_running_stats;  // BatchNormTrain: 1 only in the first forward of a step
+};
+
+inline constexpr int kMaxOpInputs = 5;
+inline constexpr int kMaxOpOutputs = 3;
+
+struct OpDesc {
+  OpKind kind;
+  int32_t in[kMaxOpInputs];    // tensor ids, -1 where unused
+  int32_t out[kMaxOpOutputs];  // tensor ids, -1 where unused
+  OpParams params;
+};
+
+struct Plan {
+  uint32_t magic;
+  uint32_t version;
+  const char* model;
+  uint64_t model_hash;  // of the model's structure; weights files carry the same hash
+  uint32_t batch;
+  uint64_t arena_bytes;        // placement result
+  uint64_t arena_lower_bound;  // max over the schedule of live arena bytes
+  uint64_t params_bytes;
+  const TensorDesc* tensors;
+  uint32_t tensor_count;
+  const OpDesc* train_ops;  // one training step: forward, backward, optimizer
+  uint32_t train_op_count;
+  const OpDesc* eval_ops;  // forward with BatchNorm in eval mode, ending at `logits`
+  uint32_t eval_op_count;
+  int32_t input;   // [N,H,W,C] f32, filled by the trainer
+  int32_t labels;  // [N] i32, filled by the trainer
+  int32_t loss;    // [1] f32
+  int32_t logits;  // [N,classes] f32
+};
+
+struct PlanSet {
+  const Plan* const* plans;
+  uint32_t count;
+};
+
+// Defined by the generated plan file linked into the binary.
+extern const PlanSet kBakedPlans;
+
+}  // namespace edgetrain
