@@ -1,0 +1,41 @@
+// Direct convolution, the oracle for XNNPACK's convolution2d and for every faster variant.
+#include <cassert>
+
+#include "kernels/kernels.h"
+
+void f32_conv2d_scalar(const f32_window_geometry& g, const float* x, const float* w,
+                       const float* bias, float* y) {
+  assert(x != nullptr && w != nullptr && y != nullptr);
+  assert(g.groups >= 1 && g.in_c % g.groups == 0 && g.out_c % g.groups == 0);
+  assert(g.kernel_h >= 1 && g.kernel_w >= 1 && g.stride_h >= 1 && g.stride_w >= 1);
+  assert(g.out_h >= 1 && (g.out_h - 1) * g.stride_h < g.in_h + g.pad_top);
+  assert(g.out_w >= 1 && (g.out_w - 1) * g.stride_w < g.in_w + g.pad_left);
+  const size_t gic = g.in_c / g.groups;
+  const size_t goc = g.out_c / g.groups;
+  for (size_t n = 0; n < g.batch; n++) {
+    const float* xn = x + n * g.in_h * g.in_w * g.in_c;
+    for (size_t oh = 0; oh < g.out_h; oh++) {
+      for (size_t ow = 0; ow < g.out_w; ow++) {
+        float* yp = y + ((n * g.out_h + oh) * g.out_w + ow) * g.out_c;
+        for (size_t oc = 0; oc < g.out_c; oc++) {
+          const size_t ic0 = (oc / goc) * gic;
+          const float* wo = w + oc * g.kernel_h * g.kernel_w * gic;
+          float acc = bias != nullptr ? bias[oc] : 0.0f;
+          for (size_t kh = 0; kh < g.kernel_h; kh++) {
+            // Unsigned arithmetic: a row above the top padding wraps and fails the bound check.
+            const size_t ih = oh * g.stride_h + kh - g.pad_top;
+            if (ih >= g.in_h) continue;
+            for (size_t kw = 0; kw < g.kernel_w; kw++) {
+              const size_t iw = ow * g.stride_w + kw - g.pad_left;
+              if (iw >= g.in_w) continue;
+              const float* xp = xn + (ih * g.in_w + iw) * g.in_c + ic0;
+              const float* wp = wo + (kh * g.kernel_w + kw) * gic;
+              for (size_t ic = 0; ic < gic; ic++) acc += xp[ic] * wp[ic];
+            }
+          }
+          yp[oc] = acc;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,50 @@
+// Max-pooling backward from the input alone: the argmax is found again instead of being stored,
+// which costs a second scan but no index tensor in the arena.
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+#include "kernels/kernels.h"
+
+void f32_maxpool2d_bwd_scalar(const f32_window_geometry& g, const float* x, const float* dy,
+                              float* dx) {
+  assert(x != nullptr && dy != nullptr && dx != nullptr);
+  assert(g.in_c == g.out_c);
+  assert(g.kernel_h >= 1 && g.kernel_w >= 1 && g.stride_h >= 1 && g.stride_w >= 1);
+  assert(g.pad_top < g.kernel_h && g.pad_left < g.kernel_w);
+  assert(g.out_h >= 1 && (g.out_h - 1) * g.stride_h < g.in_h + g.pad_top);
+  assert(g.out_w >= 1 && (g.out_w - 1) * g.stride_w < g.in_w + g.pad_left);
+  const size_t c_count = g.in_c;
+  const size_t dx_size = g.batch * g.in_h * g.in_w * c_count;
+  // Overlapping windows (3x3/s2) may pick the same pixel, and most pixels get nothing.
+  for (size_t i = 0; i < dx_size; i++) dx[i] = 0.0f;
+  for (size_t n = 0; n < g.batch; n++) {
+    const float* xn = x + n * g.in_h * g.in_w * c_count;
+    float* dxn = dx + n * g.in_h * g.in_w * c_count;
+    for (size_t oh = 0; oh < g.out_h; oh++) {
+      for (size_t ow = 0; ow < g.out_w; ow++) {
+        const float* dyp = dy + ((n * g.out_h + oh) * g.out_w + ow) * c_count;
+        for (size_t c = 0; c < c_count; c++) {
+          // Same scan and comparison as the forward (and PyTorch), so the winner is the forward's
+          // winner; a window of all -inf sends its gradient to its first real pixel.
+          float best = -std::numeric_limits<float>::infinity();
+          size_t best_i = dx_size;
+          for (size_t kh = 0; kh < g.kernel_h; kh++) {
+            const size_t ih = oh * g.stride_h + kh - g.pad_top;
+            if (ih >= g.in_h) continue;
+            for (size_t kw = 0; kw < g.kernel_w; kw++) {
+              const size_t iw = ow * g.stride_w + kw - g.pad_left;
+              if (iw >= g.in_w) continue;
+              const size_t i = (ih * g.in_w + iw) * c_count + c;
+              if (best_i == dx_size || xn[i] > best || std::isnan(xn[i])) {
+                best = xn[i];
+                best_i = i;
+              }
+            }
+          }
+          dxn[best_i] += dyp[c];
+        }
+      }
+    }
+  }
+}
