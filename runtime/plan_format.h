@@ -29,7 +29,7 @@ struct TensorDesc {
   Init init;
   uint8_t rank;
   // Activations NHWC; conv weights [out_c][kh][kw][in_c / groups]; FC weights [out][in].
-  uint32_t shape[4];
+  uint32_t shape[4];  // dimensions past `rank` are 1
   uint32_t fan_in;  // for Init::UniformFanIn
   uint64_t offset;  // bytes from the start of its region, a multiple of kTensorAlignment
   uint64_t bytes;   // exact payload bytes (product of shape x element size)

@@ -1,0 +1,40 @@
+// Builds the forward graph of a model layer by layer, creating parameter tensors with PyTorch's
+// default initialisation. `training.h` then derives the backward pass and the optimizer.
+#pragma once
+
+#include <string>
+
+#include "graph.h"
+
+namespace edgetrain::planner {
+
+class ModelBuilder {
+ public:
+  // Input images [batch, height, width, channels]; labels [batch] in [0, classes).
+  ModelBuilder(std::string model, uint32_t batch, uint32_t height, uint32_t width,
+               uint32_t channels, uint32_t classes);
+
+  TensorId conv(const std::string& name, TensorId x, uint32_t out_c, uint32_t kernel,
+                uint32_t stride, uint32_t pad, uint32_t groups = 1, bool bias = false);
+  TensorId batchnorm(const std::string& name, TensorId x);
+  TensorId relu(const std::string& name, TensorId x);
+  TensorId maxpool(const std::string& name, TensorId x, uint32_t kernel, uint32_t stride,
+                   uint32_t pad);
+  TensorId global_avgpool(const std::string& name, TensorId x);
+  TensorId fc(const std::string& name, TensorId x, uint32_t out);  // flattens x's [H,W,C]
+  // Ends the model: softmax cross-entropy over `logits` against the labels.
+  Graph finish(TensorId logits);
+
+  TensorId input() const { return g_.input; }
+
+ private:
+  TensorId activation(const std::string& name, std::vector<uint32_t> shape);
+  TensorId param(const std::string& name, std::vector<uint32_t> shape, Init init,
+                 uint32_t fan_in = 0);
+  const std::vector<uint32_t>& shape(TensorId id) const { return g_.at(id).shape; }
+
+  Graph g_;
+  uint32_t classes_;
+};
+
+}  // namespace edgetrain::planner

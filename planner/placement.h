@@ -1,0 +1,29 @@
+// Static memory placement of one training step.
+//
+// Arena tensors get offsets from their lifetimes in the train schedule (first write .. last read,
+// in op indices): greedy by size, each into the best-fitting gap among the tensors it overlaps in
+// time. Params tensors are laid out back to back. The lower bound is the largest total of
+// aligned bytes live at any op; placement never beats it and should stay close to it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "graph.h"
+
+namespace edgetrain::planner {
+
+struct Lifetime {
+  int first = -1;  // op index of the first write (-1: written before the step starts)
+  int last = -1;   // op index of the last read (or the end of the step for step outputs)
+};
+
+uint64_t aligned_bytes(uint64_t bytes);
+
+// Lifetimes of every tensor in the train schedule; Params tensors span the whole step.
+std::vector<Lifetime> lifetimes(const Graph& g);
+
+// Sets every tensor's offset, g.arena_bytes, g.arena_lower_bound and g.params_bytes.
+void place(Graph& g);
+
+}  // namespace edgetrain::planner
