@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# check-bundle.sh [--expect REGEX] <bundle.tar.gz> <sysroot> [args...]
+# Checks that a bundle runs on a bare Raspberry Pi OS: (a) no GLIBC symbol version above the Pi's
+# 2.36, (b) runs under qemu-aarch64 on a root holding ONLY Debian's arm64 libc6, libstdc++6 and
+# libgcc-s1 (the .debs make-sysroot.sh keeps in <sysroot>/.debs), with no LD_LIBRARY_PATH, every
+# other library coming from the bundle; (c) exits 0 and, with --expect, prints a matching line.
+set -euo pipefail
+
+die() { echo "check-bundle.sh: FAIL: $*" >&2; exit 1; }
+expect=
+if [[ ${1:-} == --expect ]]; then expect=$2; shift 2; fi
+[[ $# -ge 2 ]] || die "usage: check-bundle.sh [--expect REGEX] <bundle.tar.gz> <sysroot> [args...]"
+tarball=$1 sysroot=$2
+shift 2
+readelf=${READELF:-aarch64-linux-gnu-readelf}
+max_glibc=2.36
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/root" "$work/device"
+tar -C "$work/device" -xzf "$tarball" || die "cannot unpack $tarball"
+mapfile -t bins < <(find "$work/device/edgetrain" -maxdepth 1 -type f -perm -u+x)
+[[ ${#bins[@]} == 1 ]] || die "expected one executable in edgetrain/, found ${#bins[@]}"
+bin=${bins[0]}
+
+newest=$(for f in "$bin" "$work"/device/edgetrain/lib/*; do "$readelf" -VW "$f"; done \
+         | grep -o 'Name: GLIBC_[0-9.]*' | sed 's/.*GLIBC_//' | sort -uV | tail -1)
+[[ $(printf '%s\n%s\n' "$newest" "$max_glibc" | sort -V | tail -1) == "$max_glibc" ]] \
+  || die "needs GLIBC_$newest, the Pi has $max_glibc"
+echo "== check-bundle: newest glibc symbol version needed: GLIBC_$newest (<= $max_glibc)"
+
+for p in libc6 libstdc++6 libgcc-s1; do
+  deb=$(compgen -G "$sysroot/.debs/${p}_*_arm64.deb") || die "no $p arm64 .deb in $sysroot/.debs (run make-sysroot.sh)"
+  dpkg-deb -x "$deb" "$work/root"
+done
+
+# -L makes the guest's / the clean root; qemu falls back to host paths for files it lacks, so
+# the loader's own report is checked: every library from the bundle or the clean root.
+run() { env -u LD_LIBRARY_PATH timeout 1200 qemu-aarch64 -cpu cortex-a53 -L "$work/root" "$@"; }
+trace=$(run -E LD_TRACE_LOADED_OBJECTS=1 "$bin") || die "the loader failed: $trace"
+while read -r lib _ path _; do
+  [[ $path == "$work/device/edgetrain/lib/"* || -e $work/root$path ]] \
+    || die "$lib => ${path/#not/not found}: neither in the bundle nor in the clean root"
+done < <(grep '=>' <<<"$trace")
+echo "== check-bundle: running $(basename "$bin") $* on the clean root"
+start=$SECONDS
+status=0
+run "$bin" "$@" > "$work/log" 2>&1 || status=$?
+tail -n 20 "$work/log"
+(( status == 0 )) || die "$(basename "$bin") exited with $status"
+if [[ -n $expect ]]; then
+  grep -qE "$expect" "$work/log" || die "no line matching '$expect' in the output"
+fi
+echo "== check-bundle: OK in $((SECONDS - start)) s"

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# make-bundle.sh <binary> <sysroot> <out.tar.gz>: packs an aarch64 binary with the shared
+# libraries Raspberry Pi OS lacks, as edgetrain/<binary> + edgetrain/lib/. Which libraries is
+# read from the ELF NEEDED entries, recursively; the ones the Pi already has (Debian's libc6,
+# libstdc++6, libgcc-s1, listed by make-sysroot.sh in <sysroot>/.base-libs) are left out.
+set -euo pipefail
+
+die() { echo "make-bundle.sh: $*" >&2; exit 1; }
+[[ $# == 3 ]] || die "usage: make-bundle.sh <binary> <sysroot> <out.tar.gz>"
+bin=$1 sysroot=$2 out=$3
+readelf=${READELF:-aarch64-linux-gnu-readelf}
+command -v "$readelf" >/dev/null || die "$readelf not found: run toolchains/install-deps.sh"
+[[ -f $bin ]] || die "no binary at $bin"
+[[ -f $sysroot/.base-libs ]] || die "$sysroot is not a sysroot from toolchains/make-sysroot.sh"
+
+needed() { "$readelf" -dW "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+in_sysroot() {
+  local d
+  for d in lib/aarch64-linux-gnu usr/lib/aarch64-linux-gnu; do
+    [[ -e $sysroot/$d/$1 ]] && { echo "$sysroot/$d/$1"; return 0; }
+  done
+  return 1
+}
+
+# The bundled libraries are found through the binary's RPATH; it must be DT_RPATH, not RUNPATH,
+# because only DT_RPATH also serves the libraries' own NEEDED (libXNNPACK -> libpthreadpool).
+"$readelf" -dW "$bin" | grep -q '(RPATH).*\[\$ORIGIN/lib\]' \
+  || die "$bin has no DT_RPATH \$ORIGIN/lib: bundle it through edgetrain_bundle() in firmware-tools/CMakeLists.txt"
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/edgetrain/lib"
+cp "$bin" "$stage/edgetrain/"
+
+mapfile -t queue < <(needed "$bin")
+declare -A seen=()
+while (( ${#queue[@]} )); do
+  lib=${queue[0]} queue=("${queue[@]:1}")
+  [[ -n ${seen[$lib]:-} ]] && continue
+  seen[$lib]=1
+  grep -qxF "$lib" "$sysroot/.base-libs" && continue
+  path=$(in_sysroot "$lib") || die "$lib (needed by $(basename "$bin") or its libraries) is not in $sysroot"
+  echo "   bundling $lib"
+  cp -L "$path" "$stage/edgetrain/lib/$lib"
+  mapfile -t -O "${#queue[@]}" queue < <(needed "$path")
+done
+
+mkdir -p "$(dirname "$out")"
+tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner -czf "$out.tmp" edgetrain
+mv "$out.tmp" "$out"
+echo "== make-bundle: $out ($(du -h "$out" | cut -f1)): $(basename "$bin") + ${#seen[@]} NEEDED checked"
