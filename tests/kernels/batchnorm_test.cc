@@ -1,0 +1,95 @@
+// Batch norm: training forward and the running update on hand-computed numbers, eval forward,
+// and the backward (through the batch statistics) against finite differences.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "kernels/kernels.h"
+#include "reference.h"
+#include "test_random.h"
+
+using namespace edgetrain::test;
+
+TEST_CASE("batchnorm forward (train): biased variance normalises, per channel") {
+  // Channel 0: 1,2,3,4 (mean 2.5, biased var 1.25). Channel 1: constant 7 (var 0, eps matters).
+  const std::vector<float> x = {1, 7, 2, 7, 3, 7, 4, 7};
+  const std::vector<float> gamma = {2, 1}, beta = {1, -1};
+  const float eps = 1e-5f;
+  std::vector<float> y(8), mean(2), var(2);
+  f32_batchnorm_fwd_train_scalar(4, 2, eps, x.data(), gamma.data(), beta.data(), y.data(),
+                                 mean.data(), var.data());
+  CHECK(mean[0] == 2.5f);
+  CHECK(var[0] == 1.25f);
+  CHECK(mean[1] == 7.0f);
+  CHECK(var[1] == 0.0f);
+  const double s = 2.0 / std::sqrt(1.25 + 1e-5);
+  CHECK(y[0] == doctest::Approx(-1.5 * s + 1).epsilon(1e-6));
+  CHECK(y[2] == doctest::Approx(-0.5 * s + 1).epsilon(1e-6));
+  CHECK(y[6] == doctest::Approx(1.5 * s + 1).epsilon(1e-6));
+  CHECK(y[1] == -1.0f);  // x - mean is exactly 0, so y is beta
+}
+
+TEST_CASE("batchnorm running update: unbiased variance, r = (1-m) r + m b") {
+  const std::vector<float> mean = {2.5f, -1.0f}, var = {1.25f, 3.0f};
+  std::vector<float> rm = {0.0f, 1.0f}, rv = {1.0f, 2.0f};
+  f32_batchnorm_update_running_scalar(4, 2, 0.1f, mean.data(), var.data(), rm.data(), rv.data());
+  CHECK(rm[0] == doctest::Approx(0.25).epsilon(1e-6));
+  CHECK(rm[1] == doctest::Approx(0.9 * 1.0 + 0.1 * -1.0).epsilon(1e-6));
+  CHECK(rv[0] == doctest::Approx(0.9 * 1.0 + 0.1 * 1.25 * 4 / 3).epsilon(1e-6));
+  CHECK(rv[1] == doctest::Approx(0.9 * 2.0 + 0.1 * 3.0 * 4 / 3).epsilon(1e-6));
+}
+
+TEST_CASE("batchnorm forward (eval) uses the running statistics") {
+  const std::vector<float> x = {3, 5}, gamma = {2}, beta = {1}, rm = {1}, rv = {4};
+  std::vector<float> y(2);
+  f32_batchnorm_fwd_eval_scalar(2, 1, 0.0f, x.data(), gamma.data(), beta.data(), rm.data(),
+                                rv.data(), y.data());
+  CHECK(y == std::vector<float>{3, 5});  // (3-1)/2*2+1, (5-1)/2*2+1
+}
+
+TEST_CASE("batchnorm forward (train) matches the double reference, large mean included") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  const size_t rows = 45, channels = 11;
+  for (float offset : {0.0f, 100.0f}) {
+    INFO("offset " << offset);
+    auto x = uniform(rng, rows * channels);
+    for (float& v : x) v += offset;
+    const auto gamma = uniform(rng, channels, 0.5f, 2.0f), beta = uniform(rng, channels);
+    std::vector<float> y(x.size()), mean(channels), var(channels);
+    f32_batchnorm_fwd_train_scalar(rows, channels, 1e-5f, x.data(), gamma.data(), beta.data(),
+                                   y.data(), mean.data(), var.data());
+    // Near 100 the float mean is off by up to 4e-6, which shifts every y by ~1e-5 (gamma / std).
+    check_close("y", y, batchnorm_train_ref(rows, channels, 1e-5, to_double(x), to_double(gamma),
+                                            to_double(beta)),
+                1e-5, 1e-5);
+  }
+}
+
+TEST_CASE("batchnorm backward matches finite differences of the training forward") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  struct Shape { size_t rows, channels; };
+  // rows = N*H*W: 1x5x3, 2x4x4, 3x1x1 (tiny batch, big gradients), 2x3x3 with one channel.
+  for (Shape s : {Shape{15, 7}, Shape{32, 9}, Shape{3, 5}, Shape{18, 1}}) {
+    INFO("rows " << s.rows << " channels " << s.channels);
+    const float eps = 1e-5f;
+    const auto x = uniform(rng, s.rows * s.channels);
+    const auto gamma = uniform(rng, s.channels, 0.5f, 2.0f), beta = uniform(rng, s.channels);
+    const auto r = uniform(rng, x.size());
+    std::vector<float> y(x.size()), mean(s.channels), var(s.channels);
+    f32_batchnorm_fwd_train_scalar(s.rows, s.channels, eps, x.data(), gamma.data(), beta.data(),
+                                   y.data(), mean.data(), var.data());
+    std::vector<float> dx(x.size()), dgamma(s.channels), dbeta(s.channels);
+    f32_batchnorm_bwd_scalar(s.rows, s.channels, eps, x.data(), gamma.data(), mean.data(),
+                             var.data(), r.data(), dx.data(), dgamma.data(), dbeta.data());
+
+    const dvec xd = to_double(x), gd = to_double(gamma), bd = to_double(beta), rd = to_double(r);
+    auto fwd = [&](const dvec& xv, const dvec& gv, const dvec& bv) {
+      return batchnorm_train_ref(s.rows, s.channels, eps, xv, gv, bv);
+    };
+    // Float kernel vs double finite differences: 1e-3 relative + 1e-4 of the tensor's max.
+    check_close("dx", dx, fd_gradient(rd, xd, [&](const dvec& v) { return fwd(v, gd, bd); }), 1e-3, 1e-4);
+    check_close("dgamma", dgamma, fd_gradient(rd, gd, [&](const dvec& v) { return fwd(xd, v, bd); }), 1e-3, 1e-4);
+    check_close("dbeta", dbeta, fd_gradient(rd, bd, [&](const dvec& v) { return fwd(xd, gd, v); }), 1e-3, 1e-4);
+  }
+}
