@@ -22,8 +22,10 @@ const char* init_name(Init i) {
 // Shortest decimal that reads back as the same float.
 std::string float_literal(float v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9gf", static_cast<double>(v));
-  return buf;
+  std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(v));
+  std::string s = buf;
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";  // "1f" is not a C++ literal
+  return s + "f";
 }
 
 // `n` entries of `ids`, padded with `pad`; braces for C++, brackets for JSON.

@@ -1,0 +1,42 @@
+#include "executor.h"
+
+#include <xnnpack.h>
+
+#include "param_init.h"
+#include "plan_check.h"
+
+namespace edgetrain {
+
+Status Executor::init(const Plan& plan, const XnnContext& xnn, uint64_t seed) {
+  EDGETRAIN_RETURN_IF_ERROR(check_plan(plan));
+  // XNNPACK kernels may read XNN_EXTRA_BYTES past the end of any input.
+  if (!arena_.allocate(plan.arena_bytes + XNN_EXTRA_BYTES, kTensorAlignment) ||
+      !params_.allocate(plan.params_bytes + XNN_EXTRA_BYTES, kTensorAlignment)) {
+    return Status::error(StatusCode::OutOfMemory,
+                         "cannot allocate the %llu-byte arena and %llu-byte params block of %s batch %u: "
+                         "choose a plan with a smaller batch or budget",
+                         static_cast<unsigned long long>(plan.arena_bytes),
+                         static_cast<unsigned long long>(plan.params_bytes), plan.model, plan.batch);
+  }
+  plan_ = &plan;
+  ctx_ = OpContext{&plan, arena_.data(), params_.data(), xnn.pool(), {}};
+  init_params(plan, params_.data(), seed);
+  return Status::ok();
+}
+
+Status Executor::run(const OpDesc* ops, uint32_t count) {
+  for (uint32_t i = 0; i < count; ++i) {
+    EDGETRAIN_RETURN_IF_ERROR(is_xnnpack_op(ops[i].kind) ? run_xnnpack_op(ctx_, ops[i])
+                                                         : run_kernel_op(ctx_, ops[i]));
+  }
+  return Status::ok();
+}
+
+Status Executor::train_step(const OptimizerConfig& optimizer) {
+  ctx_.optimizer = optimizer;
+  return run(plan_->train_ops, plan_->train_op_count);
+}
+
+Status Executor::eval_step() { return run(plan_->eval_ops, plan_->eval_op_count); }
+
+}  // namespace edgetrain

@@ -1,0 +1,39 @@
+// Executes a baked plan: one arena and one params block, allocated once; then training steps
+// and evaluation passes that run the plan's op lists in order and allocate nothing themselves.
+#pragma once
+
+#include <cstdint>
+
+#include "aligned_buffer.h"
+#include "op_context.h"
+#include "plan_format.h"
+#include "status.h"
+#include "xnn_context.h"
+
+namespace edgetrain {
+
+class Executor {
+ public:
+  // Checks the plan, allocates both regions and initialises the parameters from `seed`.
+  Status init(const Plan& plan, const XnnContext& xnn, uint64_t seed);
+
+  // Fill input() and labels() before every call: a step reuses their bytes once it has read them.
+  Status train_step(const OptimizerConfig& optimizer);
+  Status eval_step();  // fills logits() from input()
+
+  float* input() const { return ctx_.f32(plan_->input); }
+  int32_t* labels() const { return ctx_.i32(plan_->labels); }
+  float loss() const { return *ctx_.f32(plan_->loss); }
+  const float* logits() const { return ctx_.f32(plan_->logits); }
+  const Plan& plan() const { return *plan_; }
+  const OpContext& context() const { return ctx_; }
+
+ private:
+  Status run(const OpDesc* ops, uint32_t count);
+
+  const Plan* plan_ = nullptr;
+  AlignedBuffer arena_, params_;
+  OpContext ctx_{};
+};
+
+}  // namespace edgetrain

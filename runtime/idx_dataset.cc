@@ -1,0 +1,109 @@
+#include "idx_dataset.h"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace edgetrain {
+
+namespace {
+
+constexpr uint32_t kImagesMagic = 0x00000803;  // unsigned byte, 3 dimensions
+constexpr uint32_t kLabelsMagic = 0x00000801;  // unsigned byte, 1 dimension
+constexpr uint32_t kMaxDimension = 1u << 24;
+
+struct GzFile {
+  gzFile f;
+  ~GzFile() { if (f) gzclose(f); }
+};
+
+uint32_t big_endian(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+}
+
+// Reads the whole (decompressed) file.
+Status read_all(const std::string& path, std::vector<uint8_t>* out) {
+  GzFile file{gzopen(path.c_str(), "rb")};
+  if (!file.f) {
+    return Status::error(StatusCode::IoError, "cannot open data file '%s': %s (install Debian's "
+                         "dataset-fashion-mnist or pass --data DIR)", path.c_str(), std::strerror(errno));
+  }
+  out->clear();
+  uint8_t chunk[1 << 16];
+  for (;;) {
+    const int n = gzread(file.f, chunk, sizeof chunk);
+    if (n < 0) {
+      int code = 0;
+      return Status::error(StatusCode::BadData, "data file '%s' is corrupt: %s", path.c_str(),
+                           gzerror(file.f, &code));
+    }
+    if (n == 0) break;
+    out->insert(out->end(), chunk, chunk + n);
+  }
+  return Status::ok();
+}
+
+// Checks the header and returns the payload size the header promises.
+Status parse_header(const std::string& path, const std::vector<uint8_t>& data, uint32_t magic,
+                    uint32_t dims, uint32_t* shape) {
+  const size_t header = 4 + 4 * size_t{dims};
+  if (data.size() < header) {
+    return Status::error(StatusCode::BadData, "data file '%s' is truncated: %zu bytes, no IDX header",
+                         path.c_str(), data.size());
+  }
+  if (big_endian(data.data()) != magic) {
+    return Status::error(StatusCode::BadData, "data file '%s' has magic 0x%08x, expected 0x%08x (IDX %s)",
+                         path.c_str(), big_endian(data.data()), magic, dims == 3 ? "images" : "labels");
+  }
+  uint64_t payload = 1;
+  for (uint32_t i = 0; i < dims; ++i) {
+    shape[i] = big_endian(data.data() + 4 + 4 * i);
+    if (shape[i] == 0 || shape[i] > kMaxDimension) {
+      return Status::error(StatusCode::BadData, "data file '%s' has dimension %u = %u", path.c_str(), i, shape[i]);
+    }
+    payload *= shape[i];
+  }
+  if (data.size() != header + payload) {
+    return Status::error(StatusCode::BadData, "data file '%s' is %s: %zu bytes, header promises %llu",
+                         path.c_str(), data.size() < header + payload ? "truncated" : "too long",
+                         data.size(), static_cast<unsigned long long>(header + payload));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status load_idx_pair(const std::string& images_path, const std::string& labels_path,
+                     uint32_t classes, ImageSet* out) {
+  std::vector<uint8_t> images, labels;
+  uint32_t ishape[3], lshape[1];
+  EDGETRAIN_RETURN_IF_ERROR(read_all(images_path, &images));
+  EDGETRAIN_RETURN_IF_ERROR(parse_header(images_path, images, kImagesMagic, 3, ishape));
+  EDGETRAIN_RETURN_IF_ERROR(read_all(labels_path, &labels));
+  EDGETRAIN_RETURN_IF_ERROR(parse_header(labels_path, labels, kLabelsMagic, 1, lshape));
+  if (ishape[0] != lshape[0]) {
+    return Status::error(StatusCode::BadData, "'%s' holds %u images but '%s' %u labels",
+                         images_path.c_str(), ishape[0], labels_path.c_str(), lshape[0]);
+  }
+  for (size_t i = 8; i < labels.size(); ++i) {
+    if (labels[i] >= classes) {
+      return Status::error(StatusCode::BadData, "data file '%s': label %u at index %zu is not below %u classes",
+                           labels_path.c_str(), labels[i], i - 8, classes);
+    }
+  }
+  out->count = ishape[0];
+  out->height = ishape[1];
+  out->width = ishape[2];
+  out->pixels.assign(images.begin() + 16, images.end());
+  out->labels.assign(labels.begin() + 8, labels.end());
+  return Status::ok();
+}
+
+Status load_image_set(const std::string& dir, const std::string& prefix, uint32_t classes,
+                      ImageSet* out) {
+  return load_idx_pair(dir + "/" + prefix + "-images-idx3-ubyte.gz",
+                       dir + "/" + prefix + "-labels-idx1-ubyte.gz", classes, out);
+}
+
+}  // namespace edgetrain

@@ -1,0 +1,28 @@
+// Labelled image sets in the IDX format (MNIST, Fashion-MNIST), gzip-compressed or not.
+// Loaded whole at start-up: Fashion-MNIST's training set is 47 MB of uint8 pixels.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "status.h"
+
+namespace edgetrain {
+
+struct ImageSet {
+  uint32_t count = 0, height = 0, width = 0;
+  std::vector<uint8_t> pixels;  // count x height x width, row-major
+  std::vector<uint8_t> labels;  // count
+};
+
+// Reads `<dir>/<prefix>-images-idx3-ubyte.gz` and `<dir>/<prefix>-labels-idx1-ubyte.gz`
+// (prefix "train" or "t10k"); labels must be < `classes`. Errors name the file and the problem.
+Status load_image_set(const std::string& dir, const std::string& prefix, uint32_t classes,
+                      ImageSet* out);
+
+// The same for explicit paths.
+Status load_idx_pair(const std::string& images_path, const std::string& labels_path,
+                     uint32_t classes, ImageSet* out);
+
+}  // namespace edgetrain

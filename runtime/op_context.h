@@ -1,0 +1,52 @@
+// What one op needs to run: the plan's tables, the two memory regions, the thread pool and the
+// optimizer settings. Shared by the XNNPACK-backed forward ops and the kernel-backed ops.
+#pragma once
+
+#include <pthreadpool.h>
+
+#include "kernels/geometry.h"
+#include "plan_format.h"
+#include "status.h"
+
+namespace edgetrain {
+
+struct OptimizerConfig {
+  float lr = 0.05f;
+  float momentum = 0.9f;
+  float weight_decay = 0.0f;
+};
+
+struct OpContext {
+  const Plan* plan;
+  unsigned char* arena;
+  unsigned char* params;
+  pthreadpool_t pool;
+  OptimizerConfig optimizer;
+
+  const TensorDesc& tensor(int32_t id) const { return plan->tensors[id]; }
+  // Null for id -1 (an optional operand the op does not have).
+  float* f32(int32_t id) const {
+    if (id < 0) return nullptr;
+    const TensorDesc& t = tensor(id);
+    return reinterpret_cast<float*>((t.region == Region::Arena ? arena : params) + t.offset);
+  }
+  int32_t* i32(int32_t id) const { return reinterpret_cast<int32_t*>(f32(id)); }
+  size_t elements(int32_t id) const { return tensor(id).bytes / 4; }
+};
+
+// Window geometry of a conv or pool op from its NHWC input `x` and output `y` tensors.
+inline f32_window_geometry window_geometry(const OpContext& c, const OpDesc& op, int32_t x, int32_t y) {
+  const uint32_t* xs = c.tensor(x).shape;
+  const uint32_t* ys = c.tensor(y).shape;
+  const OpParams& p = op.params;
+  return {xs[0], xs[1], xs[2], xs[3], ys[1], ys[2], ys[3], p.kernel_h, p.kernel_w,
+          p.stride_h, p.stride_w, p.pad_top, p.pad_left, p.groups == 0 ? 1u : p.groups};
+}
+
+// Forward ops that XNNPACK computes (Conv2d, Relu, MaxPool2d, GlobalAvgPool, FullyConnected).
+bool is_xnnpack_op(OpKind kind);
+Status run_xnnpack_op(const OpContext& c, const OpDesc& op);
+// Every other op, through our kernels.
+Status run_kernel_op(const OpContext& c, const OpDesc& op);
+
+}  // namespace edgetrain

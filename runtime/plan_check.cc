@@ -1,0 +1,68 @@
+#include "plan_check.h"
+
+#include <initializer_list>
+
+namespace edgetrain {
+
+namespace {
+
+Status check_tensor(const Plan& p, uint32_t id) {
+  const TensorDesc& t = p.tensors[id];
+  uint64_t elements = 1;
+  for (uint32_t d : t.shape) elements *= d;
+  const uint64_t region = t.region == Region::Arena ? p.arena_bytes : p.params_bytes;
+  if (t.rank < 1 || t.rank > 4 || elements * 4 != t.bytes) {
+    return Status::error(StatusCode::InvalidPlan, "plan tensor %u ('%s'): shape does not match %llu bytes",
+                         id, t.name, static_cast<unsigned long long>(t.bytes));
+  }
+  if (t.offset % kTensorAlignment != 0 || t.offset > region || t.bytes > region - t.offset) {
+    return Status::error(StatusCode::InvalidPlan, "plan tensor %u ('%s') lies outside its region", id, t.name);
+  }
+  return Status::ok();
+}
+
+Status check_ops(const Plan& p, const OpDesc* ops, uint32_t count, const char* schedule) {
+  for (uint32_t i = 0; i < count; ++i) {
+    const OpDesc& op = ops[i];
+    if (static_cast<uint16_t>(op.kind) >= kOpKindCount) {
+      return Status::error(StatusCode::InvalidPlan, "%s op %u has an unknown kind", schedule, i);
+    }
+    for (int32_t id : op.in) {
+      if (id < -1 || id >= static_cast<int32_t>(p.tensor_count)) {
+        return Status::error(StatusCode::InvalidPlan, "%s op %u names tensor %d of %u", schedule, i, id, p.tensor_count);
+      }
+    }
+    for (int32_t id : op.out) {
+      if (id < -1 || id >= static_cast<int32_t>(p.tensor_count)) {
+        return Status::error(StatusCode::InvalidPlan, "%s op %u names tensor %d of %u", schedule, i, id, p.tensor_count);
+      }
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status check_plan(const Plan& p) {
+  if (p.magic != kPlanMagic || p.version != kPlanVersion) {
+    return Status::error(StatusCode::InvalidPlan,
+                         "plan has format %08x v%u, this runtime reads %08x v%u: re-run the planner",
+                         p.magic, p.version, kPlanMagic, kPlanVersion);
+  }
+  if (p.batch == 0 || p.tensor_count == 0 || p.train_op_count == 0) {
+    return Status::error(StatusCode::InvalidPlan, "plan for '%s' is empty", p.model);
+  }
+  for (uint32_t id = 0; id < p.tensor_count; ++id) EDGETRAIN_RETURN_IF_ERROR(check_tensor(p, id));
+  for (int32_t id : {p.input, p.labels, p.loss, p.logits}) {
+    if (id < 0 || id >= static_cast<int32_t>(p.tensor_count) || p.tensors[id].region != Region::Arena) {
+      return Status::error(StatusCode::InvalidPlan, "plan for '%s' lacks its input, labels, loss or logits", p.model);
+    }
+  }
+  if (p.tensors[p.labels].dtype != DType::I32 || p.tensors[p.input].rank != 4) {
+    return Status::error(StatusCode::InvalidPlan, "plan for '%s' has malformed input or labels", p.model);
+  }
+  EDGETRAIN_RETURN_IF_ERROR(check_ops(p, p.train_ops, p.train_op_count, "train"));
+  return check_ops(p, p.eval_ops, p.eval_op_count, "eval");
+}
+
+}  // namespace edgetrain

@@ -1,0 +1,120 @@
+// edgetrain-train: trains the model of the plan baked into this binary on Fashion-MNIST.
+//
+//   edgetrain-train [--data DIR] [--steps N] [--batch N] [--lr X] [--momentum X]
+//                   [--weight-decay X] [--threads N] [--log-every N] [--eval-images N] [--seed N]
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "trainer.h"
+
+namespace {
+
+using namespace edgetrain;
+
+constexpr const char* kUsage =
+    "usage: edgetrain-train [--data DIR] [--steps N] [--batch N] [--lr X] [--momentum X]\n"
+    "                       [--weight-decay X] [--threads N] [--log-every N] [--eval-images N]\n"
+    "                       [--seed N]\n"
+    "Trains the baked plan's model on the IDX files in DIR (default\n"
+    "/usr/share/datasets/fashion-mnist) and prints the test accuracy.\n";
+
+struct Options {
+  std::string data = "/usr/share/datasets/fashion-mnist";
+  uint32_t batch = 0, threads = 0, eval_images = 0;
+  TrainOptions train;
+};
+
+Status parse_number(const char* flag, const char* text, double lo, double hi, double* out) {
+  char* end = nullptr;
+  errno = 0;
+  const double v = std::strtod(text, &end);
+  if (*text == '\0' || *end != '\0' || errno != 0 || !(v >= lo && v <= hi)) {
+    return Status::error(StatusCode::InvalidArgument, "%s wants a number in [%g, %g], got '%s'", flag, lo, hi, text);
+  }
+  *out = v;
+  return Status::ok();
+}
+
+Status parse_args(int argc, char** argv, Options* o) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    }
+    if (i + 1 >= argc) {
+      return Status::error(StatusCode::InvalidArgument, "'%s' needs a value or is unknown (see --help)", flag.c_str());
+    }
+    const char* value = argv[++i];
+    double v = 0;
+    auto integer = [&](uint32_t lo, uint32_t* dst) -> Status {
+      EDGETRAIN_RETURN_IF_ERROR(parse_number(flag.c_str(), value, lo, 1e9, &v));
+      if (v != static_cast<uint32_t>(v)) {
+        return Status::error(StatusCode::InvalidArgument, "%s wants an integer, got '%s'", flag.c_str(), value);
+      }
+      *dst = static_cast<uint32_t>(v);
+      return Status::ok();
+    };
+    auto real = [&](double lo, double hi, float* dst) -> Status {
+      EDGETRAIN_RETURN_IF_ERROR(parse_number(flag.c_str(), value, lo, hi, &v));
+      *dst = static_cast<float>(v);
+      return Status::ok();
+    };
+    if (flag == "--data") o->data = value;
+    else if (flag == "--steps") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.steps));
+    else if (flag == "--batch") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->batch));
+    else if (flag == "--threads") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->threads));
+    else if (flag == "--log-every") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.log_every));
+    else if (flag == "--eval-images") EDGETRAIN_RETURN_IF_ERROR(integer(0, &o->eval_images));
+    else if (flag == "--lr") EDGETRAIN_RETURN_IF_ERROR(real(0, 10, &o->train.optimizer.lr));
+    else if (flag == "--momentum") EDGETRAIN_RETURN_IF_ERROR(real(0, 1, &o->train.optimizer.momentum));
+    else if (flag == "--weight-decay") EDGETRAIN_RETURN_IF_ERROR(real(0, 1, &o->train.optimizer.weight_decay));
+    else if (flag == "--seed") EDGETRAIN_RETURN_IF_ERROR(integer(0, &o->train.seed));
+    else return Status::error(StatusCode::InvalidArgument, "unknown flag '%s' (see --help)", flag.c_str());
+  }
+  return Status::ok();
+}
+
+Status run(const Options& o) {
+  const Plan* plan = nullptr;
+  EDGETRAIN_RETURN_IF_ERROR(select_plan(kBakedPlans, o.batch, &plan));
+  const uint32_t classes = plan->tensors[plan->logits].shape[1];
+  ImageSet train_set, test_set;
+  EDGETRAIN_RETURN_IF_ERROR(load_image_set(o.data, "train", classes, &train_set));
+  EDGETRAIN_RETURN_IF_ERROR(load_image_set(o.data, "t10k", classes, &test_set));
+  EDGETRAIN_RETURN_IF_ERROR(check_data_fits(*plan, train_set));
+  EDGETRAIN_RETURN_IF_ERROR(check_data_fits(*plan, test_set));
+
+  XnnContext xnn;
+  EDGETRAIN_RETURN_IF_ERROR(xnn.init(o.threads));
+  Executor exec;
+  EDGETRAIN_RETURN_IF_ERROR(exec.init(*plan, xnn, o.train.seed));
+  std::printf("plan %s batch %u: arena %llu B (lower bound %llu B), params %llu B, %u ops/step, "
+              "%zu threads, %u training images\n",
+              plan->model, plan->batch, static_cast<unsigned long long>(plan->arena_bytes),
+              static_cast<unsigned long long>(plan->arena_lower_bound),
+              static_cast<unsigned long long>(plan->params_bytes), plan->train_op_count,
+              xnn.threads(), train_set.count);
+  EDGETRAIN_RETURN_IF_ERROR(train(exec, train_set, o.train, stdout));
+
+  uint32_t correct = 0, total = 0;
+  EDGETRAIN_RETURN_IF_ERROR(evaluate(exec, test_set, o.eval_images, &correct, &total));
+  std::printf("test accuracy %.2f%% (%u of %u images)\n", 100.0 * correct / total, correct, total);
+  return Status::ok();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  Status s = parse_args(argc, argv, &options);
+  if (s.is_ok()) s = run(options);
+  if (!s.is_ok()) {
+    std::fprintf(stderr, "edgetrain-train: error: %s\n", s.message());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,35 @@
+// The training loop around an Executor: batches from an ImageSet, progress lines, evaluation.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+
+#include "executor.h"
+#include "idx_dataset.h"
+
+namespace edgetrain {
+
+struct TrainOptions {
+  uint32_t steps = 300;
+  uint32_t log_every = 50;
+  uint32_t seed = 1;  // weights and shuffling
+  OptimizerConfig optimizer;
+};
+
+// The plan for `batch`, or the only/first one when batch == 0.
+Status select_plan(const PlanSet& plans, uint32_t batch, const Plan** out);
+
+// Checks that the plan's input is [N, height, width, 1] and its logits cover the labels.
+Status check_data_fits(const Plan& plan, const ImageSet& data);
+
+// Fills the executor's input and labels with the images at `indices` (plan.batch of them),
+// scaled to [0,1] and normalised with Fashion-MNIST's mean and standard deviation.
+void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec);
+
+// Runs options.steps steps over shuffled epochs of `data`, printing a line every log_every steps.
+Status train(Executor& exec, const ImageSet& data, const TrainOptions& options, FILE* log);
+
+// Top-1 accuracy over the first `limit` images (all when 0), BatchNorm in eval mode.
+Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total);
+
+}  // namespace edgetrain
