@@ -1,5 +1,4 @@
-// Weight and bias gradients of a convolution: each weight is one sum over batch and output pixels,
-// gathered in place so dw is written once and never needs zeroing.
+// Weight and bias gradients of a convolution: each weight is one sum over batch and output pixels.
 #include <cassert>
 
 #include "kernels/kernels.h"
@@ -13,26 +12,28 @@ void f32_conv2d_bwd_weights_scalar(const f32_window_geometry& g, const float* x,
   assert(g.out_w >= 1 && (g.out_w - 1) * g.stride_w < g.in_w + g.pad_left);
   const size_t gic = g.in_c / g.groups;
   const size_t goc = g.out_c / g.groups;
-  for (size_t oc = 0; oc < g.out_c; oc++) {
-    const size_t ic0 = (oc / goc) * gic;
-    for (size_t kh = 0; kh < g.kernel_h; kh++) {
-      for (size_t kw = 0; kw < g.kernel_w; kw++) {
-        float* dwp = dw + ((oc * g.kernel_h + kh) * g.kernel_w + kw) * gic;
-        for (size_t ic = 0; ic < gic; ic++) {
-          float acc = 0.0f;
-          for (size_t n = 0; n < g.batch; n++) {
-            for (size_t oh = 0; oh < g.out_h; oh++) {
-              const size_t ih = oh * g.stride_h + kh - g.pad_top;  // wraps above the top
-              if (ih >= g.in_h) continue;
-              for (size_t ow = 0; ow < g.out_w; ow++) {
-                const size_t iw = ow * g.stride_w + kw - g.pad_left;
-                if (iw >= g.in_w) continue;
-                const float xv = x[((n * g.in_h + ih) * g.in_w + iw) * g.in_c + ic0 + ic];
-                acc += xv * dy[((n * g.out_h + oh) * g.out_w + ow) * g.out_c + oc];
-              }
+  const size_t dw_size = g.out_c * g.kernel_h * g.kernel_w * gic;
+  // Scatter form: every output pixel adds its window's outer product into dw. The innermost loop
+  // runs over contiguous input channels of x and dw, so compilers vectorise it.
+  for (size_t i = 0; i < dw_size; i++) dw[i] = 0.0f;
+  for (size_t n = 0; n < g.batch; n++) {
+    for (size_t oh = 0; oh < g.out_h; oh++) {
+      for (size_t ow = 0; ow < g.out_w; ow++) {
+        const float* dyp = dy + ((n * g.out_h + oh) * g.out_w + ow) * g.out_c;
+        for (size_t kh = 0; kh < g.kernel_h; kh++) {
+          const size_t ih = oh * g.stride_h + kh - g.pad_top;  // wraps above the top
+          if (ih >= g.in_h) continue;
+          for (size_t kw = 0; kw < g.kernel_w; kw++) {
+            const size_t iw = ow * g.stride_w + kw - g.pad_left;
+            if (iw >= g.in_w) continue;
+            const float* xp = x + ((n * g.in_h + ih) * g.in_w + iw) * g.in_c;
+            for (size_t oc = 0; oc < g.out_c; oc++) {
+              const float d = dyp[oc];
+              const float* xg = xp + (oc / goc) * gic;
+              float* dwp = dw + ((oc * g.kernel_h + kh) * g.kernel_w + kw) * gic;
+              for (size_t ic = 0; ic < gic; ic++) dwp[ic] += d * xg[ic];
             }
           }
-          dwp[ic] = acc;
         }
       }
     }
