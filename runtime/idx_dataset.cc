@@ -77,7 +77,7 @@ Status parse_header(const std::string& path, const std::vector<uint8_t>& data, u
 Status load_idx_pair(const std::string& images_path, const std::string& labels_path,
                      uint32_t classes, ImageSet* out) {
   std::vector<uint8_t> images, labels;
-  uint32_t ishape[3], lshape[1];
+  uint32_t ishape[3] = {}, lshape[1] = {};
   EDGETRAIN_RETURN_IF_ERROR(read_all(images_path, &images));
   EDGETRAIN_RETURN_IF_ERROR(parse_header(images_path, images, kImagesMagic, 3, ishape));
   EDGETRAIN_RETURN_IF_ERROR(read_all(labels_path, &labels));
