@@ -45,28 +45,29 @@ Status read_all(const std::string& path, std::vector<uint8_t>* out) {
 }
 
 // Checks the header and returns the payload size the header promises.
-Status parse_header(const std::string& path, const std::vector<uint8_t>& data, uint32_t magic,
+Status parse_header(const char* path, const std::vector<uint8_t>& data, uint32_t magic,
                     uint32_t dims, uint32_t* shape) {
   const size_t header = 4 + 4 * size_t{dims};
   if (data.size() < header) {
     return Status::error(StatusCode::BadData, "data file '%s' is truncated: %zu bytes, no IDX header",
-                         path.c_str(), data.size());
+                         path, data.size());
   }
   if (big_endian(data.data()) != magic) {
     return Status::error(StatusCode::BadData, "data file '%s' has magic 0x%08x, expected 0x%08x (IDX %s)",
-                         path.c_str(), big_endian(data.data()), magic, dims == 3 ? "images" : "labels");
+                         path, big_endian(data.data()), magic, dims == 3 ? "images" : "labels");
   }
   uint64_t payload = 1;
   for (uint32_t i = 0; i < dims; ++i) {
     shape[i] = big_endian(data.data() + 4 + 4 * i);
     if (shape[i] == 0 || shape[i] > kMaxDimension) {
-      return Status::error(StatusCode::BadData, "data file '%s' has dimension %u = %u", path.c_str(), i, shape[i]);
+      return Status::error(StatusCode::BadData, "data file '%s' has dimension %u = %u", path, i, shape[i]);
     }
-    payload *= shape[i];
+    payload *= shape[i];  // < 2^48 after two factors, so the third cannot overflow
+    if (payload > data.size()) break;
   }
   if (data.size() != header + payload) {
     return Status::error(StatusCode::BadData, "data file '%s' is %s: %zu bytes, header promises %llu",
-                         path.c_str(), data.size() < header + payload ? "truncated" : "too long",
+                         path, data.size() < header + payload ? "truncated" : "too long",
                          data.size(), static_cast<unsigned long long>(header + payload));
   }
   return Status::ok();
@@ -74,22 +75,20 @@ Status parse_header(const std::string& path, const std::vector<uint8_t>& data, u
 
 }  // namespace
 
-Status load_idx_pair(const std::string& images_path, const std::string& labels_path,
-                     uint32_t classes, ImageSet* out) {
-  std::vector<uint8_t> images, labels;
+Status parse_idx_pair(const char* images_name, const std::vector<uint8_t>& images,
+                      const char* labels_name, const std::vector<uint8_t>& labels,
+                      uint32_t classes, ImageSet* out) {
   uint32_t ishape[3] = {}, lshape[1] = {};
-  EDGETRAIN_RETURN_IF_ERROR(read_all(images_path, &images));
-  EDGETRAIN_RETURN_IF_ERROR(parse_header(images_path, images, kImagesMagic, 3, ishape));
-  EDGETRAIN_RETURN_IF_ERROR(read_all(labels_path, &labels));
-  EDGETRAIN_RETURN_IF_ERROR(parse_header(labels_path, labels, kLabelsMagic, 1, lshape));
+  EDGETRAIN_RETURN_IF_ERROR(parse_header(images_name, images, kImagesMagic, 3, ishape));
+  EDGETRAIN_RETURN_IF_ERROR(parse_header(labels_name, labels, kLabelsMagic, 1, lshape));
   if (ishape[0] != lshape[0]) {
     return Status::error(StatusCode::BadData, "'%s' holds %u images but '%s' %u labels",
-                         images_path.c_str(), ishape[0], labels_path.c_str(), lshape[0]);
+                         images_name, ishape[0], labels_name, lshape[0]);
   }
   for (size_t i = 8; i < labels.size(); ++i) {
     if (labels[i] >= classes) {
       return Status::error(StatusCode::BadData, "data file '%s': label %u at index %zu is not below %u classes",
-                           labels_path.c_str(), labels[i], i - 8, classes);
+                           labels_name, labels[i], i - 8, classes);
     }
   }
   out->count = ishape[0];
@@ -98,6 +97,14 @@ Status load_idx_pair(const std::string& images_path, const std::string& labels_p
   out->pixels.assign(images.begin() + 16, images.end());
   out->labels.assign(labels.begin() + 8, labels.end());
   return Status::ok();
+}
+
+Status load_idx_pair(const std::string& images_path, const std::string& labels_path,
+                     uint32_t classes, ImageSet* out) {
+  std::vector<uint8_t> images, labels;
+  EDGETRAIN_RETURN_IF_ERROR(read_all(images_path, &images));
+  EDGETRAIN_RETURN_IF_ERROR(read_all(labels_path, &labels));
+  return parse_idx_pair(images_path.c_str(), images, labels_path.c_str(), labels, classes, out);
 }
 
 Status load_image_set(const std::string& dir, const std::string& prefix, uint32_t classes,

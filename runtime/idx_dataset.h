@@ -25,4 +25,9 @@ Status load_image_set(const std::string& dir, const std::string& prefix, uint32_
 Status load_idx_pair(const std::string& images_path, const std::string& labels_path,
                      uint32_t classes, ImageSet* out);
 
+// Parses the decompressed bytes of an images file and a labels file; the names are for errors.
+Status parse_idx_pair(const char* images_name, const std::vector<uint8_t>& images,
+                      const char* labels_name, const std::vector<uint8_t>& labels,
+                      uint32_t classes, ImageSet* out);
+
 }  // namespace edgetrain
