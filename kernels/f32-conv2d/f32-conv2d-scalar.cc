@@ -7,9 +7,7 @@ void f32_conv2d_scalar(const f32_window_geometry& g, const float* x, const float
                        const float* bias, float* y) {
   assert(x != nullptr && w != nullptr && y != nullptr);
   assert(g.groups >= 1 && g.in_c % g.groups == 0 && g.out_c % g.groups == 0);
-  assert(g.kernel_h >= 1 && g.kernel_w >= 1 && g.stride_h >= 1 && g.stride_w >= 1);
-  assert(g.out_h >= 1 && (g.out_h - 1) * g.stride_h < g.in_h + g.pad_top);
-  assert(g.out_w >= 1 && (g.out_w - 1) * g.stride_w < g.in_w + g.pad_left);
+  assert(window_geometry_valid(g));
   const size_t gic = g.in_c / g.groups;
   const size_t goc = g.out_c / g.groups;
   for (size_t n = 0; n < g.batch; n++) {

@@ -10,10 +10,8 @@ void f32_maxpool2d_bwd_scalar(const f32_window_geometry& g, const float* x, cons
                               float* dx) {
   assert(x != nullptr && dy != nullptr && dx != nullptr);
   assert(g.in_c == g.out_c);
-  assert(g.kernel_h >= 1 && g.kernel_w >= 1 && g.stride_h >= 1 && g.stride_w >= 1);
+  assert(window_geometry_valid(g));
   assert(g.pad_top < g.kernel_h && g.pad_left < g.kernel_w);
-  assert(g.out_h >= 1 && (g.out_h - 1) * g.stride_h < g.in_h + g.pad_top);
-  assert(g.out_w >= 1 && (g.out_w - 1) * g.stride_w < g.in_w + g.pad_left);
   const size_t c_count = g.in_c;
   const size_t dx_size = g.batch * g.in_h * g.in_w * c_count;
   // Overlapping windows (3x3/s2) may pick the same pixel, and most pixels get nothing.

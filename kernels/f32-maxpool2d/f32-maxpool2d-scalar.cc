@@ -8,11 +8,9 @@
 void f32_maxpool2d_scalar(const f32_window_geometry& g, const float* x, float* y) {
   assert(x != nullptr && y != nullptr);
   assert(g.in_c == g.out_c);
-  assert(g.kernel_h >= 1 && g.kernel_w >= 1 && g.stride_h >= 1 && g.stride_w >= 1);
+  assert(window_geometry_valid(g));
   // Every window must hold at least one real pixel, else its max would be -inf.
   assert(g.pad_top < g.kernel_h && g.pad_left < g.kernel_w);
-  assert(g.out_h >= 1 && (g.out_h - 1) * g.stride_h < g.in_h + g.pad_top);
-  assert(g.out_w >= 1 && (g.out_w - 1) * g.stride_w < g.in_w + g.pad_left);
   const size_t c_count = g.in_c;
   for (size_t n = 0; n < g.batch; n++) {
     const float* xn = x + n * g.in_h * g.in_w * c_count;

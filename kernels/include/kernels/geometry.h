@@ -14,6 +14,14 @@ struct f32_window_geometry {
   size_t groups;             // convolution only; in_c and out_c are multiples of it
 };
 
+// The preconditions every windowed kernel asserts: a non-empty window and stride, and an output
+// whose last window still starts inside the (top/left padded) input.
+inline bool window_geometry_valid(const f32_window_geometry& g) {
+  return g.kernel_h >= 1 && g.kernel_w >= 1 && g.stride_h >= 1 && g.stride_w >= 1 &&
+         g.out_h >= 1 && (g.out_h - 1) * g.stride_h < g.in_h + g.pad_top &&
+         g.out_w >= 1 && (g.out_w - 1) * g.stride_w < g.in_w + g.pad_left;
+}
+
 // Output extent of a window op along one axis (floor mode, as PyTorch).
 constexpr size_t window_out_extent(size_t in, size_t kernel, size_t stride, size_t pad_before,
                                    size_t pad_after) {
