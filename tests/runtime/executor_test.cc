@@ -39,13 +39,21 @@ std::vector<float> params_copy(const Executor& exec) {
   return out;
 }
 
+// An executor on a baked plan, with XNNPACK set up for `threads` threads.
+struct Runner {
+  XnnContext xnn;
+  Executor exec;
+  Runner(uint32_t batch, uint32_t seed, size_t threads = 1) {
+    REQUIRE(xnn.init(threads).is_ok());
+    REQUIRE(exec.init(baked_plan(batch), xnn, seed).is_ok());
+  }
+};
+
 }  // namespace
 
 TEST_CASE("training steps overfit one fixed batch") {
-  XnnContext xnn;
-  REQUIRE(xnn.init(1).is_ok());
-  Executor exec;
-  REQUIRE(exec.init(baked_plan(8), xnn, 7).is_ok());
+  Runner r(8, 7, 1);
+  Executor& exec = r.exec;
   EDGETRAIN_SEEDED_RNG(rng);
   const Batch batch(exec.plan(), rng);
   batch.fill(exec);
@@ -63,10 +71,8 @@ TEST_CASE("training steps overfit one fixed batch") {
 }
 
 TEST_CASE("parameter gradients match finite differences of the loss") {
-  XnnContext xnn;
-  REQUIRE(xnn.init(1).is_ok());
-  Executor exec;
-  REQUIRE(exec.init(baked_plan(4), xnn, 3).is_ok());
+  Runner r(4, 3, 1);
+  Executor& exec = r.exec;
   EDGETRAIN_SEEDED_RNG(rng);
   const Batch batch(exec.plan(), rng);
   const OptimizerConfig frozen{0.0f, 0.0f, 0.0f};  // lr 0: a step computes gradients only
@@ -101,10 +107,8 @@ TEST_CASE("parameter gradients match finite differences of the loss") {
 TEST_CASE("two runs from the same seed give bit-identical weights") {
   std::vector<float> result[2];
   for (auto& r : result) {
-    XnnContext xnn;
-    REQUIRE(xnn.init(1).is_ok());
-    Executor exec;
-    REQUIRE(exec.init(baked_plan(8), xnn, 11).is_ok());
+    Runner run(8, 11);
+    Executor& exec = run.exec;
     std::mt19937 rng(5);
     for (int step = 0; step < 5; ++step) {
       Batch(exec.plan(), rng).fill(exec);
@@ -117,10 +121,8 @@ TEST_CASE("two runs from the same seed give bit-identical weights") {
 }
 
 TEST_CASE("evaluation normalises with running statistics, training with batch statistics") {
-  XnnContext xnn;
-  REQUIRE(xnn.init(2).is_ok());
-  Executor exec;
-  REQUIRE(exec.init(baked_plan(8), xnn, 1).is_ok());
+  Runner r(8, 1, 2);
+  Executor& exec = r.exec;
   EDGETRAIN_SEEDED_RNG(rng);
   const Batch batch(exec.plan(), rng);
   float* running_mean = exec.context().f32(tensor_id(exec.plan(), "bn2.running_mean"));
