@@ -2,13 +2,13 @@
 # The main job, from a fresh Debian bookworm machine (as root): install dependencies, plan the
 # Fashion-MNIST CNN, cross-build it for the Raspberry Pi 3, bundle it, and train it under
 # qemu-aarch64 (Cortex-A53) on a clean Raspberry Pi OS root with the real Fashion-MNIST data.
-#   firmware-tools/quickstart.sh [trainer flags...]     (default: --steps 300 --log-every 25)
+#   firmware-tools/quickstart.sh [trainer flags...]  (default: --steps 300 --log-every 25 --eval-images 2000)
 # The bundle it trains with is build/pi3/edgetrain-pi3.tar.gz, the same file you scp to a Pi.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 args=("$@")
-(( ${#args[@]} )) || args=(--steps 300 --log-every 25)
+(( ${#args[@]} )) || args=(--steps 300 --log-every 25 --eval-images 2000)
 jobs=$(nproc)
 say() { echo "== quickstart: $* (at $SECONDS s)"; }
 quiet() {  # run a command, showing its output only if it fails

@@ -30,30 +30,6 @@ TensorId Graph::add(Tensor t) {
   return static_cast<TensorId>(tensors.size() - 1);
 }
 
-const char* op_name(OpKind kind) {
-  switch (kind) {
-    case OpKind::Conv2d: return "Conv2d";
-    case OpKind::BatchNormTrain: return "BatchNormTrain";
-    case OpKind::BatchNormEval: return "BatchNormEval";
-    case OpKind::Relu: return "Relu";
-    case OpKind::MaxPool2d: return "MaxPool2d";
-    case OpKind::GlobalAvgPool: return "GlobalAvgPool";
-    case OpKind::FullyConnected: return "FullyConnected";
-    case OpKind::SoftmaxCrossEntropy: return "SoftmaxCrossEntropy";
-    case OpKind::SoftmaxCrossEntropyBwd: return "SoftmaxCrossEntropyBwd";
-    case OpKind::FullyConnectedBwdData: return "FullyConnectedBwdData";
-    case OpKind::FullyConnectedBwdWeights: return "FullyConnectedBwdWeights";
-    case OpKind::GlobalAvgPoolBwd: return "GlobalAvgPoolBwd";
-    case OpKind::ReluBwd: return "ReluBwd";
-    case OpKind::BatchNormBwd: return "BatchNormBwd";
-    case OpKind::MaxPool2dBwd: return "MaxPool2dBwd";
-    case OpKind::Conv2dBwdData: return "Conv2dBwdData";
-    case OpKind::Conv2dBwdWeights: return "Conv2dBwdWeights";
-    case OpKind::SgdMomentum: return "SgdMomentum";
-  }
-  return "?";
-}
-
 namespace {
 
 struct Fnv1a {

@@ -57,7 +57,7 @@ struct Graph {
   Tensor& at(TensorId id) { return tensors.at(static_cast<size_t>(id)); }
 };
 
-const char* op_name(OpKind kind);
+inline const char* op_name(OpKind kind) { return op_kind_name(kind); }
 
 // FNV-1a over the model's structure (op kinds, params, parameter names and shapes), independent
 // of batch size, so weights files of one model fit all its plans.

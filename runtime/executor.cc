@@ -2,6 +2,8 @@
 
 #include <xnnpack.h>
 
+#include <chrono>
+
 #include "param_init.h"
 #include "plan_check.h"
 
@@ -24,19 +26,24 @@ Status Executor::init(const Plan& plan, const XnnContext& xnn, uint64_t seed) {
   return Status::ok();
 }
 
-Status Executor::run(const OpDesc* ops, uint32_t count) {
+Status Executor::run(const OpDesc* ops, uint32_t count, std::vector<double>* op_seconds) {
+  if (op_seconds) op_seconds->resize(count, 0.0);  // no-op after the first step
   for (uint32_t i = 0; i < count; ++i) {
+    const auto start = std::chrono::steady_clock::now();
     EDGETRAIN_RETURN_IF_ERROR(is_xnnpack_op(ops[i].kind) ? run_xnnpack_op(ctx_, ops[i])
                                                          : run_kernel_op(ctx_, ops[i]));
+    if (op_seconds) {
+      (*op_seconds)[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
   }
   return Status::ok();
 }
 
 Status Executor::train_step(const OptimizerConfig& optimizer) {
   ctx_.optimizer = optimizer;
-  return run(plan_->train_ops, plan_->train_op_count);
+  return run(plan_->train_ops, plan_->train_op_count, op_seconds_);
 }
 
-Status Executor::eval_step() { return run(plan_->eval_ops, plan_->eval_op_count); }
+Status Executor::eval_step() { return run(plan_->eval_ops, plan_->eval_op_count, nullptr); }
 
 }  // namespace edgetrain

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "aligned_buffer.h"
 #include "op_context.h"
@@ -21,6 +22,9 @@ class Executor {
   Status train_step(const OptimizerConfig& optimizer);
   Status eval_step();  // fills logits() from input()
 
+  // Time spent in each train op (index into plan().train_ops), summed over steps; on when set.
+  void set_op_times(std::vector<double>* seconds) { op_seconds_ = seconds; }
+
   float* input() const { return ctx_.f32(plan_->input); }
   int32_t* labels() const { return ctx_.i32(plan_->labels); }
   float loss() const { return *ctx_.f32(plan_->loss); }
@@ -29,11 +33,12 @@ class Executor {
   const OpContext& context() const { return ctx_; }
 
  private:
-  Status run(const OpDesc* ops, uint32_t count);
+  Status run(const OpDesc* ops, uint32_t count, std::vector<double>* op_seconds);
 
   const Plan* plan_ = nullptr;
   AlignedBuffer arena_, params_;
   OpContext ctx_{};
+  std::vector<double>* op_seconds_ = nullptr;
 };
 
 }  // namespace edgetrain

@@ -60,6 +60,17 @@ enum class OpKind : uint16_t {
 };
 inline constexpr uint16_t kOpKindCount = static_cast<uint16_t>(OpKind::SgdMomentum) + 1;
 
+// The enumerator's name, as generated plans spell it.
+inline const char* op_kind_name(OpKind kind) {
+  static constexpr const char* kNames[kOpKindCount] = {
+      "Conv2d", "BatchNormTrain", "BatchNormEval", "Relu", "MaxPool2d", "GlobalAvgPool",
+      "FullyConnected", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyBwd", "FullyConnectedBwdData",
+      "FullyConnectedBwdWeights", "GlobalAvgPoolBwd", "ReluBwd", "BatchNormBwd", "MaxPool2dBwd",
+      "Conv2dBwdData", "Conv2dBwdWeights", "SgdMomentum"};
+  const auto i = static_cast<uint16_t>(kind);
+  return i < kOpKindCount ? kNames[i] : "?";
+}
+
 // One flat parameter record for every op; fields an op does not use are zero.
 struct OpParams {
   uint16_t kernel_h, kernel_w;

@@ -17,13 +17,15 @@ using namespace edgetrain;
 constexpr const char* kUsage =
     "usage: edgetrain-train [--data DIR] [--steps N] [--batch N] [--lr X] [--momentum X]\n"
     "                       [--weight-decay X] [--threads N] [--log-every N] [--eval-images N]\n"
-    "                       [--seed N]\n"
+    "                       [--seed N] [--profile]\n"
     "Trains the baked plan's model on the IDX files in DIR (default\n"
-    "/usr/share/datasets/fashion-mnist) and prints the test accuracy.\n";
+    "/usr/share/datasets/fashion-mnist) and prints the test accuracy. --profile adds a table\n"
+    "of each op's time per step.\n";
 
 struct Options {
   std::string data = "/usr/share/datasets/fashion-mnist";
   uint32_t batch = 0, threads = 0, eval_images = 0;
+  bool profile = false;
   TrainOptions train;
 };
 
@@ -41,6 +43,10 @@ Status parse_number(const char* flag, const char* text, double lo, double hi, do
 Status parse_args(int argc, char** argv, Options* o) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--profile") {
+      o->profile = true;
+      continue;
+    }
     if (flag == "--help" || flag == "-h") {
       std::fputs(kUsage, stdout);
       std::exit(0);
@@ -98,7 +104,10 @@ Status run(const Options& o) {
               static_cast<unsigned long long>(plan->arena_lower_bound),
               static_cast<unsigned long long>(plan->params_bytes), plan->train_op_count,
               xnn.threads(), train_set.count);
+  std::vector<double> op_seconds;
+  if (o.profile) exec.set_op_times(&op_seconds);
   EDGETRAIN_RETURN_IF_ERROR(train(exec, train_set, o.train, stdout));
+  if (o.profile) print_op_times(*plan, op_seconds, o.train.steps, stdout);
 
   uint32_t correct = 0, total = 0;
   EDGETRAIN_RETURN_IF_ERROR(evaluate(exec, test_set, o.eval_images, &correct, &total));

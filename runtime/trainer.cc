@@ -1,5 +1,6 @@
 #include "trainer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -98,6 +99,21 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options, 
     }
   }
   return Status::ok();
+}
+
+void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32_t steps, FILE* out) {
+  std::vector<uint32_t> order(seconds.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return seconds[a] > seconds[b]; });
+  const double total = std::accumulate(seconds.begin(), seconds.end(), 0.0);
+  std::fprintf(out, "%4s  %-26s %-22s %10s %6s\n", "op", "kind", "writes", "ms/step", "share");
+  for (uint32_t i : order) {
+    const OpDesc& op = plan.train_ops[i];
+    const int32_t shown = op.out[0] >= 0 ? op.out[0] : op.in[0];
+    std::fprintf(out, "%4u  %-26s %-22s %10.3f %5.1f%%\n", i, op_kind_name(op.kind),
+                 plan.tensors[shown].name, 1e3 * seconds[i] / steps, 100.0 * seconds[i] / total);
+  }
+  std::fprintf(out, "%4s  %-26s %-22s %10.3f\n", "", "total", "", 1e3 * total / steps);
 }
 
 Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total) {

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <vector>
 
 #include "executor.h"
 #include "idx_dataset.h"
@@ -28,6 +29,9 @@ void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec);
 
 // Runs options.steps steps over shuffled epochs of `data`, printing a line every log_every steps.
 Status train(Executor& exec, const ImageSet& data, const TrainOptions& options, FILE* log);
+
+// A table of the train ops' times (from Executor::set_op_times) per step, slowest first.
+void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32_t steps, FILE* out);
 
 // Top-1 accuracy over the first `limit` images (all when 0), BatchNorm in eval mode.
 Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total);
