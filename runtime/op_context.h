@@ -43,7 +43,8 @@ inline f32_window_geometry window_geometry(const OpContext& c, const OpDesc& op,
           p.stride_h, p.stride_w, p.pad_top, p.pad_left, p.groups == 0 ? 1u : p.groups};
 }
 
-// Forward ops that XNNPACK computes (Conv2d, Relu, MaxPool2d, GlobalAvgPool, FullyConnected).
+// Forward ops that XNNPACK computes (Conv2d, Relu, Relu6, Add, MaxPool2d, GlobalAvgPool,
+// FullyConnected).
 bool is_xnnpack_op(OpKind kind);
 Status run_xnnpack_op(const OpContext& c, const OpDesc& op);
 // Every other op, through our kernels.

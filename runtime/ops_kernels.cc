@@ -73,6 +73,9 @@ Status run_kernel_op(const OpContext& c, const OpDesc& d) {
     case OpKind::ReluBwd:
       f32_relu_bwd_scalar(c.elements(d.in[0]), c.f32(d.in[0]), c.f32(d.in[1]), c.f32(d.out[0]));
       return Status::ok();
+    case OpKind::Relu6Bwd:
+      f32_relu6_bwd_scalar(c.elements(d.in[0]), c.f32(d.in[0]), c.f32(d.in[1]), c.f32(d.out[0]));
+      return Status::ok();
     case OpKind::BatchNormBwd: {
       const Matrix m = as_matrix(c, d.in[0]);
       f32_batchnorm_bwd_scalar(m.rows, m.cols, p.eps, c.f32(d.in[0]), c.f32(d.in[1]), c.f32(d.in[2]),

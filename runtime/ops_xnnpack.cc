@@ -50,15 +50,26 @@ Status conv2d(const OpContext& c, const OpDesc& d) {
   });
 }
 
-Status relu(const OpContext& c, const OpDesc& d) {
+// ReLU and ReLU6.
+Status clamp(const OpContext& c, const OpDesc& d, float max) {
   const TensorDesc& x = c.tensor(d.in[0]);
   const uint32_t channels = x.shape[x.rank - 1];
   xnn_operator_t raw = nullptr;
   const xnn_status created =
-      xnn_create_clamp_nc_f32(channels, channels, channels, 0.0f, kNoMax, 0, &raw);
+      xnn_create_clamp_nc_f32(channels, channels, channels, 0.0f, max, 0, &raw);
   return run_operator(c, "clamp", created, raw, [&](xnn_operator_t op) {
     return xnn_setup_clamp_nc_f32(op, c.elements(d.in[0]) / channels, c.f32(d.in[0]),
                                   c.f32(d.out[0]), c.pool);
+  });
+}
+
+Status add(const OpContext& c, const OpDesc& d) {
+  const size_t shape[1] = {c.elements(d.in[0])};  // same shapes: a flat sum
+  xnn_operator_t raw = nullptr;
+  const xnn_status created = xnn_create_add_nd_f32(kNoMin, kNoMax, 0, &raw);
+  return run_operator(c, "add", created, raw, [&](xnn_operator_t op) {
+    return xnn_setup_add_nd_f32(op, 1, shape, 1, shape, c.f32(d.in[0]), c.f32(d.in[1]),
+                                c.f32(d.out[0]), c.pool);
   });
 }
 
@@ -103,6 +114,8 @@ bool is_xnnpack_op(OpKind kind) {
   switch (kind) {
     case OpKind::Conv2d:
     case OpKind::Relu:
+    case OpKind::Relu6:
+    case OpKind::Add:
     case OpKind::MaxPool2d:
     case OpKind::GlobalAvgPool:
     case OpKind::FullyConnected:
@@ -115,7 +128,9 @@ bool is_xnnpack_op(OpKind kind) {
 Status run_xnnpack_op(const OpContext& c, const OpDesc& d) {
   switch (d.kind) {
     case OpKind::Conv2d: return conv2d(c, d);
-    case OpKind::Relu: return relu(c, d);
+    case OpKind::Relu: return clamp(c, d, kNoMax);
+    case OpKind::Relu6: return clamp(c, d, 6.0f);
+    case OpKind::Add: return add(c, d);
     case OpKind::MaxPool2d: return maxpool2d(c, d);
     case OpKind::GlobalAvgPool: return global_avgpool(c, d);
     case OpKind::FullyConnected: return fully_connected(c, d);

@@ -41,16 +41,20 @@ enum class OpKind : uint16_t {
   BatchNormTrain,       // in [x, gamma, beta, running_mean, running_var]  out [y, mean, var]
   BatchNormEval,        // in [x, gamma, beta, running_mean, running_var]  out [y]
   Relu,                 // in [x]                    out [y]
+  Relu6,                // in [x]                    out [y]
   MaxPool2d,            // in [x]                    out [y]
   GlobalAvgPool,        // in [x]                    out [y]  (y is [N,1,1,C])
   FullyConnected,       // in [x, w, b|-1]           out [y]
+  Add,                  // in [a, b]                 out [y]  (residual joins; gradient sums)
   SoftmaxCrossEntropy,  // in [logits, labels]       out [loss, probs]
-  // Backward. Gradients are written, never accumulated, unless the op says otherwise.
+  // Backward. Gradients are written, never accumulated: where a tensor feeds several ops, the
+  // plan sums their contributions with Add.
   SoftmaxCrossEntropyBwd,    // in [probs, labels]         out [dlogits]
   FullyConnectedBwdData,     // in [dy, w]                 out [dx]
   FullyConnectedBwdWeights,  // in [x, dy]                 out [dw, db|-1]
   GlobalAvgPoolBwd,          // in [dy]                    out [dx]
   ReluBwd,                   // in [y, dy]                 out [dx]
+  Relu6Bwd,                  // in [y, dy]                 out [dx]
   BatchNormBwd,              // in [x, gamma, mean, var, dy]  out [dx, dgamma, dbeta]
   MaxPool2dBwd,              // in [x, dy]                 out [dx]
   Conv2dBwdData,             // in [dy, w]                 out [dx]
@@ -63,10 +67,11 @@ inline constexpr uint16_t kOpKindCount = static_cast<uint16_t>(OpKind::SgdMoment
 // The enumerator's name, as generated plans spell it.
 inline const char* op_kind_name(OpKind kind) {
   static constexpr const char* kNames[kOpKindCount] = {
-      "Conv2d", "BatchNormTrain", "BatchNormEval", "Relu", "MaxPool2d", "GlobalAvgPool",
-      "FullyConnected", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyBwd", "FullyConnectedBwdData",
-      "FullyConnectedBwdWeights", "GlobalAvgPoolBwd", "ReluBwd", "BatchNormBwd", "MaxPool2dBwd",
-      "Conv2dBwdData", "Conv2dBwdWeights", "SgdMomentum"};
+      "Conv2d", "BatchNormTrain", "BatchNormEval", "Relu", "Relu6", "MaxPool2d", "GlobalAvgPool",
+      "FullyConnected", "Add", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyBwd",
+      "FullyConnectedBwdData", "FullyConnectedBwdWeights", "GlobalAvgPoolBwd", "ReluBwd",
+      "Relu6Bwd", "BatchNormBwd", "MaxPool2dBwd", "Conv2dBwdData", "Conv2dBwdWeights",
+      "SgdMomentum"};
   const auto i = static_cast<uint16_t>(kind);
   return i < kOpKindCount ? kNames[i] : "?";
 }

@@ -32,6 +32,36 @@ TEST_CASE("relu backward matches finite differences away from the kink") {
   check_close("dx", dx, fd_gradient(to_double(r), to_double(x), relu_ref), 1e-6, 0.0);
 }
 
+TEST_CASE("relu6 forward and backward on hand values") {
+  const std::vector<float> x = {-2.0f, 0.0f, 0.5f, 6.0f, 7.5f};
+  std::vector<float> y(5), dx(5);
+  f32_relu6_scalar(5, x.data(), y.data());
+  CHECK(y == std::vector<float>{0, 0, 0.5f, 6, 6});
+  const std::vector<float> dy = {1, 2, 3, 4, 5};
+  f32_relu6_bwd_scalar(5, y.data(), dy.data(), dx.data());
+  CHECK(dx == std::vector<float>{0, 0, 3, 0, 0});  // no gradient at either clip point
+}
+
+TEST_CASE("relu6 backward matches finite differences away from the clip points") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  auto x = uniform(rng, 41, -3.0f, 9.0f);
+  for (float& v : x) {
+    if (std::fabs(v) < 0.01f || std::fabs(v - 6.0f) < 0.01f) v += 0.05f;
+  }
+  const auto r = uniform(rng, x.size());
+  std::vector<float> y(x.size()), dx(x.size());
+  f32_relu6_scalar(x.size(), x.data(), y.data());
+  f32_relu6_bwd_scalar(x.size(), y.data(), r.data(), dx.data());
+  check_close("dx", dx, fd_gradient(to_double(r), to_double(x), relu6_ref), 1e-6, 0.0);
+}
+
+TEST_CASE("add sums elementwise") {
+  const std::vector<float> a = {1.0f, -2.0f, 0.25f}, b = {0.5f, 2.0f, 1e-8f};
+  std::vector<float> y(3);
+  f32_add_scalar(3, a.data(), b.data(), y.data());
+  CHECK(y == std::vector<float>{1.5f, 0.0f, 0.25f + 1e-8f});
+}
+
 TEST_CASE("softmax-xent on hand values: uniform logits give ln(classes)") {
   const std::vector<float> logits = {0, 0, /* row 2 */ 1, 1};
   const std::vector<int32_t> labels = {0, 1};

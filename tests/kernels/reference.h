@@ -148,6 +148,12 @@ inline dvec relu_ref(const dvec& x) {
   return y;
 }
 
+inline dvec relu6_ref(const dvec& x) {
+  dvec y(x.size());
+  for (size_t i = 0; i < x.size(); i++) y[i] = std::min(std::max(x[i], 0.0), 6.0);
+  return y;
+}
+
 // Mean softmax cross-entropy, the textbook way (log of the normalised probability); fine in
 // double for the moderate logits the gradient checks use.
 inline double softmax_xent_ref(size_t batch, size_t classes, const dvec& logits,

@@ -39,6 +39,12 @@ void f32_batchnorm_bwd_scalar(size_t rows, size_t channels, float eps, const flo
 // --- activations ---
 void f32_relu_scalar(size_t n, const float* x, float* y);
 void f32_relu_bwd_scalar(size_t n, const float* y, const float* dy, float* dx);
+void f32_relu6_scalar(size_t n, const float* x, float* y);
+// dx = dy where 0 < y < 6 (PyTorch's hardtanh backward: no gradient at either clip point).
+void f32_relu6_bwd_scalar(size_t n, const float* y, const float* dy, float* dx);
+
+// --- elementwise sum (residual joins, gradient accumulation) ---
+void f32_add_scalar(size_t n, const float* a, const float* b, float* y);
 
 // --- pooling: max over a window (padding never wins); global average over H*W ---
 void f32_maxpool2d_scalar(const f32_window_geometry& g, const float* x, float* y);

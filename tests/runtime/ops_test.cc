@@ -1,0 +1,169 @@
+// The runtime's op dispatch against the scalar references: each XNNPACK-backed forward op, run
+// through a one-op plan built here, equals the reference kernel on the same data. This checks the
+// mapping of plan params (padding order, strides, groups, clamp bounds) onto XNNPACK's API.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "../test_random.h"
+#include "aligned_buffer.h"
+#include "kernels/kernels.h"
+#include "op_context.h"
+#include "xnn_context.h"
+
+using namespace edgetrain;
+using namespace edgetrain::test;
+
+namespace {
+
+// A one-op plan: tensors laid out back to back in one arena, filled with random values.
+class OneOp {
+ public:
+  explicit OneOp(std::mt19937& rng) : rng_(rng) {}
+
+  int32_t tensor(std::vector<uint32_t> shape) {
+    TensorDesc t{};
+    t.name = "t";
+    t.region = Region::Arena;
+    t.rank = static_cast<uint8_t>(shape.size());
+    for (int i = 0; i < 4; ++i) t.shape[i] = i < static_cast<int>(shape.size()) ? shape[i] : 1;
+    t.bytes = 4;
+    for (uint32_t d : shape) t.bytes *= d;
+    t.offset = bytes_;
+    bytes_ += (t.bytes + kTensorAlignment - 1) / kTensorAlignment * kTensorAlignment;
+    tensors_.push_back(t);
+    return static_cast<int32_t>(tensors_.size() - 1);
+  }
+
+  // Runs `op` and returns its first output.
+  std::vector<float> run(const OpDesc& op) {
+    REQUIRE(xnn_.init(2).is_ok());
+    plan_.tensors = tensors_.data();
+    plan_.tensor_count = static_cast<uint32_t>(tensors_.size());
+    plan_.arena_bytes = bytes_;
+    REQUIRE(arena_.allocate(bytes_ + 16, kTensorAlignment));
+    ctx_ = OpContext{&plan_, arena_.data(), nullptr, xnn_.pool(), {}};
+    for (size_t i = 0; i < tensors_.size(); ++i) {
+      const std::vector<float> v = uniform(rng_, tensors_[i].bytes / 4, -4.0f, 8.0f);
+      std::memcpy(f32(static_cast<int32_t>(i)), v.data(), tensors_[i].bytes);
+    }
+    REQUIRE(is_xnnpack_op(op.kind));
+    const Status s = run_xnnpack_op(ctx_, op);
+    REQUIRE_MESSAGE(s.is_ok(), s.message());
+    return std::vector<float>(f32(op.out[0]), f32(op.out[0]) + tensors_[op.out[0]].bytes / 4);
+  }
+
+  float* f32(int32_t id) const { return ctx_.f32(id); }
+  const OpContext& ctx() const { return ctx_; }
+
+ private:
+  std::mt19937& rng_;
+  std::vector<TensorDesc> tensors_;
+  uint64_t bytes_ = 0;
+  Plan plan_{};
+  XnnContext xnn_;
+  AlignedBuffer arena_;
+  OpContext ctx_{};
+};
+
+OpDesc op_of(OpKind kind, std::vector<int32_t> in, std::vector<int32_t> out, OpParams p = {}) {
+  OpDesc d{kind, {-1, -1, -1, -1, -1}, {-1, -1, -1}, p};
+  for (size_t i = 0; i < in.size(); ++i) d.in[i] = in[i];
+  for (size_t i = 0; i < out.size(); ++i) d.out[i] = out[i];
+  return d;
+}
+
+OpParams window(uint16_t k, uint16_t stride, uint16_t pad, uint32_t groups = 1) {
+  OpParams p{};
+  p.kernel_h = p.kernel_w = k;
+  p.stride_h = p.stride_w = stride;
+  p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = pad;
+  p.groups = groups;
+  return p;
+}
+
+void check_near(const std::vector<float>& got, const std::vector<float>& want) {
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    CAPTURE(i);
+    CHECK(std::fabs(got[i] - want[i]) <= 1e-4f + 1e-5f * std::fabs(want[i]));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Conv2d through XNNPACK equals the reference: stride, padding, groups, depthwise") {
+  struct Case { uint32_t n, h, w, c, oc, k, stride, pad, groups; };
+  for (const Case& k : {Case{2, 9, 7, 3, 5, 3, 1, 1, 1}, Case{1, 12, 12, 3, 8, 7, 2, 3, 1},
+                        Case{3, 8, 9, 6, 6, 3, 2, 1, 6}, Case{2, 5, 5, 4, 6, 1, 1, 0, 2}}) {
+    CAPTURE(k.k);
+    CAPTURE(k.groups);
+    EDGETRAIN_SEEDED_RNG(rng);
+    OneOp t(rng);
+    const uint32_t oh = (k.h + 2 * k.pad - k.k) / k.stride + 1, ow = (k.w + 2 * k.pad - k.k) / k.stride + 1;
+    const int32_t x = t.tensor({k.n, k.h, k.w, k.c}), w = t.tensor({k.oc, k.k, k.k, k.c / k.groups});
+    const int32_t b = t.tensor({k.oc}), y = t.tensor({k.n, oh, ow, k.oc});
+    const OpDesc op = op_of(OpKind::Conv2d, {x, w, b}, {y},
+                            window(static_cast<uint16_t>(k.k), static_cast<uint16_t>(k.stride),
+                                   static_cast<uint16_t>(k.pad), k.groups));
+    const std::vector<float> got = t.run(op);
+    std::vector<float> want(got.size());
+    f32_conv2d_scalar(window_geometry(t.ctx(), op, x, y), t.f32(x), t.f32(w), t.f32(b), want.data());
+    check_near(got, want);
+  }
+}
+
+TEST_CASE("MaxPool2d through XNNPACK equals the reference: 2x2/s2 and overlapping 3x3/s2/p1") {
+  for (uint16_t k : {uint16_t{2}, uint16_t{3}}) {
+    EDGETRAIN_SEEDED_RNG(rng);
+    OneOp t(rng);
+    const uint16_t pad = k == 3 ? 1 : 0;
+    const uint32_t oh = (11 + 2 * pad - k) / 2 + 1;
+    const int32_t x = t.tensor({2, 11, 11, 5}), y = t.tensor({2, oh, oh, 5});
+    const OpDesc op = op_of(OpKind::MaxPool2d, {x}, {y}, window(k, 2, pad));
+    const std::vector<float> got = t.run(op);
+    std::vector<float> want(got.size());
+    f32_maxpool2d_scalar(window_geometry(t.ctx(), op, x, y), t.f32(x), want.data());
+    CHECK(got == want);
+  }
+}
+
+TEST_CASE("Relu, Relu6, Add, GlobalAvgPool and FullyConnected through XNNPACK equal the references") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  SUBCASE("relu and relu6") {
+    for (OpKind kind : {OpKind::Relu, OpKind::Relu6}) {
+      OneOp t(rng);
+      const int32_t x = t.tensor({2, 3, 5, 7}), y = t.tensor({2, 3, 5, 7});
+      const std::vector<float> got = t.run(op_of(kind, {x}, {y}));
+      std::vector<float> want(got.size());
+      (kind == OpKind::Relu ? f32_relu_scalar : f32_relu6_scalar)(want.size(), t.f32(x), want.data());
+      CHECK(got == want);
+    }
+  }
+  SUBCASE("add") {
+    OneOp t(rng);
+    const int32_t a = t.tensor({3, 4, 4, 6}), b = t.tensor({3, 4, 4, 6}), y = t.tensor({3, 4, 4, 6});
+    const std::vector<float> got = t.run(op_of(OpKind::Add, {a, b}, {y}));
+    std::vector<float> want(got.size());
+    f32_add_scalar(want.size(), t.f32(a), t.f32(b), want.data());
+    CHECK(got == want);
+  }
+  SUBCASE("global average pool") {
+    OneOp t(rng);
+    const int32_t x = t.tensor({3, 5, 7, 9}), y = t.tensor({3, 1, 1, 9});
+    const std::vector<float> got = t.run(op_of(OpKind::GlobalAvgPool, {x}, {y}));
+    std::vector<float> want(got.size());
+    f32_gavgpool_scalar(3, 35, 9, t.f32(x), want.data());
+    check_near(got, want);
+  }
+  SUBCASE("fully connected on a flattened input") {
+    OneOp t(rng);
+    const int32_t x = t.tensor({4, 1, 1, 13}), w = t.tensor({7, 13}), b = t.tensor({7}), y = t.tensor({4, 7});
+    const std::vector<float> got = t.run(op_of(OpKind::FullyConnected, {x, w, b}, {y}));
+    std::vector<float> want(got.size());
+    f32_fc_scalar(4, 13, 7, t.f32(x), t.f32(w), t.f32(b), want.data());
+    check_near(got, want);
+  }
+}
