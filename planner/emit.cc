@@ -51,7 +51,8 @@ void emit_ops(std::ostream& os, const std::string& name, const std::vector<Op>& 
   os << "const OpDesc " << name << "[] = {\n";
   for (const Op& op : ops) {
     os << "    {OpKind::" << op_name(op.kind) << ", " << id_list(op.in, kMaxOpInputs) << ", "
-       << id_list(op.out, kMaxOpOutputs) << ", " << params_literal(op.params) << "},\n";
+       << id_list(op.out, kMaxOpOutputs) << ", " << op.workspace << ", "
+       << params_literal(op.params) << "},\n";
   }
   os << "};\n";
 }

@@ -40,6 +40,7 @@ struct Op {
   std::vector<TensorId> in;   // slots as documented in plan_format.h; kNoTensor where unused
   std::vector<TensorId> out;
   OpParams params{};
+  TensorId workspace = kNoTensor;  // scratch for the op's kernel, live only during the op
 };
 
 struct Graph {

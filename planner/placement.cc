@@ -21,6 +21,10 @@ std::vector<Lifetime> lifetimes(const Graph& g) {
     for (TensorId id : op.in) {
       if (id != kNoTensor) life[id].last = std::max(life[id].last, i);
     }
+    if (op.workspace != kNoTensor) {
+      Lifetime& w = life[op.workspace];
+      w = {w.first < 0 ? i : w.first, i};
+    }
   }
   for (size_t id = 0; id < g.tensors.size(); ++id) {
     const Tensor& t = g.tensors[id];

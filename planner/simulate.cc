@@ -29,8 +29,17 @@ std::string simulate(const Graph& g, const std::vector<Op>& schedule, TensorId r
         return where + " reads '" + g.at(in).name + "', which is not written or was overwritten";
       }
     }
-    for (TensorId out : op.out) {
+    std::vector<TensorId> written = op.out;
+    if (op.workspace != kNoTensor) written.push_back(op.workspace);
+    for (TensorId out : written) {
       if (out == kNoTensor) continue;
+      if (out == op.workspace) {
+        for (TensorId o : op.out) {
+          if (o != kNoTensor && share_bytes(g.at(o), g.at(out))) {
+            return where + " has its workspace on its output '" + g.at(o).name + "'";
+          }
+        }
+      }
       for (TensorId in : op.in) {
         if (in != kNoTensor && in != out && share_bytes(g.at(in), g.at(out))) {
           return where + " writes '" + g.at(out).name + "' over its own input '" + g.at(in).name + "'";

@@ -94,6 +94,8 @@ struct OpDesc {
   OpKind kind;
   int32_t in[kMaxOpInputs];    // tensor ids, -1 where unused
   int32_t out[kMaxOpOutputs];  // tensor ids, -1 where unused
+  int32_t workspace;           // arena scratch the op's kernel needs, -1 if none; sized by
+                               // the kernels' *_workspace_bytes functions
   OpParams params;
 };
 

@@ -69,7 +69,7 @@ class OneOp {
 };
 
 OpDesc op_of(OpKind kind, std::vector<int32_t> in, std::vector<int32_t> out, OpParams p = {}) {
-  OpDesc d{kind, {-1, -1, -1, -1, -1}, {-1, -1, -1}, p};
+  OpDesc d{kind, {-1, -1, -1, -1, -1}, {-1, -1, -1}, -1, p};
   for (size_t i = 0; i < in.size(); ++i) d.in[i] = in[i];
   for (size_t i = 0; i < out.size(); ++i) d.out[i] = out[i];
   return d;
