@@ -29,6 +29,7 @@ mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
+mkdir -p build/docker
 if podman image exists "$base"; then
   stage "base image $base exists, reusing it"
 else
