@@ -73,3 +73,9 @@ void f32_softmax_xent_bwd_scalar(size_t batch, size_t classes, const float* prob
 //     v = momentum * v + (g + weight_decay * w);  w -= lr * v ---
 void f32_sgd_momentum_scalar(size_t n, float lr, float momentum, float weight_decay, float* w,
                              const float* g, float* v);
+
+// --- optimizer, PyTorch Adam semantics (amsgrad off; weight decay is L2 added to g):
+//     g' = g + wd*w;  m = b1*m + (1-b1)*g';  v = b2*v + (1-b2)*g'^2;
+//     w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps),  t = step >= 1 ---
+void f32_adam_scalar(size_t n, float lr, float beta1, float beta2, float eps, float weight_decay,
+                     uint32_t step, float* w, const float* g, float* m, float* v);
