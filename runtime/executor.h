@@ -30,6 +30,7 @@ class Executor {
   float loss() const { return *ctx_.f32(plan_->loss); }
   const float* logits() const { return ctx_.f32(plan_->logits); }
   const Plan& plan() const { return *plan_; }
+  unsigned char* params() const { return params_.data(); }
   const OpContext& context() const { return ctx_; }
 
  private:

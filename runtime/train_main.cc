@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string>
 
+#include "memory_info.h"
 #include "trainer.h"
 
 namespace {
@@ -17,15 +18,18 @@ using namespace edgetrain;
 constexpr const char* kUsage =
     "usage: edgetrain-train [--data DIR] [--steps N] [--batch N] [--lr X] [--momentum X]\n"
     "                       [--weight-decay X] [--threads N] [--log-every N] [--eval-images N]\n"
-    "                       [--seed N] [--profile]\n"
+    "                       [--seed N] [--profile] [--save FILE [--save-every N] [--resume]]\n"
     "Trains the baked plan's model on the IDX files in DIR (default\n"
     "/usr/share/datasets/fashion-mnist) and prints the test accuracy. --profile adds a table\n"
-    "of each op's time per step.\n";
+    "of each op's time per step. --save writes the training state atomically every N steps\n"
+    "(default 100) and at the end; --resume continues from it, bit for bit. Without --batch,\n"
+    "the largest baked plan that fits in the memory the system has available is used.\n";
 
 struct Options {
   std::string data = "/usr/share/datasets/fashion-mnist";
   uint32_t batch = 0, threads = 0, eval_images = 0;
-  bool profile = false;
+  bool profile = false, resume = false;
+  std::string save;
   TrainOptions train;
 };
 
@@ -43,8 +47,8 @@ Status parse_number(const char* flag, const char* text, double lo, double hi, do
 Status parse_args(int argc, char** argv, Options* o) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--profile") {
-      o->profile = true;
+    if (flag == "--profile" || flag == "--resume") {
+      (flag == "--profile" ? o->profile : o->resume) = true;
       continue;
     }
     if (flag == "--help" || flag == "-h") {
@@ -70,6 +74,8 @@ Status parse_args(int argc, char** argv, Options* o) {
       return Status::ok();
     };
     if (flag == "--data") o->data = value;
+    else if (flag == "--save") o->save = value;
+    else if (flag == "--save-every") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.save_every));
     else if (flag == "--steps") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.steps));
     else if (flag == "--batch") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->batch));
     else if (flag == "--threads") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->threads));
@@ -86,7 +92,7 @@ Status parse_args(int argc, char** argv, Options* o) {
 
 Status run(const Options& o) {
   const Plan* plan = nullptr;
-  EDGETRAIN_RETURN_IF_ERROR(select_plan(kBakedPlans, o.batch, &plan));
+  EDGETRAIN_RETURN_IF_ERROR(select_plan(kBakedPlans, o.batch, mem_available_bytes(), &plan));
   const uint32_t classes = plan->tensors[plan->logits].shape[1];
   ImageSet train_set, test_set;
   EDGETRAIN_RETURN_IF_ERROR(load_image_set(o.data, "train", classes, &train_set));
@@ -104,10 +110,20 @@ Status run(const Options& o) {
               static_cast<unsigned long long>(plan->arena_lower_bound),
               static_cast<unsigned long long>(plan->params_bytes), plan->train_op_count,
               xnn.threads(), train_set.count);
+  TrainPosition position;
+  TrainOptions train_options = o.train;
+  if (!o.save.empty()) train_options.save_path = o.save.c_str();
+  if (o.resume) {
+    EDGETRAIN_RETURN_IF_ERROR(load_state(o.save.c_str(), *plan, exec.params(), &position));
+    std::printf("resumed from %s at step %llu\n", o.save.c_str(), static_cast<unsigned long long>(position.step));
+  }
+  const uint64_t first_step = position.step;
   std::vector<double> op_seconds;
   if (o.profile) exec.set_op_times(&op_seconds);
-  EDGETRAIN_RETURN_IF_ERROR(train(exec, train_set, o.train, stdout));
-  if (o.profile) print_op_times(*plan, op_seconds, o.train.steps, stdout);
+  EDGETRAIN_RETURN_IF_ERROR(train(exec, train_set, train_options, &position, stdout));
+  if (o.profile && position.step > first_step) {
+    print_op_times(*plan, op_seconds, static_cast<uint32_t>(position.step - first_step), stdout);
+  }
 
   uint32_t correct = 0, total = 0;
   EDGETRAIN_RETURN_IF_ERROR(evaluate(exec, test_set, o.eval_images, &correct, &total));

@@ -6,6 +6,8 @@
 #include <numeric>
 #include <vector>
 
+#include "memory_info.h"
+
 namespace edgetrain {
 
 namespace {
@@ -20,25 +22,58 @@ uint64_t next_random(uint64_t& state) {  // splitmix64: the same sequence on eve
   return z ^ (z >> 31);
 }
 
-void shuffle(std::vector<uint32_t>& v, uint64_t& state) {
-  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[next_random(state) % i]);
+// The training order of one epoch: a permutation that depends only on (seed, epoch), so a
+// resumed run needs just the epoch and the cursor to continue where it stopped.
+void epoch_order(uint32_t seed, uint32_t epoch, std::vector<uint32_t>& order) {
+  std::iota(order.begin(), order.end(), 0u);
+  uint64_t state = (uint64_t{seed} << 32 | epoch) * 0x2545f4914f6cdd1dull;
+  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[next_random(state) % i]);
+}
+
+bool params_finite(const Executor& exec) {
+  const Plan& plan = exec.plan();
+  for (uint32_t i = 0; i < plan.tensor_count; ++i) {
+    if (plan.tensors[i].region != Region::Params) continue;
+    const float* v = exec.context().f32(static_cast<int32_t>(i));
+    for (size_t k = 0; k < plan.tensors[i].bytes / 4; ++k) {
+      if (!std::isfinite(v[k])) return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
 
-Status select_plan(const PlanSet& plans, uint32_t batch, const Plan** out) {
+Status select_plan(const PlanSet& plans, uint32_t batch, uint64_t available_bytes, const Plan** out) {
   if (plans.count == 0) return Status::error(StatusCode::InvalidPlan, "this binary carries no plan");
-  for (uint32_t i = 0; i < plans.count; ++i) {
-    if (batch == 0 || plans.plans[i]->batch == batch) {
-      *out = plans.plans[i];
-      return Status::ok();
-    }
-  }
+  const Plan* best = nullptr;
+  const Plan* smallest = nullptr;
   char have[128] = {};
-  for (uint32_t i = 0, n = 0; i < plans.count && n < sizeof have - 12; ++i) {
-    n += static_cast<uint32_t>(std::snprintf(have + n, sizeof have - n, "%s%u", i ? ", " : "", plans.plans[i]->batch));
+  for (uint32_t i = 0, n = 0; i < plans.count; ++i) {
+    const Plan* p = plans.plans[i];
+    if (n < sizeof have - 12) {
+      n += static_cast<uint32_t>(std::snprintf(have + n, sizeof have - n, "%s%u", i ? ", " : "", p->batch));
+    }
+    if (batch != 0) {
+      if (p->batch == batch) best = p;
+      continue;
+    }
+    const uint64_t need = p->arena_bytes + p->params_bytes;
+    if (!smallest || need < smallest->arena_bytes + smallest->params_bytes) smallest = p;
+    if ((available_bytes == 0 || need <= available_bytes) && (!best || p->batch > best->batch)) best = p;
   }
-  return Status::error(StatusCode::InvalidArgument, "no plan for batch %u in this binary (batches: %s)", batch, have);
+  if (best) {
+    *out = best;
+    return Status::ok();
+  }
+  if (batch != 0) {
+    return Status::error(StatusCode::InvalidArgument, "no plan for batch %u in this binary (batches: %s)", batch, have);
+  }
+  return Status::error(StatusCode::OutOfMemory,
+                       "no plan fits in the %.1f MiB this system has available (the smallest, batch %u, "
+                       "needs %.1f MiB): free memory or build a plan with a smaller batch or budget",
+                       static_cast<double>(available_bytes) / (1 << 20), smallest->batch,
+                       static_cast<double>(smallest->arena_bytes + smallest->params_bytes) / (1 << 20));
 }
 
 Status check_data_fits(const Plan& plan, const ImageSet& data) {
@@ -63,39 +98,58 @@ void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec) {
   }
 }
 
-Status train(Executor& exec, const ImageSet& data, const TrainOptions& options, FILE* log) {
+Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
+             TrainPosition* position, FILE* log) {
   const uint32_t batch = exec.plan().batch;
   std::vector<uint32_t> order(data.count);
-  std::iota(order.begin(), order.end(), 0u);
-  uint64_t rng = options.seed;
-  size_t cursor = order.size();  // forces a shuffle before the first batch
+  epoch_order(options.seed, position->epoch, order);
   std::vector<uint32_t> indices(batch);
+  uint64_t last_saved = position->step;
 
   using Clock = std::chrono::steady_clock;
   auto interval_start = Clock::now();
   double loss_sum = 0;
-  for (uint32_t step = 1; step <= options.steps; ++step) {
+  uint32_t in_interval = 0;
+  while (position->step < options.steps) {
     for (uint32_t b = 0; b < batch; ++b) {
-      if (cursor == order.size()) shuffle(order, rng), cursor = 0;
-      indices[b] = order[cursor++];
+      if (position->cursor >= order.size()) {
+        epoch_order(options.seed, ++position->epoch, order);
+        position->cursor = 0;
+      }
+      indices[b] = order[position->cursor++];
     }
     fill_batch(data, indices.data(), exec);
     EDGETRAIN_RETURN_IF_ERROR(exec.train_step(options.optimizer));
+    const uint64_t step = ++position->step;
     const float loss = exec.loss();
     if (!std::isfinite(loss)) {
-      return Status::error(StatusCode::NonFinite, "loss is %f at step %u: lower the learning rate (--lr)",
-                           static_cast<double>(loss), step);
+      return Status::error(StatusCode::NonFinite,
+                           "loss is %f at step %llu: lower the learning rate (--lr); the state saved "
+                           "at step %llu is intact", static_cast<double>(loss),
+                           static_cast<unsigned long long>(step), static_cast<unsigned long long>(last_saved));
     }
     loss_sum += loss;
+    ++in_interval;
     if (step % options.log_every == 0 || step == options.steps) {
-      const uint32_t steps_in_interval = (step - 1) % options.log_every + 1;
       const double seconds = std::chrono::duration<double>(Clock::now() - interval_start).count();
-      std::fprintf(log, "step %5u/%u  loss %.4f  %8.1f img/s  arena %llu B\n", step, options.steps,
-                   loss_sum / steps_in_interval, steps_in_interval * batch / seconds,
-                   static_cast<unsigned long long>(exec.plan().arena_bytes));
+      std::fprintf(log, "step %5llu/%u  loss %.4f  %8.1f img/s  arena %llu B  peak RSS %.1f MiB\n",
+                   static_cast<unsigned long long>(step), options.steps, loss_sum / in_interval,
+                   in_interval * batch / seconds, static_cast<unsigned long long>(exec.plan().arena_bytes),
+                   static_cast<double>(peak_rss_bytes()) / (1 << 20));
       std::fflush(log);
       loss_sum = 0;
+      in_interval = 0;
       interval_start = Clock::now();
+    }
+    if (options.save_path && (step % options.save_every == 0 || step == options.steps)) {
+      if (!params_finite(exec)) {
+        return Status::error(StatusCode::NonFinite,
+                             "parameters are not finite at step %llu: not saved; the state saved at "
+                             "step %llu is intact", static_cast<unsigned long long>(step),
+                             static_cast<unsigned long long>(last_saved));
+      }
+      EDGETRAIN_RETURN_IF_ERROR(save_state(options.save_path, exec.plan(), exec.params(), *position));
+      last_saved = step;
     }
   }
   return Status::ok();

@@ -7,18 +7,22 @@
 
 #include "executor.h"
 #include "idx_dataset.h"
+#include "state_file.h"
 
 namespace edgetrain {
 
 struct TrainOptions {
-  uint32_t steps = 300;
+  uint32_t steps = 300;  // total, counting steps done before a resume
   uint32_t log_every = 50;
   uint32_t seed = 1;  // weights and shuffling
   OptimizerConfig optimizer;
+  const char* save_path = nullptr;  // training state, saved every save_every steps and at the end
+  uint32_t save_every = 100;
 };
 
-// The plan for `batch`, or the only/first one when batch == 0.
-Status select_plan(const PlanSet& plans, uint32_t batch, const Plan** out);
+// The plan for `batch`; when batch == 0, the largest batch whose arena and params block fit in
+// `available_bytes` (0: unknown, take the largest).
+Status select_plan(const PlanSet& plans, uint32_t batch, uint64_t available_bytes, const Plan** out);
 
 // Checks that the plan's input is [N, height, width, 1] and its logits cover the labels.
 Status check_data_fits(const Plan& plan, const ImageSet& data);
@@ -27,8 +31,11 @@ Status check_data_fits(const Plan& plan, const ImageSet& data);
 // scaled to [0,1] and normalised with Fashion-MNIST's mean and standard deviation.
 void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec);
 
-// Runs options.steps steps over shuffled epochs of `data`, printing a line every log_every steps.
-Status train(Executor& exec, const ImageSet& data, const TrainOptions& options, FILE* log);
+// Trains from `position` until options.steps steps are done, over epochs of `data` each shuffled
+// from (seed, epoch), printing a line every log_every steps and saving the state if asked.
+// A non-finite loss stops training; the last saved state is left as it was.
+Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
+             TrainPosition* position, FILE* log);
 
 // A table of the train ops' times (from Executor::set_op_times) per step, slowest first.
 void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32_t steps, FILE* out);

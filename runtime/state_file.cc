@@ -1,0 +1,159 @@
+#include "state_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <libgen.h>
+#include <string>
+#include <vector>
+
+namespace edgetrain {
+
+namespace {
+
+constexpr char kMagic[8] = {'E', 'T', 'S', 'T', 'A', 'T', 'E', '1'};
+constexpr uint32_t kVersion = 1;
+
+struct Header {
+  char magic[8];
+  uint32_t version;
+  uint32_t reserved;
+  uint64_t model_hash;
+  uint64_t step;
+  uint32_t epoch;
+  uint32_t cursor;
+  uint64_t payload_bytes;
+};
+static_assert(sizeof(Header) == 48, "the on-disk header has no padding");
+
+bool persistent(const TensorDesc& t) { return t.region == Region::Params && t.init != Init::None; }
+
+class Writer {
+ public:
+  explicit Writer(int fd) : fd_(fd) {}
+  bool write(const void* p, size_t n) {
+    crc_ = crc32_z(crc_, static_cast<const Bytef*>(p), n);
+    const auto* b = static_cast<const unsigned char*>(p);
+    while (n > 0) {
+      const ssize_t w = ::write(fd_, b, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) return false;
+      b += w, n -= static_cast<size_t>(w);
+    }
+    return true;
+  }
+  uint32_t crc() const { return static_cast<uint32_t>(crc_); }
+
+ private:
+  int fd_;
+  uLong crc_ = crc32_z(0, nullptr, 0);
+};
+
+Status io_error(const char* what, const std::string& path) {
+  return Status::error(StatusCode::IoError, "cannot %s state file '%s': %s", what, path.c_str(),
+                       std::strerror(errno));
+}
+
+}  // namespace
+
+uint64_t state_payload_bytes(const Plan& plan) {
+  uint64_t bytes = 0;
+  for (uint32_t i = 0; i < plan.tensor_count; ++i) {
+    if (persistent(plan.tensors[i])) bytes += plan.tensors[i].bytes;
+  }
+  return bytes;
+}
+
+Status save_state(const char* path, const Plan& plan, const unsigned char* params,
+                  const TrainPosition& position) {
+  const std::string tmp = std::string(path) + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return io_error("create", tmp);
+  Header h{};
+  std::memcpy(h.magic, kMagic, sizeof kMagic);
+  h.version = kVersion;
+  h.model_hash = plan.model_hash;
+  h.step = position.step;
+  h.epoch = position.epoch;
+  h.cursor = position.cursor;
+  h.payload_bytes = state_payload_bytes(plan);
+  Writer w(fd);
+  bool ok = w.write(&h, sizeof h);
+  for (uint32_t i = 0; ok && i < plan.tensor_count; ++i) {
+    const TensorDesc& t = plan.tensors[i];
+    if (persistent(t)) ok = w.write(params + t.offset, t.bytes);
+  }
+  const uint32_t crc = w.crc();
+  ok = ok && w.write(&crc, sizeof crc) && ::fsync(fd) == 0;
+  if (::close(fd) != 0) ok = false;
+  if (!ok || ::rename(tmp.c_str(), path) != 0) {
+    const Status s = io_error("write", tmp);
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  // The rename itself must reach the disk before we call the save done.
+  std::string dir = path;
+  const int dfd = ::open(::dirname(dir.data()), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::ok();
+}
+
+Status parse_state(const char* name, const uint8_t* data, size_t size, const Plan& plan,
+                   unsigned char* params, TrainPosition* position) {
+  const uint64_t payload = state_payload_bytes(plan);
+  Header h;
+  if (size < sizeof h + sizeof(uint32_t)) {
+    return Status::error(StatusCode::BadData, "state file '%s' is truncated (%zu bytes)", name, size);
+  }
+  std::memcpy(&h, data, sizeof h);
+  if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 || h.version != kVersion) {
+    return Status::error(StatusCode::BadData, "'%s' is not an edgetrain state file (version %u)", name, kVersion);
+  }
+  uint32_t stored_crc;
+  std::memcpy(&stored_crc, data + size - sizeof stored_crc, sizeof stored_crc);
+  if (static_cast<uint32_t>(crc32_z(crc32_z(0, nullptr, 0), data, size - sizeof stored_crc)) != stored_crc) {
+    return Status::error(StatusCode::BadData, "state file '%s' is corrupt (checksum mismatch)", name);
+  }
+  if (h.model_hash != plan.model_hash) {
+    return Status::error(StatusCode::BadData,
+                         "state file '%s' was saved for another model (hash %016llx, this binary's %s "
+                         "is %016llx): start without it or use the matching binary",
+                         name, static_cast<unsigned long long>(h.model_hash), plan.model,
+                         static_cast<unsigned long long>(plan.model_hash));
+  }
+  if (h.payload_bytes != payload || size != sizeof h + payload + sizeof stored_crc) {
+    return Status::error(StatusCode::BadData, "state file '%s' holds %llu bytes of state, the plan needs %llu",
+                         name, static_cast<unsigned long long>(h.payload_bytes),
+                         static_cast<unsigned long long>(payload));
+  }
+  const uint8_t* p = data + sizeof h;
+  for (uint32_t i = 0; i < plan.tensor_count; ++i) {
+    const TensorDesc& t = plan.tensors[i];
+    if (!persistent(t)) continue;
+    std::memcpy(params + t.offset, p, t.bytes);
+    p += t.bytes;
+  }
+  *position = {h.step, h.epoch, h.cursor};
+  return Status::ok();
+}
+
+Status load_state(const char* path, const Plan& plan, unsigned char* params, TrainPosition* position) {
+  FILE* f = std::fopen(path, "rb");
+  if (f == nullptr) return io_error("open", path);
+  std::vector<uint8_t> data;
+  uint8_t chunk[1 << 16];
+  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, f)) > 0;) data.insert(data.end(), chunk, chunk + n);
+  const bool failed = std::ferror(f) != 0;
+  std::fclose(f);
+  if (failed) return io_error("read", path);
+  return parse_state(path, data.data(), data.size(), plan, params, position);
+}
+
+}  // namespace edgetrain
