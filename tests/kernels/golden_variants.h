@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "kernels/kernels.h"
+#include "kernels/select.h"
 
 namespace edgetrain::test {
 
@@ -15,8 +16,30 @@ struct ConvBwdVariant {
                       float* dbias);
 };
 
+// The portable tiled variants as whole ops (dense or depthwise; others use the scalar).
+inline void conv2d_bwd_data_portable(const f32_window_geometry& g, const float* dy, const float* w,
+                                     float* dx) {
+  switch (f32_conv2d_kind(g)) {
+    case f32_conv_kind::dense: f32_conv2d_bwd_data_tiled(g, dy, w, dx, 0, g.batch); return;
+    case f32_conv_kind::depthwise: f32_conv2d_bwd_data_dw_tiled(g, dy, w, dx, 0, g.batch); return;
+    case f32_conv_kind::grouped: f32_conv2d_bwd_data_scalar(g, dy, w, dx); return;
+  }
+}
+inline void conv2d_bwd_weights_portable(const f32_window_geometry& g, const float* x,
+                                        const float* dy, float* dw, float* db) {
+  switch (f32_conv2d_kind(g)) {
+    case f32_conv_kind::dense:
+      f32_conv2d_bwd_weights_tiled(g, x, dy, dw, db, 0, g.out_c, 0, g.kernel_h * g.kernel_w);
+      return;
+    case f32_conv_kind::depthwise: f32_conv2d_bwd_weights_dw_tiled(g, x, dy, dw, db, 0, g.in_c); return;
+    case f32_conv_kind::grouped: f32_conv2d_bwd_weights_scalar(g, x, dy, dw, db); return;
+  }
+}
+
 inline std::vector<ConvBwdVariant> conv_bwd_variants() {
-  return {{"scalar", f32_conv2d_bwd_data_scalar, f32_conv2d_bwd_weights_scalar}};
+  return {{"scalar", f32_conv2d_bwd_data_scalar, f32_conv2d_bwd_weights_scalar},
+          {"tiled (portable)", conv2d_bwd_data_portable, conv2d_bwd_weights_portable},
+          {"selected (kernels/select.h)", f32_conv2d_bwd_data, f32_conv2d_bwd_weights}};
 }
 
 }  // namespace edgetrain::test

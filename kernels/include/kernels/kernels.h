@@ -19,6 +19,28 @@ void f32_conv2d_bwd_data_scalar(const f32_window_geometry& g, const float* dy, c
 void f32_conv2d_bwd_weights_scalar(const f32_window_geometry& g, const float* x, const float* dy,
                                    float* dw, float* dbias /* [OC] or null */);
 
+// Tiled variants (no workspace; pick through kernels/select.h). Each writes one tile, so the
+// runtime can split the work across threads: dense convolutions (groups = 1) by output-channel
+// and tap ranges (tap = kh * kernel_w + kw; dbias is written by the tiles with tap_begin == 0)
+// for weights and by image ranges for data; depthwise (groups = in_c = out_c) by channel and
+// image ranges. _tiled is portable C++; _neon (aarch64 only) has intrinsics micro-kernels.
+void f32_conv2d_bwd_weights_tiled(const f32_window_geometry& g, const float* x, const float* dy,
+                                  float* dw, float* dbias, size_t oc_begin, size_t oc_end,
+                                  size_t tap_begin, size_t tap_end);
+void f32_conv2d_bwd_data_tiled(const f32_window_geometry& g, const float* dy, const float* w,
+                               float* dx, size_t n_begin, size_t n_end);
+void f32_conv2d_bwd_weights_dw_tiled(const f32_window_geometry& g, const float* x, const float* dy,
+                                     float* dw, float* dbias, size_t c_begin, size_t c_end);
+void f32_conv2d_bwd_data_dw_tiled(const f32_window_geometry& g, const float* dy, const float* w,
+                                  float* dx, size_t n_begin, size_t n_end);
+#if defined(__aarch64__)
+void f32_conv2d_bwd_weights_neon(const f32_window_geometry& g, const float* x, const float* dy,
+                                 float* dw, float* dbias, size_t oc_begin, size_t oc_end,
+                                 size_t tap_begin, size_t tap_end);
+void f32_conv2d_bwd_data_neon(const f32_window_geometry& g, const float* dy, const float* w,
+                              float* dx, size_t n_begin, size_t n_end);
+#endif
+
 // --- batch normalisation over rows of `channels` values (rows = N*H*W) ---
 // Training forward: batch mean and biased variance per channel, then normalise.
 void f32_batchnorm_fwd_train_scalar(size_t rows, size_t channels, float eps, const float* x,

@@ -1,0 +1,81 @@
+// Build-time variant choice: the generic names the runtime, tests and benchmark call. One target
+// CPU per build, so no run-time dispatch: NEON on aarch64, the portable tiled C++ elsewhere.
+// None of the selected variants needs a workspace.
+#pragma once
+
+#include <cassert>
+
+#include "kernels/kernels.h"
+
+// How a convolution's backward is tiled: dense (groups = 1) and depthwise have tiled variants;
+// other group counts run the scalar reference as one tile.
+enum class f32_conv_kind { dense, depthwise, grouped };
+
+inline f32_conv_kind f32_conv2d_kind(const f32_window_geometry& g) {
+  if (g.groups == 1) return f32_conv_kind::dense;
+  if (g.groups == g.in_c && g.in_c == g.out_c) return f32_conv_kind::depthwise;
+  return f32_conv_kind::grouped;
+}
+
+// Dense tiles: output channels x taps (weights), images (data).
+inline void f32_conv2d_bwd_weights_dense(const f32_window_geometry& g, const float* x,
+                                         const float* dy, float* dw, float* dbias, size_t oc_begin,
+                                         size_t oc_end, size_t tap_begin, size_t tap_end) {
+#if defined(__aarch64__)
+  f32_conv2d_bwd_weights_neon(g, x, dy, dw, dbias, oc_begin, oc_end, tap_begin, tap_end);
+#else
+  f32_conv2d_bwd_weights_tiled(g, x, dy, dw, dbias, oc_begin, oc_end, tap_begin, tap_end);
+#endif
+}
+
+inline void f32_conv2d_bwd_data_dense(const f32_window_geometry& g, const float* dy,
+                                      const float* w, float* dx, size_t n_begin, size_t n_end) {
+#if defined(__aarch64__)
+  f32_conv2d_bwd_data_neon(g, dy, w, dx, n_begin, n_end);
+#else
+  f32_conv2d_bwd_data_tiled(g, dy, w, dx, n_begin, n_end);
+#endif
+}
+
+// Depthwise tiles: channels (weights), images (data). GCC vectorises these well on both ISAs.
+inline void f32_conv2d_bwd_weights_dw(const f32_window_geometry& g, const float* x,
+                                      const float* dy, float* dw, float* dbias, size_t c_begin,
+                                      size_t c_end) {
+  f32_conv2d_bwd_weights_dw_tiled(g, x, dy, dw, dbias, c_begin, c_end);
+}
+
+inline void f32_conv2d_bwd_data_dw(const f32_window_geometry& g, const float* dy, const float* w,
+                                   float* dx, size_t n_begin, size_t n_end) {
+  f32_conv2d_bwd_data_dw_tiled(g, dy, w, dx, n_begin, n_end);
+}
+
+// Whole op, one thread, any groups.
+inline void f32_conv2d_bwd_weights(const f32_window_geometry& g, const float* x, const float* dy,
+                                   float* dw, float* dbias) {
+  switch (f32_conv2d_kind(g)) {
+    case f32_conv_kind::dense:
+      f32_conv2d_bwd_weights_dense(g, x, dy, dw, dbias, 0, g.out_c, 0, g.kernel_h * g.kernel_w);
+      return;
+    case f32_conv_kind::depthwise:
+      f32_conv2d_bwd_weights_dw(g, x, dy, dw, dbias, 0, g.in_c);
+      return;
+    case f32_conv_kind::grouped:
+      f32_conv2d_bwd_weights_scalar(g, x, dy, dw, dbias);
+      return;
+  }
+}
+
+inline void f32_conv2d_bwd_data(const f32_window_geometry& g, const float* dy, const float* w,
+                                float* dx) {
+  switch (f32_conv2d_kind(g)) {
+    case f32_conv_kind::dense:
+      f32_conv2d_bwd_data_dense(g, dy, w, dx, 0, g.batch);
+      return;
+    case f32_conv_kind::depthwise:
+      f32_conv2d_bwd_data_dw(g, dy, w, dx, 0, g.batch);
+      return;
+    case f32_conv_kind::grouped:
+      f32_conv2d_bwd_data_scalar(g, dy, w, dx);
+      return;
+  }
+}
