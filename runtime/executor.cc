@@ -9,7 +9,7 @@
 
 namespace edgetrain {
 
-Status Executor::init(const Plan& plan, const XnnContext& xnn, uint64_t seed) {
+Status Executor::init(const Plan& plan, XnnContext& xnn, uint64_t seed) {
   EDGETRAIN_RETURN_IF_ERROR(check_plan(plan));
   // XNNPACK kernels may read XNN_EXTRA_BYTES past the end of any input.
   if (!arena_.allocate(plan.arena_bytes + XNN_EXTRA_BYTES, kTensorAlignment) ||
@@ -21,6 +21,7 @@ Status Executor::init(const Plan& plan, const XnnContext& xnn, uint64_t seed) {
                          static_cast<unsigned long long>(plan.params_bytes), plan.model, plan.batch);
   }
   plan_ = &plan;
+  xnn_ = &xnn;
   ctx_ = OpContext{&plan, arena_.data(), params_.data(), xnn.pool(), {}};
   init_params(plan, params_.data(), seed);
   return Status::ok();
@@ -41,9 +42,13 @@ Status Executor::run(const OpDesc* ops, uint32_t count, std::vector<double>* op_
 
 Status Executor::train_step(const OptimizerConfig& optimizer) {
   ctx_.optimizer = optimizer;
-  return run(plan_->train_ops, plan_->train_op_count, op_seconds_);
+  EDGETRAIN_RETURN_IF_ERROR(run(plan_->train_ops, plan_->train_op_count, op_seconds_));
+  return xnn_->fit_region();
 }
 
-Status Executor::eval_step() { return run(plan_->eval_ops, plan_->eval_op_count, nullptr); }
+Status Executor::eval_step() {
+  EDGETRAIN_RETURN_IF_ERROR(run(plan_->eval_ops, plan_->eval_op_count, nullptr));
+  return xnn_->fit_region();
+}
 
 }  // namespace edgetrain

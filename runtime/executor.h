@@ -16,7 +16,8 @@ namespace edgetrain {
 class Executor {
  public:
   // Checks the plan, allocates both regions and initialises the parameters from `seed`.
-  Status init(const Plan& plan, const XnnContext& xnn, uint64_t seed);
+  // After each step the executor lets `xnn` fit its allocation region (see XnnContext).
+  Status init(const Plan& plan, XnnContext& xnn, uint64_t seed);
 
   // Fill input() and labels() before every call: a step reuses their bytes once it has read them.
   Status train_step(const OptimizerConfig& optimizer);
@@ -37,6 +38,7 @@ class Executor {
   Status run(const OpDesc* ops, uint32_t count, std::vector<double>* op_seconds);
 
   const Plan* plan_ = nullptr;
+  XnnContext* xnn_ = nullptr;
   AlignedBuffer arena_, params_;
   OpContext ctx_{};
   std::vector<double>* op_seconds_ = nullptr;
