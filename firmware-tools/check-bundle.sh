@@ -44,9 +44,9 @@ while read -r lib _ path _; do
 done < <(grep '=>' <<<"$trace")
 echo "== check-bundle: running $(basename "$bin") $* on the clean root"
 start=$SECONDS
+# Streamed, so a long training run shows its progress lines as they come.
 status=0
-run "$bin" "$@" > "$work/log" 2>&1 || status=$?
-tail -n 20 "$work/log"
+run "$bin" "$@" 2>&1 | tee "$work/log" || status=${PIPESTATUS[0]}
 (( status == 0 )) || die "$(basename "$bin") exited with $status"
 if [[ -n $expect ]]; then
   grep -qE "$expect" "$work/log" || die "no line matching '$expect' in the output"
