@@ -75,8 +75,8 @@ Status parse_header(const char* path, const std::vector<uint8_t>& data, uint32_t
 
 }  // namespace
 
-Status parse_idx_pair(const char* images_name, const std::vector<uint8_t>& images,
-                      const char* labels_name, const std::vector<uint8_t>& labels,
+Status parse_idx_pair(const char* images_name, std::vector<uint8_t> images,
+                      const char* labels_name, std::vector<uint8_t> labels,
                       uint32_t classes, ImageSet* out) {
   uint32_t ishape[3] = {}, lshape[1] = {};
   EDGETRAIN_RETURN_IF_ERROR(parse_header(images_name, images, kImagesMagic, 3, ishape));
@@ -94,9 +94,25 @@ Status parse_idx_pair(const char* images_name, const std::vector<uint8_t>& image
   out->count = ishape[0];
   out->height = ishape[1];
   out->width = ishape[2];
-  out->pixels.assign(images.begin() + 16, images.end());
-  out->labels.assign(labels.begin() + 8, labels.end());
+  images.erase(images.begin(), images.begin() + 16);
+  labels.erase(labels.begin(), labels.begin() + 8);
+  out->channels = 1;
+  out->pixels = std::move(images);
+  out->labels = std::move(labels);
   return Status::ok();
+}
+
+ImageSet synthetic_image_set(uint32_t count, uint32_t height, uint32_t width, uint32_t channels,
+                             uint32_t classes, uint32_t seed) {
+  ImageSet set;
+  set.count = count, set.height = height, set.width = width, set.channels = channels;
+  set.pixels.resize(size_t{count} * height * width * channels);
+  set.labels.resize(count);
+  uint32_t x = seed * 2654435761u + 1;  // xorshift32: cheap and the same everywhere
+  auto next = [&x] { return x ^= x << 13, x ^= x >> 17, x ^= x << 5; };
+  for (uint8_t& p : set.pixels) p = static_cast<uint8_t>(next() >> 24);
+  for (uint8_t& l : set.labels) l = static_cast<uint8_t>(next() % classes);
+  return set;
 }
 
 Status load_idx_pair(const std::string& images_path, const std::string& labels_path,
@@ -104,7 +120,8 @@ Status load_idx_pair(const std::string& images_path, const std::string& labels_p
   std::vector<uint8_t> images, labels;
   EDGETRAIN_RETURN_IF_ERROR(read_all(images_path, &images));
   EDGETRAIN_RETURN_IF_ERROR(read_all(labels_path, &labels));
-  return parse_idx_pair(images_path.c_str(), images, labels_path.c_str(), labels, classes, out);
+  return parse_idx_pair(images_path.c_str(), std::move(images), labels_path.c_str(), std::move(labels),
+                        classes, out);
 }
 
 Status load_image_set(const std::string& dir, const std::string& prefix, uint32_t classes,

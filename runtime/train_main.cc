@@ -19,15 +19,17 @@ constexpr const char* kUsage =
     "usage: edgetrain-train [--data DIR] [--steps N] [--batch N] [--lr X] [--momentum X]\n"
     "                       [--weight-decay X] [--threads N] [--log-every N] [--eval-images N]\n"
     "                       [--seed N] [--profile] [--save FILE [--save-every N] [--resume]]\n"
+    "                       [--synthetic N]\n"
     "Trains the baked plan's model on the IDX files in DIR (default\n"
     "/usr/share/datasets/fashion-mnist) and prints the test accuracy. --profile adds a table\n"
     "of each op's time per step. --save writes the training state atomically every N steps\n"
     "(default 100) and at the end; --resume continues from it, bit for bit. Without --batch,\n"
-    "the largest baked plan that fits in the memory the system has available is used.\n";
+    "the largest baked plan that fits in the memory the system has available is used.\n"
+    "--synthetic N trains on N random images of the plan's input size instead of DIR.\n";
 
 struct Options {
   std::string data = "/usr/share/datasets/fashion-mnist";
-  uint32_t batch = 0, threads = 0, eval_images = 0;
+  uint32_t batch = 0, threads = 0, eval_images = 0, synthetic = 0;
   bool profile = false, resume = false;
   std::string save;
   TrainOptions train;
@@ -75,6 +77,7 @@ Status parse_args(int argc, char** argv, Options* o) {
     };
     if (flag == "--data") o->data = value;
     else if (flag == "--save") o->save = value;
+    else if (flag == "--synthetic") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->synthetic));
     else if (flag == "--save-every") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.save_every));
     else if (flag == "--steps") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.steps));
     else if (flag == "--batch") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->batch));
@@ -87,6 +90,9 @@ Status parse_args(int argc, char** argv, Options* o) {
     else if (flag == "--seed") EDGETRAIN_RETURN_IF_ERROR(integer(0, &o->train.seed));
     else return Status::error(StatusCode::InvalidArgument, "unknown flag '%s' (see --help)", flag.c_str());
   }
+  if (o->resume && o->save.empty()) {
+    return Status::error(StatusCode::InvalidArgument, "--resume needs --save FILE (the state to resume from)");
+  }
   return Status::ok();
 }
 
@@ -95,8 +101,14 @@ Status run(const Options& o) {
   EDGETRAIN_RETURN_IF_ERROR(select_plan(kBakedPlans, o.batch, mem_available_bytes(), &plan));
   const uint32_t classes = plan->tensors[plan->logits].shape[1];
   ImageSet train_set, test_set;
-  EDGETRAIN_RETURN_IF_ERROR(load_image_set(o.data, "train", classes, &train_set));
-  EDGETRAIN_RETURN_IF_ERROR(load_image_set(o.data, "t10k", classes, &test_set));
+  if (o.synthetic > 0) {
+    const uint32_t* in = plan->tensors[plan->input].shape;
+    train_set = synthetic_image_set(o.synthetic, in[1], in[2], in[3], classes, 1);
+    test_set = synthetic_image_set(o.synthetic, in[1], in[2], in[3], classes, 2);
+  } else {
+    EDGETRAIN_RETURN_IF_ERROR(load_image_set(o.data, "train", classes, &train_set));
+    EDGETRAIN_RETURN_IF_ERROR(load_image_set(o.data, "t10k", classes, &test_set));
+  }
   EDGETRAIN_RETURN_IF_ERROR(check_data_fits(*plan, train_set));
   EDGETRAIN_RETURN_IF_ERROR(check_data_fits(*plan, test_set));
 
@@ -105,11 +117,11 @@ Status run(const Options& o) {
   Executor exec;
   EDGETRAIN_RETURN_IF_ERROR(exec.init(*plan, xnn, o.train.seed));
   std::printf("plan %s batch %u: arena %llu B (lower bound %llu B), params %llu B, %u ops/step, "
-              "%zu threads, %u training images\n",
+              "%zu threads, %u %straining images\n",
               plan->model, plan->batch, static_cast<unsigned long long>(plan->arena_bytes),
               static_cast<unsigned long long>(plan->arena_lower_bound),
               static_cast<unsigned long long>(plan->params_bytes), plan->train_op_count,
-              xnn.threads(), train_set.count);
+              xnn.threads(), train_set.count, o.synthetic ? "synthetic " : "");
   TrainPosition position;
   TrainOptions train_options = o.train;
   if (!o.save.empty()) train_options.save_path = o.save.c_str();

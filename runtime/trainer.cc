@@ -78,17 +78,17 @@ Status select_plan(const PlanSet& plans, uint32_t batch, uint64_t available_byte
 
 Status check_data_fits(const Plan& plan, const ImageSet& data) {
   const uint32_t* in = plan.tensors[plan.input].shape;
-  if (in[1] != data.height || in[2] != data.width || in[3] != 1) {
+  if (in[1] != data.height || in[2] != data.width || in[3] != data.channels) {
     return Status::error(StatusCode::InvalidArgument,
-                         "plan '%s' takes %ux%ux%u images but the data has %ux%ux1", plan.model,
-                         in[1], in[2], in[3], data.height, data.width);
+                         "plan '%s' takes %ux%ux%u images but the data has %ux%ux%u", plan.model,
+                         in[1], in[2], in[3], data.height, data.width, data.channels);
   }
   if (data.count == 0) return Status::error(StatusCode::BadData, "the data set is empty");
   return Status::ok();
 }
 
 void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec) {
-  const size_t pixels = size_t{data.height} * data.width;
+  const size_t pixels = size_t{data.height} * data.width * data.channels;
   float* x = exec.input();
   int32_t* y = exec.labels();
   for (uint32_t b = 0; b < exec.plan().batch; ++b) {
