@@ -1,6 +1,10 @@
 // Ops computed by our own kernels: BatchNorm, the loss, every backward op and the optimizer.
-// Kernels are single-threaded scalar references for now; the tensors' shapes come from the plan.
+// The convolution backward runs the variants kernels/select.h picks, split into tiles across
+// c.pool; the rest are single-threaded scalar references. Shapes come from the plan.
+#include <algorithm>
+
 #include "kernels/kernels.h"
+#include "kernels/select.h"
 #include "op_context.h"
 
 namespace edgetrain {
@@ -20,6 +24,82 @@ Matrix as_matrix(const OpContext& c, int32_t id) {
 Matrix as_batch(const OpContext& c, int32_t id) {
   const size_t batch = c.tensor(id).shape[0];
   return {batch, c.elements(id) / batch};
+}
+
+size_t threads(const OpContext& c) {
+  return c.pool != nullptr ? pthreadpool_get_threads_count(c.pool) : 1;
+}
+
+// Tile of `extent` giving about `tasks` tiles, a multiple of `quantum` (the micro-kernel width).
+size_t tile_for(size_t extent, size_t tasks, size_t quantum) {
+  size_t tile = (extent + tasks - 1) / std::max<size_t>(tasks, 1);
+  tile = (tile + quantum - 1) / quantum * quantum;
+  return std::clamp<size_t>(tile, quantum, std::max(extent, quantum));
+}
+
+struct ConvBwdTask {
+  f32_window_geometry g;
+  const float* a;  // x (weights) or dy (data)
+  const float* b;  // dy (weights) or w (data)
+  float* out;      // dw or dx
+  float* dbias;
+};
+
+// No op needs a workspace: the tiled variants gather pointers on the stack.
+void conv_bwd_weights(const OpContext& c, const f32_window_geometry& g, const float* x,
+                      const float* dy, float* dw, float* dbias) {
+  ConvBwdTask t{g, x, dy, dw, dbias};
+  const size_t taps = g.kernel_h * g.kernel_w;
+  switch (f32_conv2d_kind(g)) {
+    case f32_conv_kind::dense: {
+      // Output-channel x tap tiles: each owns its part of dw, so no reduction across threads.
+      const size_t want = 4 * threads(c);
+      const size_t oc_tile = tile_for(g.out_c, (want + taps - 1) / taps, 16);
+      pthreadpool_parallelize_2d_tile_2d(
+          c.pool,
+          [](void* ctx, size_t oc, size_t tap, size_t noc, size_t ntap) {
+            const auto* task = static_cast<const ConvBwdTask*>(ctx);
+            f32_conv2d_bwd_weights_dense(task->g, task->a, task->b, task->out, task->dbias, oc,
+                                         oc + noc, tap, tap + ntap);
+          },
+          &t, g.out_c, taps, oc_tile, 1, 0);
+      return;
+    }
+    case f32_conv_kind::depthwise:
+      pthreadpool_parallelize_1d_tile_1d(
+          c.pool,
+          [](void* ctx, size_t c0, size_t nc) {
+            const auto* task = static_cast<const ConvBwdTask*>(ctx);
+            f32_conv2d_bwd_weights_dw(task->g, task->a, task->b, task->out, task->dbias, c0,
+                                      c0 + nc);
+          },
+          &t, g.in_c, tile_for(g.in_c, 2 * threads(c), 8), 0);
+      return;
+    case f32_conv_kind::grouped:
+      f32_conv2d_bwd_weights_scalar(g, x, dy, dw, dbias);
+      return;
+  }
+}
+
+void conv_bwd_data(const OpContext& c, const f32_window_geometry& g, const float* dy,
+                   const float* w, float* dx) {
+  ConvBwdTask t{g, dy, w, dx, nullptr};
+  if (f32_conv2d_kind(g) == f32_conv_kind::grouped) {
+    f32_conv2d_bwd_data_scalar(g, dy, w, dx);
+    return;
+  }
+  // Image tiles: images never share dx.
+  pthreadpool_parallelize_1d_tile_1d(
+      c.pool,
+      [](void* ctx, size_t n, size_t count) {
+        const auto* task = static_cast<const ConvBwdTask*>(ctx);
+        if (f32_conv2d_kind(task->g) == f32_conv_kind::dense) {
+          f32_conv2d_bwd_data_dense(task->g, task->a, task->b, task->out, n, n + count);
+        } else {
+          f32_conv2d_bwd_data_dw(task->g, task->a, task->b, task->out, n, n + count);
+        }
+      },
+      &t, g.batch, 1, 0);
 }
 
 }  // namespace
@@ -88,12 +168,12 @@ Status run_kernel_op(const OpContext& c, const OpDesc& d) {
                                c.f32(d.in[1]), c.f32(d.out[0]));
       return Status::ok();
     case OpKind::Conv2dBwdData:
-      f32_conv2d_bwd_data_scalar(window_geometry(c, d, d.out[0], d.in[0]), c.f32(d.in[0]),
-                                 c.f32(d.in[1]), c.f32(d.out[0]));
+      conv_bwd_data(c, window_geometry(c, d, d.out[0], d.in[0]), c.f32(d.in[0]), c.f32(d.in[1]),
+                    c.f32(d.out[0]));
       return Status::ok();
     case OpKind::Conv2dBwdWeights:
-      f32_conv2d_bwd_weights_scalar(window_geometry(c, d, d.in[0], d.in[1]), c.f32(d.in[0]),
-                                    c.f32(d.in[1]), c.f32(d.out[0]), c.f32(d.out[1]));
+      conv_bwd_weights(c, window_geometry(c, d, d.in[0], d.in[1]), c.f32(d.in[0]), c.f32(d.in[1]),
+                       c.f32(d.out[0]), c.f32(d.out[1]));
       return Status::ok();
     case OpKind::SgdMomentum:
       f32_sgd_momentum_scalar(c.elements(d.in[0]), c.optimizer.lr, c.optimizer.momentum,
