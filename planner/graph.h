@@ -41,6 +41,9 @@ struct Op {
   std::vector<TensorId> out;
   OpParams params{};
   TensorId workspace = kNoTensor;  // scratch for the op's kernel, live only during the op
+  // Planner bookkeeping, not emitted: the index into Graph::forward of the forward op this op
+  // runs (forward, recompute) or differentiates (backward, gradient sums); -1 for the optimizer.
+  int32_t source = -1;
 };
 
 struct Graph {

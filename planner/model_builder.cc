@@ -87,6 +87,23 @@ TensorId ModelBuilder::relu(const std::string& name, TensorId x) {
   return op.out[0];
 }
 
+TensorId ModelBuilder::relu6(const std::string& name, TensorId x) {
+  Op op{OpKind::Relu6, {}, {}};
+  op.in = {x};
+  op.out = {activation(name, shape(x))};
+  g_.forward.push_back(op);
+  return op.out[0];
+}
+
+TensorId ModelBuilder::add(const std::string& name, TensorId a, TensorId b) {
+  require(shape(a) == shape(b), name + ": the two inputs of an add must have the same shape");
+  Op op{OpKind::Add, {}, {}};
+  op.in = {a, b};
+  op.out = {activation(name, shape(a))};
+  g_.forward.push_back(op);
+  return op.out[0];
+}
+
 TensorId ModelBuilder::maxpool(const std::string& name, TensorId x, uint32_t kernel,
                                uint32_t stride, uint32_t pad) {
   const auto s = shape(x);

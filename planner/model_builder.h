@@ -18,6 +18,8 @@ class ModelBuilder {
                 uint32_t stride, uint32_t pad, uint32_t groups = 1, bool bias = false);
   TensorId batchnorm(const std::string& name, TensorId x);
   TensorId relu(const std::string& name, TensorId x);
+  TensorId relu6(const std::string& name, TensorId x);
+  TensorId add(const std::string& name, TensorId a, TensorId b);  // residual join, same shapes
   TensorId maxpool(const std::string& name, TensorId x, uint32_t kernel, uint32_t stride,
                    uint32_t pad);
   TensorId global_avgpool(const std::string& name, TensorId x);
@@ -26,12 +28,12 @@ class ModelBuilder {
   Graph finish(TensorId logits);
 
   TensorId input() const { return g_.input; }
+  const std::vector<uint32_t>& shape(TensorId id) const { return g_.at(id).shape; }
 
  private:
   TensorId activation(const std::string& name, std::vector<uint32_t> shape);
   TensorId param(const std::string& name, std::vector<uint32_t> shape, Init init,
                  uint32_t fan_in = 0);
-  const std::vector<uint32_t>& shape(TensorId id) const { return g_.at(id).shape; }
 
   Graph g_;
   uint32_t classes_;

@@ -1,6 +1,7 @@
 #include "placement.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <numeric>
 
@@ -55,33 +56,12 @@ uint64_t lower_bound(const Graph& g, const std::vector<size_t>& arena,
   return best;
 }
 
-}  // namespace
-
-void place(Graph& g) {
-  const std::vector<Lifetime> life = lifetimes(g);
-  std::vector<size_t> arena;
-  g.params_bytes = 0;
-  for (size_t id = 0; id < g.tensors.size(); ++id) {
-    Tensor& t = g.tensors[id];
-    if (t.region() == Region::Params) {
-      t.offset = g.params_bytes;
-      g.params_bytes += aligned_bytes(t.bytes());
-    } else {
-      arena.push_back(id);
-    }
-  }
-
-  // Largest first; ties by earlier first use, then id, so plans are deterministic.
-  std::sort(arena.begin(), arena.end(), [&](size_t a, size_t b) {
-    const uint64_t ba = g.tensors[a].bytes(), bb = g.tensors[b].bytes();
-    if (ba != bb) return ba > bb;
-    if (life[a].first != life[b].first) return life[a].first < life[b].first;
-    return a < b;
-  });
-
+// Places `order` one by one, each at the best-fitting gap among the tensors already placed that
+// overlap it in time; returns the arena size.
+uint64_t best_fit(Graph& g, const std::vector<size_t>& order, const std::vector<Lifetime>& life) {
   std::vector<size_t> placed;
-  g.arena_bytes = 0;
-  for (size_t id : arena) {
+  uint64_t arena_bytes = 0;
+  for (size_t id : order) {
     const uint64_t size = aligned_bytes(g.tensors[id].bytes());
     std::vector<std::pair<uint64_t, uint64_t>> busy;  // [begin, end) of time-overlapping tensors
     for (size_t other : placed) {
@@ -100,9 +80,69 @@ void place(Graph& g) {
       cursor = std::max(cursor, end);
     }
     g.tensors[id].offset = found ? best_offset : cursor;
-    g.arena_bytes = std::max(g.arena_bytes, g.tensors[id].offset + size);
+    arena_bytes = std::max(arena_bytes, g.tensors[id].offset + size);
     placed.push_back(id);
   }
+  return arena_bytes;
+}
+
+}  // namespace
+
+void place(Graph& g) {
+  const std::vector<Lifetime> life = lifetimes(g);
+  std::vector<size_t> arena;
+  g.params_bytes = 0;
+  for (size_t id = 0; id < g.tensors.size(); ++id) {
+    Tensor& t = g.tensors[id];
+    if (t.region() == Region::Params) {
+      t.offset = g.params_bytes;
+      g.params_bytes += aligned_bytes(t.bytes());
+    } else {
+      arena.push_back(id);
+    }
+  }
+
+  // Best fit in a few orders, keeping the smallest arena: largest first is the classic, but
+  // recompute schedules have many short-lived clones that pack better by first use or by
+  // bytes x lifetime. Every order is deterministic (ties by id).
+  auto bytes_of = [&](size_t id) { return g.tensors[id].bytes(); };
+  auto span = [&](size_t id) { return static_cast<uint64_t>(life[id].last - life[id].first + 1); };
+  const std::vector<std::function<bool(size_t, size_t)>> orders = {
+      [&](size_t a, size_t b) {
+        if (bytes_of(a) != bytes_of(b)) return bytes_of(a) > bytes_of(b);
+        if (life[a].first != life[b].first) return life[a].first < life[b].first;
+        return a < b;
+      },
+      [&](size_t a, size_t b) {
+        if (bytes_of(a) * span(a) != bytes_of(b) * span(b)) return bytes_of(a) * span(a) > bytes_of(b) * span(b);
+        return a < b;
+      },
+      [&](size_t a, size_t b) {
+        if (span(a) != span(b)) return span(a) > span(b);
+        if (bytes_of(a) != bytes_of(b)) return bytes_of(a) > bytes_of(b);
+        return a < b;
+      },
+      [&](size_t a, size_t b) {
+        if (life[a].first != life[b].first) return life[a].first < life[b].first;
+        if (bytes_of(a) != bytes_of(b)) return bytes_of(a) > bytes_of(b);
+        return a < b;
+      },
+  };
+  std::vector<uint64_t> best_offsets;
+  uint64_t best_arena = std::numeric_limits<uint64_t>::max();
+  for (const auto& order : orders) {
+    std::sort(arena.begin(), arena.end(), order);
+    const uint64_t size = best_fit(g, arena, life);
+    if (size < best_arena) {
+      best_arena = size;
+      best_offsets.clear();
+      for (const Tensor& t : g.tensors) best_offsets.push_back(t.offset);
+    }
+  }
+  for (size_t id = 0; id < g.tensors.size(); ++id) {
+    if (g.tensors[id].region() == Region::Arena) g.tensors[id].offset = best_offsets[id];
+  }
+  g.arena_bytes = best_arena;
   g.arena_lower_bound = lower_bound(g, arena, life);
 }
 

@@ -1,8 +1,10 @@
-// The planner CLI: builds a model's training step, places it in one arena, checks it with the
-// simulator, and writes the plan as generated C++ (and JSON).
+// The planner CLI: builds a model's training step, picks what to recompute under a memory
+// budget, places every tensor in one arena, checks the plan with the simulator, and writes it as
+// generated C++ (and JSON). Every failure is one line on stderr and exit status 1.
 //
-//   plan --model fashion_cnn --batch 32[,64...] --out plans.gen.cc [--json plans.json]
-//   plan --list-models
+//   plan --model mobilenet_v1 --batch 32 --budget 300MiB --policy optimal --out plans.gen.cc
+//   plan --list-models | --list-policies
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,10 +15,11 @@
 #include <string>
 #include <vector>
 
+#include "chain.h"
 #include "emit.h"
-#include "placement.h"
-#include "simulate.h"
+#include "solve.h"
 #include "training.h"
+#include "units.h"
 #include "zoo.h"
 
 namespace {
@@ -24,21 +27,28 @@ namespace {
 using namespace edgetrain::planner;
 
 constexpr const char* kUsage =
-    "usage: plan --model NAME --batch N[,N...] --out FILE.gen.cc [--json FILE.json]\n"
-    "       plan --list-models\n";
+    "usage: plan --model NAME --batch N[,N...] [--image N] [--classes N]\n"
+    "            [--policy store-all|uniform|chen-sqrt|seed|optimal] [--budget BYTES]\n"
+    "            [--out FILE.gen.cc] [--json FILE.json]\n"
+    "       plan --list-models | --list-policies\n"
+    "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB.\n";
 
 struct Args {
   std::string model, out, json;
   std::vector<uint32_t> batches;
-  bool list_models = false;
+  ZooOptions zoo;
+  Policy policy = Policy::StoreAll;
+  uint64_t budget = 0;
+  bool list_models = false, list_policies = false;
 };
 
-uint32_t parse_batch(const std::string& s) {
+uint32_t parse_count(const std::string& flag, const std::string& s, unsigned long max) {
   char* end = nullptr;
   errno = 0;
   const unsigned long v = std::strtoul(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || s[0] == '-' || errno != 0 || v == 0 || v > 1u << 20) {
-    throw std::invalid_argument("--batch must be a positive integer (at most 1048576), got '" + s + "'");
+  if (s.empty() || *end != '\0' || s[0] == '-' || s[0] == '+' || errno != 0 || v == 0 || v > max) {
+    throw std::invalid_argument(flag + " must be a positive integer (at most " + std::to_string(max) +
+                                "), got '" + s + "'");
   }
   return static_cast<uint32_t>(v);
 }
@@ -48,22 +58,28 @@ Args parse_args(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     if (flag == "--list-models") { a.list_models = true; continue; }
+    if (flag == "--list-policies") { a.list_policies = true; continue; }
     if (flag == "--help" || flag == "-h") { std::cout << kUsage; std::exit(0); }
+    if (flag.rfind("--", 0) != 0) throw std::invalid_argument("unexpected argument '" + flag + "' (see plan --help)");
     if (i + 1 >= argc) throw std::invalid_argument("'" + flag + "' needs a value (see plan --help)");
     const std::string value = argv[++i];
     if (flag == "--model") a.model = value;
     else if (flag == "--out") a.out = value;
     else if (flag == "--json") a.json = value;
+    else if (flag == "--image") a.zoo.image = parse_count(flag, value, 4096);
+    else if (flag == "--classes") a.zoo.classes = parse_count(flag, value, 100000);
+    else if (flag == "--policy") a.policy = parse_policy(value);
+    else if (flag == "--budget") a.budget = parse_bytes(value);
     else if (flag == "--batch") {
       std::stringstream ss(value);
-      for (std::string item; std::getline(ss, item, ',');) a.batches.push_back(parse_batch(item));
-      if (a.batches.empty()) parse_batch("");
+      for (std::string item; std::getline(ss, item, ',');) a.batches.push_back(parse_count(flag, item, 1u << 20));
+      if (a.batches.empty() || value.back() == ',') parse_count(flag, "", 1u << 20);
     } else {
       throw std::invalid_argument("unknown flag '" + flag + "' (see plan --help)");
     }
   }
-  if (!a.list_models && (a.model.empty() || a.out.empty() || a.batches.empty())) {
-    throw std::invalid_argument("--model, --batch and --out are required (see plan --help)");
+  if (!a.list_models && !a.list_policies && (a.model.empty() || a.batches.empty())) {
+    throw std::invalid_argument("--model and --batch are required (see plan --help)");
   }
   return a;
 }
@@ -83,25 +99,40 @@ void write_file(const std::string& path, const std::string& text) {
 }
 
 int run(const Args& a) {
-  if (a.list_models) {
-    for (const std::string& m : zoo_models()) std::cout << m << "\n";
+  if (a.list_models || a.list_policies) {
+    for (const std::string& m : a.list_models ? zoo_models() : policy_names()) std::cout << m << "\n";
     return 0;
   }
   std::vector<Graph> plans;
   for (uint32_t batch : a.batches) {
-    Graph g = build_zoo_model(a.model, batch);
+    Graph g = build_zoo_model(a.model, batch, a.zoo);
     derive_schedules(g);
-    place(g);
-    check_plan(g);
-    std::fprintf(stderr, "plan: %s batch %u: arena %llu bytes (lower bound %llu), params %llu bytes, %zu train ops\n",
-                 g.model.c_str(), batch, static_cast<unsigned long long>(g.arena_bytes),
-                 static_cast<unsigned long long>(g.arena_lower_bound),
-                 static_cast<unsigned long long>(g.params_bytes), g.train.size());
-    plans.push_back(std::move(g));
+    const Chain chain = build_chain(g);
+    Planned p;
+    try {
+      p = plan_with_policy(g, chain, a.policy, a.budget);
+    } catch (const InfeasibleBudget& e) {
+      throw std::runtime_error(a.model + " batch " + std::to_string(batch) + ": " + e.what() + " in " +
+                               std::to_string(a.budget) + " bytes; the smallest feasible budget is " +
+                               std::to_string(e.smallest_bytes) + " bytes (" +
+                               format_mib(e.smallest_bytes) + ")");
+    }
+    const Graph& pg = p.graph;
+    std::fprintf(stderr,
+                 "plan: %s batch %u, %s: arena %llu bytes (lower bound %llu), params %llu bytes, "
+                 "total %s, %zu train ops, +%.1f%% forward time\n",
+                 pg.model.c_str(), batch, policy_name(a.policy),
+                 static_cast<unsigned long long>(pg.arena_bytes),
+                 static_cast<unsigned long long>(pg.arena_lower_bound),
+                 static_cast<unsigned long long>(pg.params_bytes), format_mib(p.total_bytes()).c_str(),
+                 pg.train.size(), 100.0 * p.extra_forward_fraction());
+    plans.push_back(std::move(p.graph));
   }
-  std::ostringstream cpp;
-  emit_cpp(cpp, plans);
-  write_file(a.out, cpp.str());
+  if (!a.out.empty()) {
+    std::ostringstream cpp;
+    emit_cpp(cpp, plans);
+    write_file(a.out, cpp.str());
+  }
   if (!a.json.empty()) {
     std::ostringstream json;
     emit_json(json, plans);
@@ -117,6 +148,9 @@ int main(int argc, char** argv) {
     return run(parse_args(argc, argv));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "plan: error: %s\n", e.what());
+    return 1;
+  } catch (...) {
+    std::fprintf(stderr, "plan: error: unexpected failure\n");
     return 1;
   }
 }

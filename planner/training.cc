@@ -8,11 +8,29 @@ namespace {
 
 class Backward {
  public:
-  explicit Backward(Graph& g) : g_(g), grad_(g.tensors.size(), kNoTensor) {}
+  explicit Backward(Graph& g)
+      : g_(g), grad_(g.tensors.size(), kNoTensor), parts_(g.tensors.size()),
+        readers_(g.tensors.size(), 0) {
+    for (const Op& op : g_.forward) {
+      for (TensorId id : op.in) {
+        if (id == kNoTensor) continue;
+        const Role role = g_.at(id).role;
+        if (role == Role::Activation) ++readers_[id];
+        if (role == Role::Param && ++readers_[id] > 1) {
+          throw std::invalid_argument("parameter '" + g_.at(id).name +
+                                      "' is used by two layers; shared weights are not supported");
+        }
+      }
+    }
+  }
 
   void run() {
-    check_no_fan_out();
-    for (auto it = g_.forward.rbegin(); it != g_.forward.rend(); ++it) differentiate(*it);
+    for (int i = static_cast<int>(g_.forward.size()) - 1; i >= 0; --i) {
+      source_ = i;
+      differentiate(g_.forward[static_cast<size_t>(i)]);
+      for (TensorId id : due_) sum(id);
+      due_.clear();
+    }
     for (const auto& [param, grad] : param_grads_) {
       const Tensor& p = g_.at(param);
       const TensorId velocity =
@@ -22,87 +40,126 @@ class Backward {
   }
 
  private:
-  // Gradients are written, never accumulated: a tensor read by two ops would need a sum.
-  void check_no_fan_out() const {
-    std::vector<int> readers(g_.tensors.size(), 0);
-    for (const Op& op : g_.forward) {
-      for (TensorId id : op.in) {
-        if (id != kNoTensor && g_.at(id).role == Role::Activation && ++readers[id] > 1) {
-          throw std::invalid_argument("tensor '" + g_.at(id).name +
-                                      "' feeds two ops; fan-out (residual blocks) is not "
-                                      "supported by this planner version");
-        }
-      }
-    }
+  bool needs_grad(TensorId id) const {
+    return id != kNoTensor && g_.at(id).role == Role::Activation;
   }
 
-  // The gradient tensor of `id`, created on first use; kNoTensor if `id` needs none.
-  TensorId grad_of(TensorId id) {
+  TensorId new_grad(const std::string& name, const Tensor& like, Role role) {
+    const TensorId id = g_.add({name, role, DType::F32, Init::None, like.shape});
+    grad_.resize(g_.tensors.size(), kNoTensor);
+    parts_.resize(g_.tensors.size());
+    readers_.resize(g_.tensors.size(), 0);
+    return id;
+  }
+
+  // A fresh tensor for one reader's gradient contribution to `id` (kNoTensor if `id` needs no
+  // gradient). With one reader it is the gradient itself.
+  TensorId contribution(TensorId id) {
     if (id == kNoTensor) return kNoTensor;
     const Tensor& t = g_.at(id);
-    if (t.role != Role::Activation && t.role != Role::Param) return kNoTensor;
-    if (grad_[id] == kNoTensor) {
-      const Role role = t.role == Role::Param ? Role::ParamGrad : Role::Gradient;
-      Tensor d{"d." + t.name, role, DType::F32, Init::None, t.shape};
-      grad_[id] = g_.add(std::move(d));
-      grad_.resize(g_.tensors.size(), kNoTensor);
-      if (role == Role::ParamGrad) param_grads_.emplace_back(id, grad_[id]);
+    if (t.role == Role::Param) {
+      const TensorId d = new_grad("d." + t.name, t, Role::ParamGrad);
+      param_grads_.emplace_back(id, d);
+      return d;
     }
-    return grad_[id];
+    if (t.role != Role::Activation) return kNoTensor;
+    const std::string name = "d." + t.name;
+    const TensorId d = readers_[id] > 1
+        ? new_grad(name + "@" + std::to_string(parts_[id].size()), g_.at(id), Role::Gradient)
+        : new_grad(name, g_.at(id), Role::Gradient);
+    add_part(id, d);
+    return d;
+  }
+
+  // Records a contribution; once the last reader has its own, the sum is due right after the
+  // current op (which writes that contribution).
+  void add_part(TensorId id, TensorId d) {
+    parts_[id].push_back(d);
+    if (static_cast<int>(parts_[id].size()) == readers_[id]) due_.push_back(id);
+  }
+
+  void sum(TensorId id) {
+    std::vector<TensorId>& parts = parts_[id];
+    if (parts.empty() || grad_[id] != kNoTensor) return;
+    TensorId acc = parts[0];
+    for (size_t k = 1; k < parts.size(); ++k) {
+      const bool last = k + 1 == parts.size();
+      const TensorId out = new_grad("d." + g_.at(id).name + (last ? "" : "+" + std::to_string(k)),
+                                    g_.at(id), Role::Gradient);
+      emit(OpKind::Add, {acc, parts[k]}, {out});
+      acc = out;
+    }
+    grad_[id] = acc;
   }
 
   void emit(OpKind kind, std::vector<TensorId> in, std::vector<TensorId> out,
             const OpParams& params = {}) {
-    g_.train.push_back({kind, std::move(in), std::move(out), params});
+    Op op{kind, std::move(in), std::move(out), params};
+    op.source = source_;
+    g_.train.push_back(std::move(op));
   }
 
   void differentiate(const Op& op) {
     if (op.kind == OpKind::SoftmaxCrossEntropy) {
-      emit(OpKind::SoftmaxCrossEntropyBwd, {op.out[1], op.in[1]}, {grad_of(op.in[0])});
+      emit(OpKind::SoftmaxCrossEntropyBwd, {op.out[1], op.in[1]}, {contribution(op.in[0])});
       return;
     }
+    sum(op.out[0]);  // a dead branch may have fewer contributions than readers
     const TensorId dy = grad_[op.out[0]];
     if (dy == kNoTensor) return;  // the loss does not depend on this op
     switch (op.kind) {
       case OpKind::Conv2d:
-        emit(OpKind::Conv2dBwdWeights, {op.in[0], dy}, {grad_of(op.in[1]), grad_of(op.in[2])},
+        emit(OpKind::Conv2dBwdWeights, {op.in[0], dy}, {contribution(op.in[1]), contribution(op.in[2])},
              op.params);
-        if (needs_grad(op.in[0])) emit(OpKind::Conv2dBwdData, {dy, op.in[1]}, {grad_of(op.in[0])}, op.params);
+        if (needs_grad(op.in[0])) emit(OpKind::Conv2dBwdData, {dy, op.in[1]}, {contribution(op.in[0])}, op.params);
         break;
       case OpKind::FullyConnected:
         emit(OpKind::FullyConnectedBwdWeights, {op.in[0], dy},
-             {grad_of(op.in[1]), grad_of(op.in[2])});
-        if (needs_grad(op.in[0])) emit(OpKind::FullyConnectedBwdData, {dy, op.in[1]}, {grad_of(op.in[0])});
+             {contribution(op.in[1]), contribution(op.in[2])});
+        if (needs_grad(op.in[0])) emit(OpKind::FullyConnectedBwdData, {dy, op.in[1]}, {contribution(op.in[0])});
         break;
       case OpKind::BatchNormTrain:
         emit(OpKind::BatchNormBwd, {op.in[0], op.in[1], op.out[1], op.out[2], dy},
-             {grad_of(op.in[0]), grad_of(op.in[1]), grad_of(op.in[2])}, op.params);
+             {contribution(op.in[0]), contribution(op.in[1]), contribution(op.in[2])}, op.params);
         break;
       case OpKind::Relu:
-        emit(OpKind::ReluBwd, {op.out[0], dy}, {grad_of(op.in[0])});
+        emit(OpKind::ReluBwd, {op.out[0], dy}, {contribution(op.in[0])});
+        break;
+      case OpKind::Relu6:
+        emit(OpKind::Relu6Bwd, {op.out[0], dy}, {contribution(op.in[0])});
         break;
       case OpKind::MaxPool2d:
-        emit(OpKind::MaxPool2dBwd, {op.in[0], dy}, {grad_of(op.in[0])}, op.params);
+        emit(OpKind::MaxPool2dBwd, {op.in[0], dy}, {contribution(op.in[0])}, op.params);
         break;
       case OpKind::GlobalAvgPool:
-        emit(OpKind::GlobalAvgPoolBwd, {dy}, {grad_of(op.in[0])});
+        emit(OpKind::GlobalAvgPoolBwd, {dy}, {contribution(op.in[0])});
+        break;
+      case OpKind::Add:
+        // d(a+b)/da = d(a+b)/db = 1: dy itself is both contributions, no copy. Safe because
+        // gradients are never written in place.
+        for (TensorId x : op.in) {
+          if (needs_grad(x)) add_part(x, dy);
+        }
         break;
       default:
         throw std::logic_error(std::string("no backward rule for ") + op_name(op.kind));
     }
   }
 
-  bool needs_grad(TensorId id) const { return g_.at(id).role == Role::Activation; }
-
   Graph& g_;
-  std::vector<TensorId> grad_;
+  std::vector<TensorId> grad_;                // the summed gradient of each activation
+  std::vector<std::vector<TensorId>> parts_;  // contributions written so far
+  std::vector<int> readers_;                  // forward ops reading each tensor
+  std::vector<TensorId> due_;                 // complete contributions, summed after the op
   std::vector<std::pair<TensorId, TensorId>> param_grads_;  // in backward order
+  int32_t source_ = -1;
 };
 
 }  // namespace
 
 void derive_schedules(Graph& g) {
   g.train = g.forward;
+  for (size_t i = 0; i < g.train.size(); ++i) g.train[i].source = static_cast<int32_t>(i);
   Backward(g).run();
 
   g.eval.clear();

@@ -1,0 +1,19 @@
+// Schedule rewrite: turns a strategy into the train op list of one step.
+//
+// The first forward run of an op is the op itself (writing the original tensors, BatchNorm
+// updating its running statistics); every later run is a clone writing NEW tensors, so placement
+// may put recomputed values anywhere, with update_running_stats = 0 so recomputation never
+// touches the statistics twice (invariant 2). Backward ops read whichever instance of a forward
+// value was written last. The optimizer ops close the step.
+#pragma once
+
+#include "graph.h"
+#include "strategy.h"
+
+namespace edgetrain::planner {
+
+// `g` must come straight from derive_schedules (its store-all train list); throws
+// std::logic_error if the strategy does not run every backward exactly once, in order.
+void apply_strategy(Graph& g, const Chain& c, const Strategy& s);
+
+}  // namespace edgetrain::planner

@@ -1,0 +1,92 @@
+#include <doctest/doctest.h>
+
+#include "chain.h"
+#include "placement.h"
+#include "simulate.h"
+#include "training.h"
+#include "zoo.h"
+
+using namespace edgetrain;
+using namespace edgetrain::planner;
+
+namespace {
+
+uint64_t parameter_count(const Graph& g) {
+  uint64_t n = 0;
+  for (const Tensor& t : g.tensors) n += t.role == Role::Param ? t.bytes() / 4 : 0;
+  return n;
+}
+
+Graph store_all(const std::string& model, uint32_t batch, ZooOptions options = {}) {
+  Graph g = build_zoo_model(model, batch, options);
+  derive_schedules(g);
+  place(g);
+  return g;
+}
+
+}  // namespace
+
+TEST_CASE("zoo parameter counts match torchvision's") {
+  CHECK(parameter_count(build_zoo_model("resnet18", 1)) == 11689512);
+  CHECK(parameter_count(build_zoo_model("resnet34", 1)) == 21797672);
+  CHECK(parameter_count(build_zoo_model("mobilenet_v2", 1)) == 3504872);
+  // MobileNet v1 is not in torchvision; 4.2M is the paper's count (with BN, FC bias).
+  CHECK(parameter_count(build_zoo_model("mobilenet_v1", 1)) == 4231976);
+  CHECK(parameter_count(build_zoo_model("resnet18", 1, {0, 10})) == 11689512 - 990 * 513);
+}
+
+TEST_CASE("zoo store-all plans at batch 1 have the reviewed byte budgets") {
+  // A change to these numbers is a reviewed change: say why in the commit.
+  struct Pinned { const char* model; uint64_t arena, params; };
+  const Pinned pinned[] = {{"mobilenet_v1", 41432640, 50871360},
+                           {"mobilenet_v2", 54665408, 42195520},
+                           {"resnet18", 20811328, 140312640},
+                           {"resnet34", 30876224, 261640256}};
+  for (const Pinned& p : pinned) {
+    CAPTURE(std::string(p.model));
+    const Graph g = store_all(p.model, 1);
+    CHECK(g.arena_bytes == p.arena);
+    CHECK(g.params_bytes == p.params);
+  }
+}
+
+TEST_CASE("every zoo model's store-all plan passes the simulator within 2% of the lower bound") {
+  for (const std::string& model : zoo_models()) {
+    for (uint32_t batch : {1u, 8u, 32u}) {
+      CAPTURE(model);
+      CAPTURE(batch);
+      // Small images keep the test fast; the structure (and so the schedule) is the same.
+      const Graph g = store_all(model, batch, {model == "fashion_cnn" ? 0u : 64u, 0});
+      CHECK_NOTHROW(check_plan(g));
+      CHECK(static_cast<double>(g.arena_bytes) <= 1.02 * static_cast<double>(g.arena_lower_bound));
+    }
+  }
+}
+
+TEST_CASE("fan-out gradients are summed with Add, once per extra reader") {
+  Graph g = build_zoo_model("resnet18", 1, {64, 0});
+  derive_schedules(g);
+  int forward_adds = 0, gradient_adds = 0;
+  for (const Op& op : g.forward) forward_adds += op.kind == OpKind::Add;
+  for (size_t i = g.forward.size(); i < g.train.size(); ++i) gradient_adds += g.train[i].kind == OpKind::Add;
+  CHECK(forward_adds == 8);  // one per BasicBlock
+  // Each block's input feeds conv1 and the skip (identity or downsample conv): one sum per
+  // block. None for the add itself: its output's gradient serves both of its inputs as is.
+  CHECK(gradient_adds == 8);
+}
+
+TEST_CASE("stages are single layers in chains and whole blocks across skips") {
+  Graph g = build_zoo_model("resnet18", 1, {64, 0});
+  derive_schedules(g);
+  const Chain c = build_chain(g);
+  // stem: conv, bn, relu, maxpool; 8 blocks, each up to its add and then its ReLU; avgpool,
+  // fc, loss.
+  CHECK(c.stages.size() == 4 + 2 * 8 + 3);
+  for (size_t i = 1; i < c.stages.size(); ++i) CHECK(c.stages[i].input == c.stages[i - 1].output);
+  CHECK(c.stages.back().output == g.loss);
+}
+
+TEST_CASE("bad zoo options are refused") {
+  CHECK_THROWS_WITH(build_zoo_model("resnet18", 1, {16, 0}), doctest::Contains("input size"));
+  CHECK_THROWS_WITH(build_zoo_model("resnet18", 1, {0, 1}), doctest::Contains("classes"));
+}
