@@ -3,6 +3,7 @@
 #include "chain.h"
 #include "placement.h"
 #include "simulate.h"
+#include "solve.h"
 #include "training.h"
 #include "zoo.h"
 
@@ -89,4 +90,29 @@ TEST_CASE("stages are single layers in chains and whole blocks across skips") {
 TEST_CASE("bad zoo options are refused") {
   CHECK_THROWS_WITH(build_zoo_model("resnet18", 1, {16, 0}), doctest::Contains("input size"));
   CHECK_THROWS_WITH(build_zoo_model("resnet18", 1, {0, 1}), doctest::Contains("classes"));
+}
+
+TEST_CASE("zoo optimal plans at their least memory have the reviewed byte budgets") {
+  // Batch 2, 64x64 inputs, 10 classes, 200 DP slots: small enough for ASan, the same code paths
+  // as the full-size plans. A change to these numbers is a reviewed change.
+  struct Pinned { const char* model; uint64_t arena, total; };
+  const Pinned pinned[] = {{"mobilenet_v1", 1675392, 40369728},
+                           {"mobilenet_v2", 2458432, 29435648},
+                           {"resnet18", 1671744, 135889920},
+                           {"resnet34", 1671744, 257217536}};
+  for (const Pinned& p : pinned) {
+    CAPTURE(std::string(p.model));
+    Graph g = build_zoo_model(p.model, 2, {64, 10});
+    derive_schedules(g);
+    const Chain c = build_chain(g);
+    uint64_t smallest = 0;
+    try {
+      plan_with_policy(g, c, Policy::Optimal, 1, 200);
+    } catch (const InfeasibleBudget& e) {
+      smallest = e.smallest_bytes;
+    }
+    const Planned plan = plan_with_policy(g, c, Policy::Optimal, smallest, 200);
+    CHECK(plan.graph.arena_bytes == p.arena);
+    CHECK(plan.total_bytes() == p.total);
+  }
 }
