@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# trainer-bad-input.sh CASE TRAINER-COMMAND...
+# Makes the bad input CASE names in a temporary folder and checks, with expect-error.sh, that the
+# trainer refuses it with one clear line naming the problem.
+set -euo pipefail
+case_name=$1
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+real=/usr/share/datasets/fashion-mnist
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+data=$tmp/data
+mkdir -p "$data"
+cp "$real"/*.gz "$data"/
+# big-endian u32s, as IDX headers are
+be32() { for v in "$@"; do printf "\\x$(printf %02x $((v >> 24 & 255)))\\x$(printf %02x $((v >> 16 & 255)))\\x$(printf %02x $((v >> 8 & 255)))\\x$(printf %02x $((v & 255)))"; done; }
+
+expect() { exec "$here/../expect-error.sh" "$@"; }
+case $case_name in
+  missing-data)
+    expect "cannot open data file '$tmp/none/train-images-idx3-ubyte.gz'" "$@" --data "$tmp/none" ;;
+  wrong-magic)
+    { be32 2049 60000 28 28; head -c 100 /dev/zero; } | gzip > "$data/train-images-idx3-ubyte.gz"
+    expect "train-images-idx3-ubyte.gz' has magic 0x00000801, expected 0x00000803" "$@" --data "$data" ;;
+  truncated)
+    gzip -dc "$real/t10k-labels-idx1-ubyte.gz" | head -c 5000 | gzip > "$data/t10k-labels-idx1-ubyte.gz"
+    expect "t10k-labels-idx1-ubyte.gz' is truncated" "$@" --data "$data" ;;
+  corrupt-gzip)
+    head -c 3000 "$real/train-labels-idx1-ubyte.gz" > "$data/train-labels-idx1-ubyte.gz"
+    expect "train-labels-idx1-ubyte.gz' is (corrupt|truncated)" "$@" --data "$data" ;;
+  corrupt-state)
+    head -c 4000 /dev/urandom > "$tmp/state.bin"
+    expect "'$tmp/state.bin' is not an edgetrain state file" "$@" --save "$tmp/state.bin" --resume --steps 1 ;;
+  bad-flag)
+    expect "--steps wants a number in \\[1, 1e\\+09\\], got '0'" "$@" --steps 0 ;;
+  unknown-batch)
+    expect "no plan for batch 7 in this binary" "$@" --batch 7 ;;
+  *) echo "trainer-bad-input.sh: unknown case '$case_name'" >&2; exit 2 ;;
+esac
