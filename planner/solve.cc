@@ -46,11 +46,11 @@ Planned plan_optimal(const Graph& derived, const Chain& chain, uint64_t budget, 
   const std::optional<uint64_t> least = solver.min_feasible();
   if (!least) throw std::logic_error("optimal: even store-all memory does not fit its own model");
   uint64_t lo = *least / solver.unit(), hi = all.graph.arena_bytes / solver.unit();
-  Planned best = realise(derived, chain, *solver.solve(lo * solver.unit()));
+  Planned best = realise(derived, chain, *solver.solve(lo * solver.unit()), false);
   if (best.total_bytes() > budget) throw InfeasibleBudget("no optimal schedule fits", best.total_bytes());
   while (lo < hi) {  // invariant: lo fits
     const uint64_t mid = lo + (hi - lo + 1) / 2;
-    Planned p = realise(derived, chain, *solver.solve(mid * solver.unit()));
+    Planned p = realise(derived, chain, *solver.solve(mid * solver.unit()), false);
     if (p.total_bytes() <= budget) {
       lo = mid;
       if (better(p, best)) best = std::move(p);
@@ -58,6 +58,7 @@ Planned plan_optimal(const Graph& derived, const Chain& chain, uint64_t budget, 
       hi = mid - 1;
     }
   }
+  check_plan(best.graph);
   return best;
 }
 
@@ -85,12 +86,20 @@ const char* policy_name(Policy p) {
   return "?";
 }
 
-Planned realise(const Graph& derived, const Chain& chain, const Strategy& s) {
+Planned realise(const Graph& derived, const Chain& chain, const Strategy& s, bool check) {
   Planned p{derived, s, step_time(s, chain), step_time(store_all(chain), chain)};
   apply_strategy(p.graph, chain, s);
   place(p.graph);
-  check_plan(p.graph);
+  if (check) check_plan(p.graph);
   return p;
+}
+
+Planned least_memory_plan(const Graph& derived, const Chain& chain, int slots) {
+  const Planned all = realise(derived, chain, store_all(chain), false);
+  const OptimalSolver solver(chain, all.graph.arena_bytes, slots);
+  const std::optional<uint64_t> least = solver.min_feasible();
+  if (!least) throw std::logic_error("optimal: even store-all memory does not fit its own model");
+  return realise(derived, chain, *solver.solve(*least));
 }
 
 Planned plan_with_policy(const Graph& derived, const Chain& chain, Policy policy,
@@ -99,12 +108,13 @@ Planned plan_with_policy(const Graph& derived, const Chain& chain, Policy policy
   std::optional<Planned> best;
   uint64_t smallest = UINT64_MAX;
   for (const Strategy& s : family(chain, policy)) {
-    Planned p = realise(derived, chain, s);
+    Planned p = realise(derived, chain, s, false);
     smallest = std::min(smallest, p.total_bytes());
     if (budget_bytes != 0 && p.total_bytes() > budget_bytes) continue;
     if (!best || better(p, *best)) best = std::move(p);
   }
   if (!best) throw InfeasibleBudget(std::string("no ") + policy_name(policy) + " plan fits", smallest);
+  check_plan(best->graph);
   return std::move(*best);
 }
 

@@ -45,8 +45,12 @@ struct Planned {
 Planned plan_with_policy(const Graph& derived, const Chain& chain, Policy policy,
                          uint64_t budget_bytes, int slots = 1000);
 
-// Applies one strategy to a copy of `derived`, places it and checks it.
-Planned realise(const Graph& derived, const Chain& chain, const Strategy& s);
+// Applies one strategy to a copy of `derived`, places it and (unless told not to, for probes
+// whose plan is thrown away) checks it with the simulator.
+Planned realise(const Graph& derived, const Chain& chain, const Strategy& s, bool check = true);
+
+// The optimal policy's least-memory plan (one DP): what an infeasible budget reports.
+Planned least_memory_plan(const Graph& derived, const Chain& chain, int slots = 1000);
 
 // Every member of a policy's family (for the optimal policy, a sweep of budgets from the least
 // feasible to store-all's), realised: the policy's memory-vs-time curve.

@@ -33,7 +33,7 @@ Model derived(const std::string& name, uint32_t batch, ZooOptions options = {}) 
 std::vector<Strategy> sample(const Model& m) {
   std::vector<Strategy> v = {store_all(m.c), chen_sqrt(m.c), uniform_segments(m.c, 3).back(),
                              seed_heuristic(m.c, 3).back()};
-  const OptimalSolver solver(m.c, realise(m.g, m.c, v[0]).graph.arena_bytes, 100);
+  const OptimalSolver solver(m.c, realise(m.g, m.c, v[0]).graph.arena_bytes, 40);
   const uint64_t least = *solver.min_feasible();
   for (uint64_t bytes : {least, least * 3 / 2}) v.push_back(*solver.solve(bytes));
   return v;
@@ -101,7 +101,7 @@ TEST_CASE("the optimal policy is never slower than a baseline that fits the same
 }
 
 TEST_CASE("an infeasible budget names the smallest feasible one, which then works") {
-  const Model m = derived("mobilenet_v1", 2, {64, 10});
+  const Model m = derived("resnet18", 2, {64, 10});
   uint64_t smallest = 0;
   try {
     plan_with_policy(m.g, m.c, Policy::Optimal, m.g.tensors.size(), 200);  // a few KB: too small
