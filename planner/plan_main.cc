@@ -104,6 +104,7 @@ int run(const Args& a) {
     return 0;
   }
   std::vector<Graph> plans;
+  std::string summary;  // printed once the files are written: a failure prints only its error
   for (uint32_t batch : a.batches) {
     Graph g = build_zoo_model(a.model, batch, a.zoo);
     derive_schedules(g);
@@ -118,7 +119,8 @@ int run(const Args& a) {
                                format_mib(e.smallest_bytes) + ")");
     }
     const Graph& pg = p.graph;
-    std::fprintf(stderr,
+    char line[512];
+    std::snprintf(line, sizeof line,
                  "plan: %s batch %u, %s: arena %llu bytes (lower bound %llu), params %llu bytes, "
                  "total %s, %zu train ops, +%.1f%% forward time\n",
                  pg.model.c_str(), batch, policy_name(a.policy),
@@ -126,6 +128,7 @@ int run(const Args& a) {
                  static_cast<unsigned long long>(pg.arena_lower_bound),
                  static_cast<unsigned long long>(pg.params_bytes), format_mib(p.total_bytes()).c_str(),
                  pg.train.size(), 100.0 * p.extra_forward_fraction());
+    summary += line;
     plans.push_back(std::move(p.graph));
   }
   if (!a.out.empty()) {
@@ -138,6 +141,7 @@ int run(const Args& a) {
     emit_json(json, plans);
     write_file(a.json, json.str());
   }
+  std::fputs(summary.c_str(), stderr);
   return 0;
 }
 
