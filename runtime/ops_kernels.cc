@@ -1,6 +1,7 @@
 // Ops computed by our own kernels: BatchNorm, the loss, every backward op and the optimizer.
 // The convolution backward runs the variants kernels/select.h picks, split into tiles across
-// c.pool; the rest are single-threaded scalar references. Shapes come from the plan.
+// c.pool, and so do batch norm's training forward and backward (channel tiles); the rest are
+// single-threaded scalar references. Shapes come from the plan.
 #include <algorithm>
 
 #include "kernels/kernels.h"
@@ -102,6 +103,45 @@ void conv_bwd_data(const OpContext& c, const f32_window_geometry& g, const float
       &t, g.batch, 1, 0);
 }
 
+struct BatchNormTask {
+  size_t rows, channels;
+  float eps;
+  const float* x;
+  const float* gamma;
+  const float* beta_or_mean;  // beta (forward) or the batch mean (backward)
+  const float* var;           // backward
+  const float* dy;            // backward
+  float* out;                 // y or dx
+  float* stat0;               // mean (forward) or dgamma (backward)
+  float* stat1;               // var (forward) or dbeta (backward)
+};
+
+size_t channel_tile(const OpContext& c, size_t channels) {
+  return tile_for(channels, 2 * threads(c), 8);
+}
+
+void batchnorm_train(const OpContext& c, const BatchNormTask& t) {
+  pthreadpool_parallelize_1d_tile_1d(
+      c.pool,
+      [](void* ctx, size_t c0, size_t nc) {
+        const auto* b = static_cast<const BatchNormTask*>(ctx);
+        f32_batchnorm_fwd_train(b->rows, b->channels, b->eps, b->x, b->gamma, b->beta_or_mean,
+                                b->out, b->stat0, b->stat1, c0, c0 + nc);
+      },
+      const_cast<BatchNormTask*>(&t), t.channels, channel_tile(c, t.channels), 0);
+}
+
+void batchnorm_bwd(const OpContext& c, const BatchNormTask& t) {
+  pthreadpool_parallelize_1d_tile_1d(
+      c.pool,
+      [](void* ctx, size_t c0, size_t nc) {
+        const auto* b = static_cast<const BatchNormTask*>(ctx);
+        f32_batchnorm_bwd(b->rows, b->channels, b->eps, b->x, b->gamma, b->beta_or_mean, b->var,
+                          b->dy, b->out, b->stat0, b->stat1, c0, c0 + nc);
+      },
+      const_cast<BatchNormTask*>(&t), t.channels, channel_tile(c, t.channels), 0);
+}
+
 }  // namespace
 
 Status run_kernel_op(const OpContext& c, const OpDesc& d) {
@@ -109,8 +149,8 @@ Status run_kernel_op(const OpContext& c, const OpDesc& d) {
   switch (d.kind) {
     case OpKind::BatchNormTrain: {
       const Matrix m = as_matrix(c, d.in[0]);
-      f32_batchnorm_fwd_train_scalar(m.rows, m.cols, p.eps, c.f32(d.in[0]), c.f32(d.in[1]),
-                                     c.f32(d.in[2]), c.f32(d.out[0]), c.f32(d.out[1]), c.f32(d.out[2]));
+      batchnorm_train(c, {m.rows, m.cols, p.eps, c.f32(d.in[0]), c.f32(d.in[1]), c.f32(d.in[2]),
+                          nullptr, nullptr, c.f32(d.out[0]), c.f32(d.out[1]), c.f32(d.out[2])});
       if (p.update_running_stats) {
         f32_batchnorm_update_running_scalar(m.rows, m.cols, p.momentum, c.f32(d.out[1]),
                                             c.f32(d.out[2]), c.f32(d.in[3]), c.f32(d.in[4]));
@@ -158,9 +198,9 @@ Status run_kernel_op(const OpContext& c, const OpDesc& d) {
       return Status::ok();
     case OpKind::BatchNormBwd: {
       const Matrix m = as_matrix(c, d.in[0]);
-      f32_batchnorm_bwd_scalar(m.rows, m.cols, p.eps, c.f32(d.in[0]), c.f32(d.in[1]), c.f32(d.in[2]),
-                               c.f32(d.in[3]), c.f32(d.in[4]), c.f32(d.out[0]), c.f32(d.out[1]),
-                               c.f32(d.out[2]));
+      batchnorm_bwd(c, {m.rows, m.cols, p.eps, c.f32(d.in[0]), c.f32(d.in[1]), c.f32(d.in[2]),
+                        c.f32(d.in[3]), c.f32(d.in[4]), c.f32(d.out[0]), c.f32(d.out[1]),
+                        c.f32(d.out[2])});
       return Status::ok();
     }
     case OpKind::MaxPool2dBwd:

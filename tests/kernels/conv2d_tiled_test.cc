@@ -1,6 +1,6 @@
-// The tiled conv backward variants (portable, NEON on aarch64, depthwise) against the scalar
-// reference on random shapes with channel tails, computed tile by tile as the runtime splits
-// them across threads. Tolerance: rtol 1e-5 + 1e-6 of the tensor's max (only the summation
+// The tiled conv backward (portable, NEON on aarch64, depthwise) and batch-norm variants against
+// the scalar reference on random shapes with channel tails, computed tile by tile as the runtime
+// splits them across threads. Tolerance: rtol 1e-5 + 1e-6 of the tensor's max (only the summation
 // order differs).
 #include <doctest/doctest.h>
 
@@ -89,5 +89,34 @@ TEST_CASE("conv2d backward tiled variants match the scalar reference, tile by ti
     check_vs("dx (image tiles)", dx, dx_ref);
     check_vs("dw (channel x tap tiles)", dw, dw_ref);
     check_vs("db (channel tiles)", db, db_ref);
+  }
+}
+
+TEST_CASE("batch norm tiled variants match the scalar reference on many rows, channel tiles") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  for (const auto& [rows, ch] : {std::pair<size_t, size_t>{1000, 37}, {130, 300}, {3, 5}}) {
+    INFO(rows << " rows x " << ch << " channels");
+    auto x = uniform(rng, rows * ch, -2.0f, 3.0f);
+    const auto gamma = uniform(rng, ch, 0.5f, 1.5f), beta = uniform(rng, ch);
+    const auto dy = uniform(rng, rows * ch);
+    std::vector<float> y(x.size()), mean(ch), var(ch), dx(x.size()), dg(ch), db(ch);
+    f32_batchnorm_fwd_train_scalar(rows, ch, 1e-5f, x.data(), gamma.data(), beta.data(), y.data(),
+                                   mean.data(), var.data());
+    f32_batchnorm_bwd_scalar(rows, ch, 1e-5f, x.data(), gamma.data(), mean.data(), var.data(),
+                             dy.data(), dx.data(), dg.data(), db.data());
+    std::vector<float> y2(x.size()), mean2(ch), var2(ch), dx2(x.size()), dg2(ch), db2(ch);
+    for (size_t c = 0; c < ch; c += 16) {
+      const size_t e = c + 16 < ch ? c + 16 : ch;
+      f32_batchnorm_fwd_train(rows, ch, 1e-5f, x.data(), gamma.data(), beta.data(), y2.data(),
+                              mean2.data(), var2.data(), c, e);
+      f32_batchnorm_bwd(rows, ch, 1e-5f, x.data(), gamma.data(), mean.data(), var.data(),
+                        dy.data(), dx2.data(), dg2.data(), db2.data(), c, e);
+    }
+    check_vs("y", y2, y);
+    check_vs("mean", mean2, mean);
+    check_vs("var", var2, var);
+    check_vs("dx", dx2, dx);
+    check_vs("dgamma", dg2, dg);
+    check_vs("dbeta", db2, db);
   }
 }

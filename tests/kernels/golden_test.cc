@@ -112,6 +112,22 @@ TEST_CASE("goldens: batch norm train (batch and running statistics), eval and ba
                                   gd.at(pre + "running_mean0").data(),
                                   gd.at(pre + "running_var0").data(), y.data());
     check(pre + "y_eval", y, gd.at(pre + "y_eval"));
+
+    // The selected (row-major, channel-tiled) variants, in two uneven channel tiles.
+    const size_t split = ch / 3;
+    std::vector<float> y2(x.size()), mean2(ch), var2(ch), dx2(x.size()), dgamma2(ch), dbeta2(ch);
+    for (const auto& [b, e] : {std::pair<size_t, size_t>{0, split}, {split, ch}}) {
+      f32_batchnorm_fwd_train(rows, ch, 1e-5f, x.data(), gamma.data(), beta.data(), y2.data(),
+                              mean2.data(), var2.data(), b, e);
+      f32_batchnorm_bwd(rows, ch, 1e-5f, x.data(), gamma.data(), mean2.data(), var2.data(),
+                        gd.at(pre + "dy").data(), dx2.data(), dgamma2.data(), dbeta2.data(), b, e);
+    }
+    check(pre + "y (tiled)", y2, gd.at(pre + "y"));
+    check(pre + "mean (tiled)", mean2, gd.at(pre + "mean"));
+    check(pre + "var (tiled)", var2, gd.at(pre + "var"));
+    check(pre + "dx (tiled)", dx2, gd.at(pre + "dx"));
+    check(pre + "dgamma (tiled)", dgamma2, gd.at(pre + "dgamma"));
+    check(pre + "dbeta (tiled)", dbeta2, gd.at(pre + "dbeta"));
   }
 }
 

@@ -57,6 +57,15 @@ void f32_batchnorm_fwd_eval_scalar(size_t rows, size_t channels, float eps, cons
 void f32_batchnorm_bwd_scalar(size_t rows, size_t channels, float eps, const float* x,
                               const float* gamma, const float* mean, const float* var,
                               const float* dy, float* dx, float* dgamma, float* dbeta);
+// Row-major variants over the channel range [c_begin, c_end) (the runtime's thread tiles);
+// vectorised over channels, float sums per 64 rows, double across.
+void f32_batchnorm_fwd_train_tiled(size_t rows, size_t channels, float eps, const float* x,
+                                   const float* gamma, const float* beta, float* y, float* mean,
+                                   float* var, size_t c_begin, size_t c_end);
+void f32_batchnorm_bwd_tiled(size_t rows, size_t channels, float eps, const float* x,
+                             const float* gamma, const float* mean, const float* var,
+                             const float* dy, float* dx, float* dgamma, float* dbeta,
+                             size_t c_begin, size_t c_end);
 
 // --- activations ---
 void f32_relu_scalar(size_t n, const float* x, float* y);

@@ -79,3 +79,17 @@ inline void f32_conv2d_bwd_data(const f32_window_geometry& g, const float* dy, c
       return;
   }
 }
+
+// Batch norm over a channel range: the row-major variant on both ISAs (GCC vectorises it).
+inline void f32_batchnorm_fwd_train(size_t rows, size_t channels, float eps, const float* x,
+                                    const float* gamma, const float* beta, float* y, float* mean,
+                                    float* var, size_t c_begin, size_t c_end) {
+  f32_batchnorm_fwd_train_tiled(rows, channels, eps, x, gamma, beta, y, mean, var, c_begin, c_end);
+}
+inline void f32_batchnorm_bwd(size_t rows, size_t channels, float eps, const float* x,
+                              const float* gamma, const float* mean, const float* var,
+                              const float* dy, float* dx, float* dgamma, float* dbeta,
+                              size_t c_begin, size_t c_end) {
+  f32_batchnorm_bwd_tiled(rows, channels, eps, x, gamma, mean, var, dy, dx, dgamma, dbeta, c_begin,
+                          c_end);
+}
