@@ -11,7 +11,7 @@
 namespace edgetrain_kernels {
 
 // Pixels per chunk: the chunk's dy rows stay in L1 while every (ic, oc) block reuses them.
-inline constexpr size_t kWeightsChunk = 128;
+inline constexpr size_t kWeightsChunk = 64;
 
 // Any block size, plain loops: channel tails.
 inline void weights_block_any(size_t count, const float* const* xr, const float* const* dr,
