@@ -44,7 +44,8 @@ std::string params_literal(const OpParams& p) {
          std::to_string(p.pad_top) + ", " + std::to_string(p.pad_left) + ", " +
          std::to_string(p.pad_bottom) + ", " + std::to_string(p.pad_right) + ", " +
          std::to_string(p.groups) + ", " + float_literal(p.eps) + ", " +
-         float_literal(p.momentum) + ", " + std::to_string(p.update_running_stats) + "}";
+         float_literal(p.momentum) + ", " + std::to_string(p.update_running_stats) + ", " +
+         std::to_string(p.in_place) + "}";
 }
 
 void emit_ops(std::ostream& os, const std::string& name, const std::vector<Op>& ops) {

@@ -85,7 +85,29 @@ struct OpParams {
   float eps;       // BatchNorm
   float momentum;  // BatchNorm running statistics
   uint8_t update_running_stats;  // BatchNormTrain: 1 only in the first forward of a step
+  // 0, or k + 1 when out[0] is written over in[k] (same offset and bytes): only where
+  // op_allows_in_place(kind, k) says the kernel reads each element before overwriting it.
+  uint8_t in_place;
 };
+
+// The in-place writes the runtime's kernels support (out[0] over in[slot]): elementwise ops, and
+// BatchNorm backward's dx over dy (it reduces dy before writing dx).
+inline bool op_allows_in_place(OpKind kind, int slot) {
+  switch (kind) {
+    case OpKind::Relu:
+    case OpKind::Relu6:
+      return slot == 0;  // y over x
+    case OpKind::ReluBwd:
+    case OpKind::Relu6Bwd:
+      return slot == 1;  // dx over dy
+    case OpKind::Add:
+      return slot == 0 || slot == 1;
+    case OpKind::BatchNormBwd:
+      return slot == 4;  // dx over dy
+    default:
+      return false;
+  }
+}
 
 inline constexpr int kMaxOpInputs = 5;
 inline constexpr int kMaxOpOutputs = 3;
