@@ -15,16 +15,17 @@ else()
   set(EDGETRAIN_PLANNER_DEPENDS plan)
 endif()
 
-# edgetrain_bake_plans(<out_var> NAME <name> MODEL <model> BATCHES <b1> [<b2> ...])
+# edgetrain_bake_plans(<out_var> NAME <name> MODEL <model> BATCHES <b1> [<b2> ...]
+#                      [ARGS <more planner flags>...])
 # Runs the planner and sets <out_var> to the generated C++ file holding kBakedPlans.
 function(edgetrain_bake_plans out_var)
-  cmake_parse_arguments(ARG "" "NAME;MODEL" "BATCHES" ${ARGN})
+  cmake_parse_arguments(ARG "" "NAME;MODEL" "BATCHES;ARGS" ${ARGN})
   list(JOIN ARG_BATCHES "," batches)
   set(out "${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.gen.cc")
   add_custom_command(
     OUTPUT "${out}"
-    COMMAND ${EDGETRAIN_PLANNER_COMMAND} --model ${ARG_MODEL} --batch ${batches} --out "${out}"
-            --json "${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.gen.json"
+    COMMAND ${EDGETRAIN_PLANNER_COMMAND} --model ${ARG_MODEL} --batch ${batches} ${ARG_ARGS}
+            --out "${out}" --json "${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.gen.json"
     DEPENDS ${EDGETRAIN_PLANNER_DEPENDS}
     COMMENT "Planning ${ARG_MODEL} for batch ${batches}"
     VERBATIM)
