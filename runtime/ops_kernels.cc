@@ -103,6 +103,12 @@ void conv_bwd_data(const OpContext& c, const f32_window_geometry& g, const float
       &t, g.batch, 1, 0);
 }
 
+// A fully connected layer is a 1x1 convolution over 1x1 images (w [out][in] is [OC][1][1][IC]),
+// so its gradients run on the tiled conv kernels.
+f32_window_geometry fc_as_conv(size_t batch, size_t in, size_t out) {
+  return {batch, 1, 1, in, 1, 1, out, 1, 1, 1, 1, 0, 0, 1};
+}
+
 struct BatchNormTask {
   size_t rows, channels;
   float eps;
@@ -175,14 +181,14 @@ Status run_kernel_op(const OpContext& c, const OpDesc& d) {
     }
     case OpKind::FullyConnectedBwdData: {
       const Matrix dx = as_batch(c, d.out[0]);
-      f32_fc_bwd_data_scalar(dx.rows, dx.cols, as_batch(c, d.in[0]).cols, c.f32(d.in[0]),
-                             c.f32(d.in[1]), c.f32(d.out[0]));
+      conv_bwd_data(c, fc_as_conv(dx.rows, dx.cols, as_batch(c, d.in[0]).cols), c.f32(d.in[0]),
+                    c.f32(d.in[1]), c.f32(d.out[0]));
       return Status::ok();
     }
     case OpKind::FullyConnectedBwdWeights: {
       const Matrix x = as_batch(c, d.in[0]);
-      f32_fc_bwd_weights_scalar(x.rows, x.cols, as_batch(c, d.in[1]).cols, c.f32(d.in[0]),
-                                c.f32(d.in[1]), c.f32(d.out[0]), c.f32(d.out[1]));
+      conv_bwd_weights(c, fc_as_conv(x.rows, x.cols, as_batch(c, d.in[1]).cols), c.f32(d.in[0]),
+                       c.f32(d.in[1]), c.f32(d.out[0]), c.f32(d.out[1]));
       return Status::ok();
     }
     case OpKind::GlobalAvgPoolBwd: {

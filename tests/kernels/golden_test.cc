@@ -215,6 +215,13 @@ TEST_CASE("goldens: fully connected forward, input, weight and bias gradients") 
                               has_bias ? db.data() : nullptr);
     check(pre + "dw", dw, gd.at(pre + "dw"));
     if (has_bias) check(pre + "db", db, gd.at(pre + "db"));
+    // The runtime's mapping: FC gradients as a 1x1 convolution over 1x1 images.
+    const f32_window_geometry g{p[0], 1, 1, p[1], 1, 1, p[2], 1, 1, 1, 1, 0, 0, 1};
+    f32_conv2d_bwd_data(g, dy.data(), w.data(), dx.data());
+    check(pre + "dx (as 1x1 conv)", dx, gd.at(pre + "dx"));
+    f32_conv2d_bwd_weights(g, x.data(), dy.data(), dw.data(), has_bias ? db.data() : nullptr);
+    check(pre + "dw (as 1x1 conv)", dw, gd.at(pre + "dw"));
+    if (has_bias) check(pre + "db (as 1x1 conv)", db, gd.at(pre + "db"));
   }
 }
 
