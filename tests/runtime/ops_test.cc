@@ -1,8 +1,10 @@
 // The runtime's op dispatch against the scalar references: each XNNPACK-backed forward op, run
 // through a one-op plan built here, equals the reference kernel on the same data. This checks the
-// mapping of plan params (padding order, strides, groups, clamp bounds) onto XNNPACK's API.
+// mapping of plan params (padding order, strides, groups, clamp bounds) onto XNNPACK's API, and
+// the threaded tiling of the kernel-backed ops (conv and FC gradients, batch norm) on a pool.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -37,8 +39,11 @@ class OneOp {
     return static_cast<int32_t>(tensors_.size() - 1);
   }
 
-  // Runs `op` and returns its first output.
+  // Runs `op` and returns its first output. The first call fills every tensor with random values;
+  // later calls run on what is there (an op chain).
   std::vector<float> run(const OpDesc& op) {
+    if (filled_) return run_op(op);
+    filled_ = true;
     REQUIRE(xnn_.init(2).is_ok());
     plan_.tensors = tensors_.data();
     plan_.tensor_count = static_cast<uint32_t>(tensors_.size());
@@ -49,10 +54,16 @@ class OneOp {
       const std::vector<float> v = uniform(rng_, tensors_[i].bytes / 4, -4.0f, 8.0f);
       std::memcpy(f32(static_cast<int32_t>(i)), v.data(), tensors_[i].bytes);
     }
-    REQUIRE(is_xnnpack_op(op.kind));
-    const Status s = run_xnnpack_op(ctx_, op);
+    return run_op(op);
+  }
+
+  std::vector<float> run_op(const OpDesc& op) {
+    const Status s = is_xnnpack_op(op.kind) ? run_xnnpack_op(ctx_, op) : run_kernel_op(ctx_, op);
     REQUIRE_MESSAGE(s.is_ok(), s.message());
-    return std::vector<float>(f32(op.out[0]), f32(op.out[0]) + tensors_[op.out[0]].bytes / 4);
+    return values(op.out[0]);
+  }
+  std::vector<float> values(int32_t id) const {
+    return std::vector<float>(f32(id), f32(id) + tensors_[id].bytes / 4);
   }
 
   float* f32(int32_t id) const { return ctx_.f32(id); }
@@ -66,6 +77,7 @@ class OneOp {
   XnnContext xnn_;
   AlignedBuffer arena_;
   OpContext ctx_{};
+  bool filled_ = false;
 };
 
 OpDesc op_of(OpKind kind, std::vector<int32_t> in, std::vector<int32_t> out, OpParams p = {}) {
@@ -89,6 +101,17 @@ void check_near(const std::vector<float>& got, const std::vector<float>& want) {
   for (size_t i = 0; i < got.size(); ++i) {
     CAPTURE(i);
     CHECK(std::fabs(got[i] - want[i]) <= 1e-4f + 1e-5f * std::fabs(want[i]));
+  }
+}
+
+// Sums of many terms in another order: relative to the tensor's largest entry.
+void check_sum_near(const std::vector<float>& got, const std::vector<float>& want) {
+  REQUIRE(got.size() == want.size());
+  float scale = 0.0f;
+  for (float v : want) scale = std::max(scale, std::fabs(v));
+  for (size_t i = 0; i < got.size(); ++i) {
+    CAPTURE(i);
+    CHECK(std::fabs(got[i] - want[i]) <= 1e-5f * scale + 1e-5f * std::fabs(want[i]));
   }
 }
 
@@ -166,4 +189,76 @@ TEST_CASE("Relu, Relu6, Add, GlobalAvgPool and FullyConnected through XNNPACK eq
     f32_fc_scalar(4, 13, 7, t.f32(x), t.f32(w), t.f32(b), want.data());
     check_near(got, want);
   }
+}
+
+TEST_CASE("Conv2d gradients on the thread pool equal the references: dense, depthwise, grouped") {
+  struct Case { uint32_t n, h, w, c, oc, k, stride, pad, groups; };
+  for (const Case& k : {Case{3, 9, 7, 5, 37, 3, 2, 1, 1}, Case{2, 8, 8, 1, 16, 3, 1, 1, 1},
+                        Case{2, 9, 9, 3, 20, 7, 2, 3, 1}, Case{3, 8, 9, 19, 19, 3, 2, 1, 19},
+                        Case{2, 5, 5, 4, 6, 1, 1, 0, 2}}) {
+    CAPTURE(k.k);
+    CAPTURE(k.groups);
+    EDGETRAIN_SEEDED_RNG(rng);
+    OneOp t(rng);
+    const uint32_t oh = (k.h + 2 * k.pad - k.k) / k.stride + 1, ow = (k.w + 2 * k.pad - k.k) / k.stride + 1;
+    const int32_t x = t.tensor({k.n, k.h, k.w, k.c}), w = t.tensor({k.oc, k.k, k.k, k.c / k.groups});
+    const int32_t dy = t.tensor({k.n, oh, ow, k.oc}), dx = t.tensor({k.n, k.h, k.w, k.c});
+    const int32_t dw = t.tensor({k.oc, k.k, k.k, k.c / k.groups}), db = t.tensor({k.oc});
+    const OpParams p = window(static_cast<uint16_t>(k.k), static_cast<uint16_t>(k.stride),
+                              static_cast<uint16_t>(k.pad), k.groups);
+    const OpDesc data = op_of(OpKind::Conv2dBwdData, {dy, w}, {dx}, p);
+    const std::vector<float> got_dx = t.run(data);
+    const std::vector<float> got_dw = t.run(op_of(OpKind::Conv2dBwdWeights, {x, dy}, {dw, db}, p));
+    const f32_window_geometry g = window_geometry(t.ctx(), data, dx, dy);
+    std::vector<float> want_dx(got_dx.size()), want_dw(got_dw.size()), want_db(k.oc);
+    f32_conv2d_bwd_data_scalar(g, t.f32(dy), t.f32(w), want_dx.data());
+    f32_conv2d_bwd_weights_scalar(g, t.f32(x), t.f32(dy), want_dw.data(), want_db.data());
+    check_sum_near(got_dx, want_dx);
+    check_sum_near(got_dw, want_dw);
+    check_sum_near(t.values(db), want_db);
+  }
+}
+
+TEST_CASE("FullyConnected gradients on the thread pool equal the references") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  OneOp t(rng);
+  const int32_t x = t.tensor({5, 1, 1, 37}), w = t.tensor({21, 37}), dy = t.tensor({5, 21});
+  const int32_t dx = t.tensor({5, 1, 1, 37}), dw = t.tensor({21, 37}), db = t.tensor({21});
+  const std::vector<float> got_dx = t.run(op_of(OpKind::FullyConnectedBwdData, {dy, w}, {dx}));
+  const std::vector<float> got_dw = t.run(op_of(OpKind::FullyConnectedBwdWeights, {x, dy}, {dw, db}));
+  std::vector<float> want_dx(got_dx.size()), want_dw(got_dw.size()), want_db(21);
+  f32_fc_bwd_data_scalar(5, 37, 21, t.f32(dy), t.f32(w), want_dx.data());
+  f32_fc_bwd_weights_scalar(5, 37, 21, t.f32(x), t.f32(dy), want_dw.data(), want_db.data());
+  check_sum_near(got_dx, want_dx);
+  check_sum_near(got_dw, want_dw);
+  check_sum_near(t.values(db), want_db);
+}
+
+TEST_CASE("BatchNormTrain and BatchNormBwd on the thread pool equal the references") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  OneOp t(rng);
+  const uint32_t c = 45;
+  const int32_t x = t.tensor({3, 7, 5, c}), gamma = t.tensor({c}), beta = t.tensor({c});
+  const int32_t rm = t.tensor({c}), rv = t.tensor({c}), y = t.tensor({3, 7, 5, c});
+  const int32_t mean = t.tensor({c}), var = t.tensor({c}), dy = t.tensor({3, 7, 5, c});
+  const int32_t dx = t.tensor({3, 7, 5, c}), dgamma = t.tensor({c}), dbeta = t.tensor({c});
+  OpParams p{};
+  p.eps = 1e-5f;
+  const std::vector<float> got_y =
+      t.run(op_of(OpKind::BatchNormTrain, {x, gamma, beta, rm, rv}, {y, mean, var}, p));
+  const std::vector<float> got_dx =
+      t.run(op_of(OpKind::BatchNormBwd, {x, gamma, mean, var, dy}, {dx, dgamma, dbeta}, p));
+  const size_t rows = 3 * 7 * 5;
+  std::vector<float> want_y(got_y.size()), want_mean(c), want_var(c);
+  f32_batchnorm_fwd_train_scalar(rows, c, 1e-5f, t.f32(x), t.f32(gamma), t.f32(beta),
+                                 want_y.data(), want_mean.data(), want_var.data());
+  std::vector<float> want_dx(got_dx.size()), want_dgamma(c), want_dbeta(c);
+  f32_batchnorm_bwd_scalar(rows, c, 1e-5f, t.f32(x), t.f32(gamma), t.f32(mean), t.f32(var),
+                           t.f32(dy), want_dx.data(), want_dgamma.data(), want_dbeta.data());
+  check_sum_near(got_y, want_y);
+  check_sum_near(t.values(mean), want_mean);
+  check_sum_near(t.values(var), want_var);
+  check_sum_near(got_dx, want_dx);
+  check_sum_near(t.values(dgamma), want_dgamma);
+  check_sum_near(t.values(dbeta), want_dbeta);
 }
