@@ -31,6 +31,18 @@ size_t threads(const OpContext& c) {
   return c.pool != nullptr ? pthreadpool_get_threads_count(c.pool) : 1;
 }
 
+// Small ops run on the calling thread (a null pool): waking workers costs more than they save,
+// and far more when another process holds the cores (measured: ~5 ms to wake a worker on the
+// loaded build machine). `work` counts multiply-adds or elements.
+constexpr double kMinParallelWork = 1 << 22;  // ~0.2 ms of single-thread work
+pthreadpool_t pool_for(const OpContext& c, double work) {
+  return work >= kMinParallelWork ? c.pool : nullptr;
+}
+double conv_work(const f32_window_geometry& g) {
+  return static_cast<double>(g.batch * g.out_h * g.out_w * g.out_c * g.kernel_h * g.kernel_w *
+                             (g.in_c / g.groups));
+}
+
 // Tile of `extent` giving about `tasks` tiles, a multiple of `quantum` (the micro-kernel width).
 size_t tile_for(size_t extent, size_t tasks, size_t quantum) {
   size_t tile = (extent + tasks - 1) / std::max<size_t>(tasks, 1);
@@ -57,7 +69,7 @@ void conv_bwd_weights(const OpContext& c, const f32_window_geometry& g, const fl
       const size_t want = 4 * threads(c);
       const size_t oc_tile = tile_for(g.out_c, (want + taps - 1) / taps, 16);
       pthreadpool_parallelize_2d_tile_2d(
-          c.pool,
+          pool_for(c, conv_work(g)),
           [](void* ctx, size_t oc, size_t tap, size_t noc, size_t ntap) {
             const auto* task = static_cast<const ConvBwdTask*>(ctx);
             f32_conv2d_bwd_weights_dense(task->g, task->a, task->b, task->out, task->dbias, oc,
@@ -68,7 +80,7 @@ void conv_bwd_weights(const OpContext& c, const f32_window_geometry& g, const fl
     }
     case f32_conv_kind::depthwise:
       pthreadpool_parallelize_1d_tile_1d(
-          c.pool,
+          pool_for(c, conv_work(g)),
           [](void* ctx, size_t c0, size_t nc) {
             const auto* task = static_cast<const ConvBwdTask*>(ctx);
             f32_conv2d_bwd_weights_dw(task->g, task->a, task->b, task->out, task->dbias, c0,
@@ -91,7 +103,7 @@ void conv_bwd_data(const OpContext& c, const f32_window_geometry& g, const float
   }
   // Image tiles: images never share dx.
   pthreadpool_parallelize_1d_tile_1d(
-      c.pool,
+      pool_for(c, conv_work(g)),
       [](void* ctx, size_t n, size_t count) {
         const auto* task = static_cast<const ConvBwdTask*>(ctx);
         if (f32_conv2d_kind(task->g) == f32_conv_kind::dense) {
@@ -128,7 +140,7 @@ size_t channel_tile(const OpContext& c, size_t channels) {
 
 void batchnorm_train(const OpContext& c, const BatchNormTask& t) {
   pthreadpool_parallelize_1d_tile_1d(
-      c.pool,
+      pool_for(c, static_cast<double>(t.rows * t.channels)),
       [](void* ctx, size_t c0, size_t nc) {
         const auto* b = static_cast<const BatchNormTask*>(ctx);
         f32_batchnorm_fwd_train(b->rows, b->channels, b->eps, b->x, b->gamma, b->beta_or_mean,
@@ -139,7 +151,7 @@ void batchnorm_train(const OpContext& c, const BatchNormTask& t) {
 
 void batchnorm_bwd(const OpContext& c, const BatchNormTask& t) {
   pthreadpool_parallelize_1d_tile_1d(
-      c.pool,
+      pool_for(c, static_cast<double>(t.rows * t.channels)),
       [](void* ctx, size_t c0, size_t nc) {
         const auto* b = static_cast<const BatchNormTask*>(ctx);
         f32_batchnorm_bwd(b->rows, b->channels, b->eps, b->x, b->gamma, b->beta_or_mean, b->var,
