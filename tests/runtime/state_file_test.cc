@@ -152,7 +152,7 @@ TEST_CASE("a save that cannot be written says so and leaves nothing behind") {
   CHECK(std::string(s.message()).find("/nonexistent-dir/state.bin.tmp") != std::string::npos);
 }
 
-TEST_CASE("non-finite parameters are never saved; the last good state stays") {
+TEST_CASE("non-finite parameters are never saved and the last good state stays") {
   EDGETRAIN_SEEDED_RNG(rng);
   const ImageSet data = random_images(8, rng);
   const std::string path = temp_path("nonfinite");
