@@ -38,8 +38,22 @@ uint64_t peak_bytes(const Graph& g, const std::vector<const Op*>& ops,
     return s;
   };
   peak = total();
+  auto dies_here = [&](TensorId id, size_t k) {
+    const auto r = last_read.find(id);
+    return r != last_read.end() && r->second == static_cast<int>(k) &&
+           std::find(keep.begin(), keep.end(), id) == keep.end();
+  };
   for (size_t k = 0; k < ops.size(); ++k) {
     const Op& op = *ops[k];
+    // In-place writes (in_place.h): out[0] takes over an allowed input that dies here.
+    for (size_t j = 0; j < op.in.size() && !op.out.empty() && op.out[0] != kNoTensor; ++j) {
+      const TensorId id = op.in[j];
+      if (!op_allows_in_place(op.kind, static_cast<int>(j)) || !live.count(id) || !dies_here(id, k)) continue;
+      if (g.at(id).role == Role::Input || bytes(id) != bytes(op.out[0])) continue;
+      if (std::count(op.in.begin(), op.in.end(), id) != 1) continue;
+      live.erase(id);
+      break;
+    }
     for (TensorId id : op.out) {
       if (in_arena(g, id) && id != exclude) live[id] = bytes(id);
     }
@@ -57,6 +71,13 @@ uint64_t peak_bytes(const Graph& g, const std::vector<const Op*>& ops,
 }
 
 }  // namespace
+
+bool is_batchnorm_stat(const Graph& g, TensorId id) {
+  for (const Op& op : g.forward) {
+    if (op.kind == OpKind::BatchNormTrain && op.out.size() == 3 && (op.out[1] == id || op.out[2] == id)) return true;
+  }
+  return false;
+}
 
 Chain build_chain(const Graph& g, const TimeModel& time) {
   const int n = static_cast<int>(g.forward.size());
@@ -122,7 +143,9 @@ Chain build_chain(const Graph& g, const TimeModel& time) {
         const bool forward_value = std::find(produced.begin(), produced.end(), id) != produced.end();
         if (id == s.output) {
           cost.backward_reads_output = true;
+          cost.backward_reads_forward = true;
         } else if (forward_value) {
+          if (!is_batchnorm_stat(g, id)) cost.backward_reads_forward = true;
           saved.push_back(id);
           cost.saved += aligned_bytes(g.at(id).bytes());
         } else {
@@ -136,6 +159,13 @@ Chain build_chain(const Graph& g, const TimeModel& time) {
     keep_all.push_back(s.output);
     cost.peak_keep_all = peak_bytes(g, fwd, {}, keep_all, s.input);
     cost.peak_keep_none = peak_bytes(g, fwd, {}, {s.output}, s.input);
+    if (s.input == g.input) {  // the image is never given up
+      cost.peak_keep_all_consumed = cost.input + cost.peak_keep_all;
+      cost.peak_keep_none_consumed = cost.input + cost.peak_keep_none;
+    } else {
+      cost.peak_keep_all_consumed = peak_bytes(g, fwd, {s.input}, keep_all, kNoTensor);
+      cost.peak_keep_none_consumed = peak_bytes(g, fwd, {s.input}, {s.output}, kNoTensor);
+    }
     // The gradient of the input stays: it is the stage's result.
     std::vector<TensorId> keep_grad;
     for (TensorId id : bwd_outputs) {

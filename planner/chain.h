@@ -29,10 +29,18 @@ struct StageCost {
   uint64_t saved = 0;            // what the stage's backward reads besides a_i, a_{i+1}, dy
   bool backward_reads_input = false;   // if not, a_i may go as soon as the forward has run
   bool backward_reads_output = false;
+  // If not, the backward needs no re-run of the forward right before it: it reads only a_i, dy
+  // and BatchNorm statistics, which the backward takes from the last forward run (they are a few
+  // bytes per channel, held from the stage's last forward run; see rewrite.h). Conv and BatchNorm stages are so.
+  bool backward_reads_forward = false;
   uint64_t grad_output = 0;      // dy = gradient of a_{i+1} (0 for the loss)
   uint64_t peak_keep_all = 0;    // forward keeping `saved`, beyond the input
   uint64_t peak_keep_none = 0;   // forward keeping only the output, beyond the input
-  uint64_t peak_backward = 0;    // backward, beyond the input; starts from saved (+ output), dy
+  // The same two counting the input, which dies at its last forward read (when no one holds it
+  // for later): an op may then write over it in place (a ReLU over its BatchNorm's output).
+  uint64_t peak_keep_all_consumed = 0, peak_keep_none_consumed = 0;
+  uint64_t peak_backward = 0;    // backward, beyond the input; starts from saved (+ output), dy;
+                                 // gradients written over dy in place where the kernel allows
   double forward_time = 0, backward_time = 0;
 };
 
@@ -40,6 +48,9 @@ struct Chain {
   std::vector<Stage> stages;
   std::vector<StageCost> costs;
 };
+
+// Whether `id` is a BatchNorm mean or variance of the forward graph.
+bool is_batchnorm_stat(const Graph& g, TensorId id);
 
 // Needs derive_schedules(g) first (backward ops are part of the costs).
 Chain build_chain(const Graph& g, const TimeModel& time = {});

@@ -28,8 +28,11 @@ OptimalSolver::OptimalSolver(const Chain& c, uint64_t budget_bytes, int slots)
     keep_all_.push_back(up(k.peak_keep_all));
     keep_none_.push_back(up(k.peak_keep_none));
     bwd_.push_back(up(k.peak_backward));
+    keep_all_consumed_.push_back(up(k.peak_keep_all_consumed));
+    keep_none_consumed_.push_back(up(k.peak_keep_none_consumed));
     reads_in_.push_back(k.backward_reads_input);
     reads_out_.push_back(k.backward_reads_output);
+    reads_fwd_.push_back(k.backward_reads_forward);
   }
   const size_t tri = static_cast<size_t>(n_) * static_cast<size_t>(n_ + 1) / 2;
   cost_.assign(2 * tri * static_cast<size_t>(slots_ + 1), kInf);
@@ -56,7 +59,11 @@ void OptimalSolver::fill(int m, int s, int t, int h, const std::vector<float>& f
   int16_t pick = -1;
   // keep all
   const int32_t held = h || reads_in_[su] ? x : 0;
-  if (x + d + keep_all_[su] <= m && held + bwd_[su] <= m) {
+  const int32_t forward_peak = held ? x + keep_all_[su] : keep_all_consumed_[su];
+  if (s == t && !reads_fwd_[su]) {
+    // the backward reads only a_s, dy and first-run statistics: no forward re-run needed
+    if (x + d <= m && held + bwd_[su] <= m) best = bwd[su], pick = 0;
+  } else if (d + forward_peak <= m && held + bwd_[su] <= m) {
     float rest = 0;
     if (s < t) {
       const int sub = m - held - saved_[su];
@@ -69,7 +76,7 @@ void OptimalSolver::fill(int m, int s, int t, int h, const std::vector<float>& f
   float sweep_time = 0;
   for (int sp = s + 1; sp <= t && m - x >= 0; ++sp) {
     const auto k = static_cast<size_t>(sp - 1);
-    sweep_peak = std::max(sweep_peak, x + d + (sp - 1 > s ? in_[k] : 0) + keep_none_[k]);
+    sweep_peak = std::max(sweep_peak, x + d + (sp - 1 > s ? keep_none_consumed_[k] : keep_none_[k]));
     sweep_time += fwd[k];
     if (sweep_peak > m) break;
     const float a = cost_[index(0, m - x, sp, t)];
@@ -96,6 +103,10 @@ void OptimalSolver::emit(int s, int t, int m, int h, std::vector<Action>& out) c
   if (pick < 0) throw std::logic_error("optimal: reconstructing an infeasible entry");
   const auto su = static_cast<size_t>(s);
   if (pick == 0) {
+    if (s == t && !reads_fwd_[su]) {
+      out.push_back({Action::Backward, s});
+      return;
+    }
     out.push_back({Action::Forward, s});
     const int32_t held = h || reads_in_[su] ? in_[su] : 0;
     if (s < t) emit(s + 1, t, m - held - saved_[su], reads_out_[su] ? 1 : 0, out);

@@ -8,8 +8,13 @@
 //   keep all:  forward s keeping what its backward reads, C(s+1, t, m - saved_s [- a_s], h'),
 //              backward s; a_s stays only if h or backward s reads it; h' = backward s reads a_{s+1}
 //   leaf s':   forward s..s'-1 keeping only a_{s'}, C(s', t, m - a_s, 0), then C(s, s'-1, m, h)
+//   (s = t, and backward s reads nothing its forward wrote but BatchNorm statistics: backward s
+//   alone; the first forward of every stage runs on the way down, s < t or s = n-1.)
 // The `h` refinement matters: a ReLU's backward reads its output, not its input, and at
-// 112x112 holding both would cost a whole activation more than needed.
+// 112x112 holding both would cost a whole activation more than needed. Where no one holds a_s
+// (h = 0 and backward s does not read it, or an inner stage of a leaf sweep), the forward's peak
+// is the stage's "consumed" one: a_s dies at its last read, and an in-place op (in_place.h) may
+// write its output over it.
 // Memory is discretised in `slots` steps of ceil(budget / slots) bytes, every size rounded up,
 // so a schedule the table calls feasible fits its model in any case; with 1000 slots the rounding
 // costs at most a few tenths of a percent of the budget per nesting level.
@@ -44,7 +49,8 @@ class OptimalSolver {
   int n_ = 0, slots_ = 0;
   uint64_t unit_ = 1;
   std::vector<int32_t> in_, saved_, out_, dy_, keep_all_, keep_none_, bwd_;  // in slots
-  std::vector<bool> reads_in_, reads_out_;
+  std::vector<int32_t> keep_all_consumed_, keep_none_consumed_;              // input included
+  std::vector<bool> reads_in_, reads_out_, reads_fwd_;
   std::vector<float> cost_;     // [h][m][s][t>=s]; +inf where infeasible
   std::vector<int16_t> choice_; // 0: keep all; s' > s: leaf
 };

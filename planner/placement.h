@@ -4,6 +4,7 @@
 // in op indices): greedy by size, each into the best-fitting gap among the tensors it overlaps in
 // time. Params tensors are laid out back to back. The lower bound is the largest total of
 // aligned bytes live at any op; placement never beats it and should stay close to it.
+// Tensors an op writes over (OpParams::in_place, set by in_place.h) are one buffer, in both.
 #pragma once
 
 #include <cstdint>

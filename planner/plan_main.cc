@@ -29,7 +29,7 @@ using namespace edgetrain::planner;
 constexpr const char* kUsage =
     "usage: plan --model NAME --batch N[,N...] [--image N] [--classes N]\n"
     "            [--policy store-all|uniform|chen-sqrt|seed|optimal] [--budget BYTES]\n"
-    "            [--out FILE.gen.cc] [--json FILE.json]\n"
+    "            [--out FILE.gen.cc] [--json FILE.json] [--no-in-place]\n"
     "       plan --list-models | --list-policies\n"
     "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB.\n";
 
@@ -39,7 +39,7 @@ struct Args {
   ZooOptions zoo;
   Policy policy = Policy::StoreAll;
   uint64_t budget = 0;
-  bool list_models = false, list_policies = false;
+  bool list_models = false, list_policies = false, in_place = true;
 };
 
 uint32_t parse_count(const std::string& flag, const std::string& s, unsigned long max) {
@@ -59,6 +59,7 @@ Args parse_args(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--list-models") { a.list_models = true; continue; }
     if (flag == "--list-policies") { a.list_policies = true; continue; }
+    if (flag == "--no-in-place") { a.in_place = false; continue; }
     if (flag == "--help" || flag == "-h") { std::cout << kUsage; std::exit(0); }
     if (flag.rfind("--", 0) != 0) throw std::invalid_argument("unexpected argument '" + flag + "' (see plan --help)");
     if (i + 1 >= argc) throw std::invalid_argument("'" + flag + "' needs a value (see plan --help)");
@@ -111,7 +112,7 @@ int run(const Args& a) {
     const Chain chain = build_chain(g);
     Planned p;
     try {
-      p = plan_with_policy(g, chain, a.policy, a.budget);
+      p = plan_with_policy(g, chain, a.policy, a.budget, 1000, a.in_place);
     } catch (const InfeasibleBudget& e) {
       throw std::runtime_error(a.model + " batch " + std::to_string(batch) + ": " + e.what() + " in " +
                                std::to_string(a.budget) + " bytes; the smallest feasible budget is " +

@@ -56,7 +56,7 @@ void apply_strategy(Graph& g, const Chain& c, const Strategy& s) {
       differentiated[static_cast<size_t>(a.stage)] = true;
       --next_backward;
       for (int i = st.end - 1; i >= st.first; --i) {
-        if (runs[static_cast<size_t>(i)] == 0) {
+        if (runs[static_cast<size_t>(i)] == 0) {  // the first run is always before
           throw std::logic_error(s.policy + ": backward of stage " + std::to_string(a.stage) +
                                  " before its forward");
         }

@@ -4,7 +4,9 @@
 // updating its running statistics); every later run is a clone writing NEW tensors, so placement
 // may put recomputed values anywhere, with update_running_stats = 0 so recomputation never
 // touches the statistics twice (invariant 2). Backward ops read whichever instance of a forward
-// value was written last. The optimizer ops close the step.
+// value was written last (for BatchNorm statistics, that may be a run long before: they are the
+// same values bit for bit, recomputation being exact, so a BatchNorm or conv stage needs no
+// forward re-run just before its backward). The optimizer ops close the step.
 #pragma once
 
 #include "graph.h"

@@ -29,6 +29,28 @@ std::string simulate(const Graph& g, const std::vector<Op>& schedule, TensorId r
         return where + " reads '" + g.at(in).name + "', which is not written or was overwritten";
       }
     }
+    // The one write over an input the runtime allows: out[0] over in[k], where the kernel
+    // reads each element before writing it, exactly on top (same offset and bytes).
+    TensorId over = kNoTensor;
+    if (op.params.in_place != 0) {
+      const int k = op.params.in_place - 1;
+      if (!op_allows_in_place(op.kind, k) || k >= static_cast<int>(op.in.size()) ||
+          op.in[static_cast<size_t>(k)] == kNoTensor || op.out.empty() || op.out[0] == kNoTensor) {
+        return where + " has in_place " + std::to_string(op.params.in_place) +
+               ", which its kernel does not allow";
+      }
+      over = op.in[static_cast<size_t>(k)];
+      const Tensor& a = g.at(over);
+      const Tensor& b = g.at(op.out[0]);
+      if (a.region() != b.region() || a.offset != b.offset || aligned_bytes(a.bytes()) != aligned_bytes(b.bytes())) {
+        return where + " writes '" + b.name + "' in place of '" + a.name + "' at another offset or size";
+      }
+      for (size_t j = 0; j < op.in.size(); ++j) {
+        if (static_cast<int>(j) != k && op.in[j] == over) {
+          return where + " writes in place of '" + a.name + "', which it also reads in another slot";
+        }
+      }
+    }
     std::vector<TensorId> written = op.out;
     if (op.workspace != kNoTensor) written.push_back(op.workspace);
     for (TensorId out : written) {
@@ -41,7 +63,7 @@ std::string simulate(const Graph& g, const std::vector<Op>& schedule, TensorId r
         }
       }
       for (TensorId in : op.in) {
-        if (in != kNoTensor && in != out && share_bytes(g.at(in), g.at(out))) {
+        if (in != kNoTensor && in != out && !(out == op.out[0] && in == over) && share_bytes(g.at(in), g.at(out))) {
           return where + " writes '" + g.at(out).name + "' over its own input '" + g.at(in).name + "'";
         }
       }

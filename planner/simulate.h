@@ -1,6 +1,8 @@
 // Replays a schedule against a placement, byte range by byte range: every op's inputs must hold
 // the value last written to them (written, and not overwritten since by another tensor sharing
-// their bytes), and no op may write over its own inputs. Run on every plan the planner emits.
+// their bytes), and no op may write over its own inputs, except out[0] over in[k] exactly (same
+// offset and bytes) where OpParams::in_place says so and op_allows_in_place allows that slot.
+// Run on every plan the planner emits.
 #pragma once
 
 #include <string>

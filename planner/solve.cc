@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "in_place.h"
 #include "optimal.h"
 #include "placement.h"
 #include "policies.h"
@@ -36,8 +37,9 @@ bool better(const Planned& a, const Planned& b) {
   return a.total_bytes() < b.total_bytes();
 }
 
-Planned plan_optimal(const Graph& derived, const Chain& chain, uint64_t budget, int slots) {
-  Planned all = realise(derived, chain, store_all(chain));
+Planned plan_optimal(const Graph& derived, const Chain& chain, uint64_t budget, int slots,
+                     bool in_place) {
+  Planned all = realise(derived, chain, store_all(chain), true, in_place);
   if (budget == 0 || all.total_bytes() <= budget) return all;
   // The DP's model is conservative (it may count a value as live a little past its last read),
   // so the real plan of a DP budget can be smaller than the budget: search the DP budgets for
@@ -46,11 +48,11 @@ Planned plan_optimal(const Graph& derived, const Chain& chain, uint64_t budget, 
   const std::optional<uint64_t> least = solver.min_feasible();
   if (!least) throw std::logic_error("optimal: even store-all memory does not fit its own model");
   uint64_t lo = *least / solver.unit(), hi = all.graph.arena_bytes / solver.unit();
-  Planned best = realise(derived, chain, *solver.solve(lo * solver.unit()), false);
+  Planned best = realise(derived, chain, *solver.solve(lo * solver.unit()), false, in_place);
   if (best.total_bytes() > budget) throw InfeasibleBudget("no optimal schedule fits", best.total_bytes());
   while (lo < hi) {  // invariant: lo fits
     const uint64_t mid = lo + (hi - lo + 1) / 2;
-    Planned p = realise(derived, chain, *solver.solve(mid * solver.unit()), false);
+    Planned p = realise(derived, chain, *solver.solve(mid * solver.unit()), false, in_place);
     if (p.total_bytes() <= budget) {
       lo = mid;
       if (better(p, best)) best = std::move(p);
@@ -86,9 +88,11 @@ const char* policy_name(Policy p) {
   return "?";
 }
 
-Planned realise(const Graph& derived, const Chain& chain, const Strategy& s, bool check) {
+Planned realise(const Graph& derived, const Chain& chain, const Strategy& s, bool check,
+                bool in_place) {
   Planned p{derived, s, step_time(s, chain), step_time(store_all(chain), chain)};
   apply_strategy(p.graph, chain, s);
+  if (in_place) assign_in_place(p.graph);
   place(p.graph);
   if (check) check_plan(p.graph);
   return p;
@@ -103,12 +107,12 @@ Planned least_memory_plan(const Graph& derived, const Chain& chain, int slots) {
 }
 
 Planned plan_with_policy(const Graph& derived, const Chain& chain, Policy policy,
-                         uint64_t budget_bytes, int slots) {
-  if (policy == Policy::Optimal) return plan_optimal(derived, chain, budget_bytes, slots);
+                         uint64_t budget_bytes, int slots, bool in_place) {
+  if (policy == Policy::Optimal) return plan_optimal(derived, chain, budget_bytes, slots, in_place);
   std::optional<Planned> best;
   uint64_t smallest = UINT64_MAX;
   for (const Strategy& s : family(chain, policy)) {
-    Planned p = realise(derived, chain, s, false);
+    Planned p = realise(derived, chain, s, false, in_place);
     smallest = std::min(smallest, p.total_bytes());
     if (budget_bytes != 0 && p.total_bytes() > budget_bytes) continue;
     if (!best || better(p, *best)) best = std::move(p);

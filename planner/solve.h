@@ -42,12 +42,14 @@ struct Planned {
 };
 
 // `derived` comes from derive_schedules. budget_bytes 0: no limit (the fastest plan).
+// in_place: let ops write over inputs that die there (in_place.h); off only to compare.
 Planned plan_with_policy(const Graph& derived, const Chain& chain, Policy policy,
-                         uint64_t budget_bytes, int slots = 1000);
+                         uint64_t budget_bytes, int slots = 1000, bool in_place = true);
 
 // Applies one strategy to a copy of `derived`, places it and (unless told not to, for probes
 // whose plan is thrown away) checks it with the simulator.
-Planned realise(const Graph& derived, const Chain& chain, const Strategy& s, bool check = true);
+Planned realise(const Graph& derived, const Chain& chain, const Strategy& s, bool check = true,
+                bool in_place = true);
 
 // The optimal policy's least-memory plan (one DP): what an infeasible budget reports.
 Planned least_memory_plan(const Graph& derived, const Chain& chain, int slots = 1000);
