@@ -24,6 +24,18 @@ Graph fashion_cnn(uint32_t batch, uint32_t image, uint32_t classes) {
   return b.finish(b.fc("fc", x, classes));
 }
 
+// A Fashion-MNIST CNN that reaches ~91% test accuracy with SGD+momentum in a few epochs (the
+// classic two conv blocks and a hidden FC layer; fashion_cnn stays as the pinned small one).
+Graph fashion_net(uint32_t batch, uint32_t image, uint32_t classes) {
+  ModelBuilder b("fashion_net", batch, image, image, 1, classes);
+  TensorId x = b.conv("conv1", b.input(), 32, 3, 1, 1);
+  x = b.maxpool("pool1", b.relu("relu1", b.batchnorm("bn1", x)), 2, 2, 0);
+  x = b.conv("conv2", x, 64, 3, 1, 1);
+  x = b.maxpool("pool2", b.relu("relu2", b.batchnorm("bn2", x)), 2, 2, 0);
+  x = b.relu("relu3", b.fc("fc1", x, 128));  // flattens [7,7,64]
+  return b.finish(b.fc("fc2", x, classes));
+}
+
 // conv -> BN -> ReLU (or ReLU6), the unit both MobileNets are made of.
 TensorId conv_bn_act(ModelBuilder& b, const std::string& name, TensorId x, uint32_t out_c,
                      uint32_t kernel, uint32_t stride, uint32_t groups, bool relu6) {
@@ -118,6 +130,7 @@ struct ZooEntry {
 
 constexpr ZooEntry kZoo[] = {
     {"fashion_cnn", fashion_cnn, 28, 10, 2},
+    {"fashion_net", fashion_net, 28, 10, 4},
     {"mobilenet_v1", mobilenet_v1, 224, 1000, 32},
     {"mobilenet_v2", mobilenet_v2, 224, 1000, 32},
     {"resnet18", resnet18, 224, 1000, 32},

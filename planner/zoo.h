@@ -1,4 +1,4 @@
-// Built-in models, by name: the Fashion-MNIST CNN and the ImageNet classics the product targets
+// Built-in models, by name: the Fashion-MNIST CNNs (fashion_cnn, fashion_net) and the ImageNet classics the product targets
 // (MobileNet v1/v2, ResNet-18/34), with input size and class count as parameters.
 #pragma once
 
@@ -10,7 +10,7 @@
 namespace edgetrain::planner {
 
 struct ZooOptions {
-  uint32_t image = 0;    // square input side; 0: the model's own (28 for fashion_cnn, else 224)
+  uint32_t image = 0;    // square input side; 0: the model's own (28 for fashion_cnn/net, else 224)
   uint32_t classes = 0;  // 0: the model's own (10 for fashion_cnn, else 1000)
 };
 

@@ -72,5 +72,5 @@ TEST_CASE("the train schedule has one backward op per gradient and an SGD step p
 }
 
 TEST_CASE("unknown models are refused with the list of known ones") {
-  CHECK_THROWS_WITH(build_zoo_model("resnet1000", 1), doctest::Contains("known: fashion_cnn, mobilenet_v1"));
+  CHECK_THROWS_WITH(build_zoo_model("resnet1000", 1), doctest::Contains("known: fashion_cnn, fashion_net, mobilenet_v1"));
 }

@@ -111,3 +111,18 @@ TEST_CASE("zoo optimal plans at their least memory have the reviewed byte budget
     CHECK(plan.total_bytes() == p.total);
   }
 }
+
+TEST_CASE("fashion_net plans have the reviewed byte budgets") {
+  // conv 32 - BN - ReLU - pool - conv 64 - BN - ReLU - pool - FC 128 - ReLU - FC 10: 421,738
+  // parameters. Store-all through the rewrite and in-place writes, at batch 32 and 1.
+  Graph g = build_zoo_model("fashion_net", 32);
+  CHECK(parameter_count(g) == 421738);
+  derive_schedules(g);
+  const Chain c = build_chain(g);
+  const Planned b32 = plan_with_policy(g, c, Policy::StoreAll, 0);
+  CHECK(b32.graph.arena_bytes == 12544832);
+  CHECK(b32.graph.params_bytes == 5061696);
+  Graph g1 = build_zoo_model("fashion_net", 1);
+  derive_schedules(g1);
+  CHECK(plan_with_policy(g1, build_chain(g1), Policy::StoreAll, 0).graph.arena_bytes == 392832);
+}
