@@ -3,6 +3,7 @@
 // generated C++ (and JSON). Every failure is one line on stderr and exit status 1.
 //
 //   plan --model mobilenet_v1 --batch 32 --budget 300MiB --policy optimal --out plans.gen.cc
+//   plan --model-file my_model.json --batch 8 --out plans.gen.cc   (format: model_file.h)
 //   plan --list-models | --list-policies
 #include <cerrno>
 #include <cstdio>
@@ -17,6 +18,7 @@
 
 #include "chain.h"
 #include "emit.h"
+#include "model_file.h"
 #include "solve.h"
 #include "training.h"
 #include "units.h"
@@ -27,14 +29,14 @@ namespace {
 using namespace edgetrain::planner;
 
 constexpr const char* kUsage =
-    "usage: plan --model NAME --batch N[,N...] [--image N] [--classes N]\n"
+    "usage: plan (--model NAME [--image N] [--classes N] | --model-file FILE.json) --batch N[,N...]\n"
     "            [--policy store-all|uniform|chen-sqrt|seed|optimal] [--budget BYTES]\n"
     "            [--out FILE.gen.cc] [--json FILE.json] [--no-in-place]\n"
     "       plan --list-models | --list-policies\n"
     "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB.\n";
 
 struct Args {
-  std::string model, out, json;
+  std::string model, model_file, out, json;
   std::vector<uint32_t> batches;
   ZooOptions zoo;
   Policy policy = Policy::StoreAll;
@@ -65,6 +67,7 @@ Args parse_args(int argc, char** argv) {
     if (i + 1 >= argc) throw std::invalid_argument("'" + flag + "' needs a value (see plan --help)");
     const std::string value = argv[++i];
     if (flag == "--model") a.model = value;
+    else if (flag == "--model-file") a.model_file = value;
     else if (flag == "--out") a.out = value;
     else if (flag == "--json") a.json = value;
     else if (flag == "--image") a.zoo.image = parse_count(flag, value, 4096);
@@ -79,8 +82,8 @@ Args parse_args(int argc, char** argv) {
       throw std::invalid_argument("unknown flag '" + flag + "' (see plan --help)");
     }
   }
-  if (!a.list_models && !a.list_policies && (a.model.empty() || a.batches.empty())) {
-    throw std::invalid_argument("--model and --batch are required (see plan --help)");
+  if (!a.list_models && !a.list_policies && (a.model.empty() == a.model_file.empty() || a.batches.empty())) {
+    throw std::invalid_argument("--batch and one of --model, --model-file are required (see plan --help)");
   }
   return a;
 }
@@ -107,14 +110,14 @@ int run(const Args& a) {
   std::vector<Graph> plans;
   std::string summary;  // printed once the files are written: a failure prints only its error
   for (uint32_t batch : a.batches) {
-    Graph g = build_zoo_model(a.model, batch, a.zoo);
+    Graph g = a.model_file.empty() ? build_zoo_model(a.model, batch, a.zoo) : load_model_file(a.model_file, batch);
     derive_schedules(g);
     const Chain chain = build_chain(g);
     Planned p;
     try {
       p = plan_with_policy(g, chain, a.policy, a.budget, 1000, a.in_place);
     } catch (const InfeasibleBudget& e) {
-      throw std::runtime_error(a.model + " batch " + std::to_string(batch) + ": " + e.what() + " in " +
+      throw std::runtime_error(g.model + " batch " + std::to_string(batch) + ": " + e.what() + " in " +
                                std::to_string(a.budget) + " bytes; the smallest feasible budget is " +
                                std::to_string(e.smallest_bytes) + " bytes (" +
                                format_mib(e.smallest_bytes) + ")");

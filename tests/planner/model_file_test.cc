@@ -1,0 +1,68 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "model_file.h"
+#include "solve.h"
+#include "training.h"
+
+using namespace edgetrain;
+using namespace edgetrain::planner;
+
+namespace {
+
+const char* kTiny = R"({
+  "name": "tiny",
+  "input": [8, 8, 1],
+  "classes": 3,
+  "layers": [
+    {"name": "c1", "type": "conv", "out": 4, "kernel": 3},
+    {"name": "bn", "type": "batchnorm"},
+    {"name": "r", "type": "relu"},
+    {"name": "c2", "type": "conv", "out": 4, "kernel": 3},
+    {"name": "sum", "type": "add", "inputs": ["c2", "r"]},
+    {"name": "pool", "type": "maxpool", "kernel": 2},
+    {"name": "fc", "type": "fc", "out": 3}
+  ]
+})";
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_model_file(text, "m.json", 2);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a hand-written JSON model with a residual edge plans and checks") {
+  Graph g = parse_model_file(kTiny, "m.json", 2);
+  CHECK(g.model == "tiny");
+  CHECK(g.forward.size() == 8);  // 7 layers and the loss
+  CHECK(g.at(g.logits).shape == std::vector<uint32_t>{2, 3});
+  derive_schedules(g);
+  const Chain c = build_chain(g);
+  CHECK_NOTHROW(plan_with_policy(g, c, Policy::Optimal, 0));
+}
+
+TEST_CASE("model file errors name the line and the problem") {
+  std::string bad = kTiny;
+  bad.replace(bad.find("\"maxpool\""), 9, "\"conv3d\"");
+  CHECK(error_of(bad) == "m.json:11: unknown layer type 'conv3d' (known: conv, batchnorm, relu, "
+                         "relu6, add, maxpool, global_avgpool, fc)");
+  bad = kTiny;
+  bad.replace(bad.find("[\"c2\", \"r\"]"), 11, "[\"c2\", \"zz\"]");
+  CHECK(error_of(bad) == "m.json:10: layer 'sum' reads 'zz', which no earlier layer is");
+  CHECK(error_of("{\"name\": \"x\",\n\"input\": [8, 8],\n\"classes\": 2, \"layers\": []}") ==
+        "m.json:2: \"input\" must be [height, width, channels]");
+  CHECK(error_of("{\"name\": \"x\",\n\"input\": [8, 8, 1]\n\"classes\": 2}") == "m.json:3: expected ',' or '}'");
+  CHECK(error_of("") == "m.json:1: unexpected end of file");
+  bad = kTiny;
+  bad.replace(bad.find("\"out\": 3"), 8, "\"out\": 5");
+  CHECK(error_of(bad).find("m.json:12: the last layer must output [batch, classes]") == 0);
+  bad = kTiny;
+  bad.replace(bad.find("\"out\": 4, \"kernel\": 3"), 21, "\"out\": 4, \"kernel\": 31, \"pad\": 0");
+  CHECK(error_of(bad) == "m.json:6: c1: kernel larger than the padded input");
+}
