@@ -5,6 +5,7 @@
 # libgcc-s1 (the .debs make-sysroot.sh keeps in <sysroot>/.debs), with no LD_LIBRARY_PATH, every
 # other library coming from the bundle; (c) exits 0 and, with --expect, prints a matching line.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/pi-os-root.sh"
 
 die() { echo "check-bundle.sh: FAIL: $*" >&2; exit 1; }
 expect=
@@ -29,10 +30,7 @@ newest=$(for f in "$bin" "$work"/device/edgetrain/lib/*; do "$readelf" -VW "$f";
   || die "needs GLIBC_$newest, the Pi has $max_glibc"
 echo "== check-bundle: newest glibc symbol version needed: GLIBC_$newest (<= $max_glibc)"
 
-for p in libc6 libstdc++6 libgcc-s1; do
-  deb=$(compgen -G "$sysroot/.debs/${p}_*_arm64.deb") || die "no $p arm64 .deb in $sysroot/.debs (run make-sysroot.sh)"
-  dpkg-deb -x "$deb" "$work/root"
-done
+make_pi_os_root "$sysroot" "$work/root" 2>"$work/err" || die "$(cat "$work/err")"
 
 # -L makes the guest's / the clean root; qemu falls back to host paths for files it lacks, so
 # the loader's own report is checked: every library from the bundle or the clean root.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages only, what this repo needs. Safe to re-run.
-#   install-deps.sh               host build, pi3 cross build, QEMU tests, training data, plots
+#   install-deps.sh               host build, pi3 cross build, QEMU tests, training data, plots,
+#                                 ssh server + client for the loopback "Pi" of tests/firmware
 #   install-deps.sh --build-only  just what the pi3 cross build needs (used by docker/Dockerfile)
 #   install-deps.sh --docker      also the tools docker/build-here.sh uses (no Docker engine)
 # The arm64 libraries are NOT installed here: toolchains/make-sysroot.sh unpacks them into the
@@ -10,7 +11,7 @@ set -euo pipefail
 build=(build-essential cmake ninja-build g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
        qemu-user libxnnpack-dev libcpuinfo-dev libpthreadpool-dev doctest-dev zlib1g-dev
        file)
-extras=(dataset-fashion-mnist gnuplot-nox)
+extras=(dataset-fashion-mnist gnuplot-nox openssh-server openssh-client)
 docker=(buildah podman debootstrap)
 
 pkgs=("${build[@]}")
