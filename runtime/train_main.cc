@@ -19,7 +19,7 @@ constexpr const char* kUsage =
     "usage: edgetrain-train [--data DIR] [--steps N] [--batch N] [--lr X] [--momentum X]\n"
     "                       [--weight-decay X] [--threads N] [--log-every N] [--eval-images N]\n"
     "                       [--seed N] [--profile] [--save FILE [--save-every N] [--resume]]\n"
-    "                       [--synthetic N]\n"
+    "                       [--synthetic N] [--lr-schedule constant|cosine]\n"
     "Trains the baked plan's model on the IDX files in DIR (default\n"
     "/usr/share/datasets/fashion-mnist) and prints the test accuracy. --profile adds a table\n"
     "of each op's time per step. --save writes the training state atomically every N steps\n"
@@ -77,6 +77,13 @@ Status parse_args(int argc, char** argv, Options* o) {
     };
     if (flag == "--data") o->data = value;
     else if (flag == "--save") o->save = value;
+    else if (flag == "--lr-schedule") {
+      const std::string name = value;
+      if (name != "constant" && name != "cosine") {
+        return Status::error(StatusCode::InvalidArgument, "--lr-schedule is constant or cosine, got '%s'", value);
+      }
+      o->train.schedule = name == "cosine" ? LrSchedule::Cosine : LrSchedule::Constant;
+    }
     else if (flag == "--synthetic") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->synthetic));
     else if (flag == "--save-every") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.save_every));
     else if (flag == "--steps") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.steps));

@@ -44,6 +44,12 @@ bool params_finite(const Executor& exec) {
 
 }  // namespace
 
+float scheduled_lr(float lr, LrSchedule schedule, uint64_t step, uint32_t steps) {
+  if (schedule == LrSchedule::Constant || steps == 0) return lr;
+  const double progress = static_cast<double>(step) / steps;  // step = steps already done
+  return static_cast<float>(0.5 * lr * (1.0 + std::cos(3.14159265358979323846 * progress)));
+}
+
 Status select_plan(const PlanSet& plans, uint32_t batch, uint64_t available_bytes, const Plan** out) {
   if (plans.count == 0) return Status::error(StatusCode::InvalidPlan, "this binary carries no plan");
   const Plan* best = nullptr;
@@ -119,7 +125,9 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
       indices[b] = order[position->cursor++];
     }
     fill_batch(data, indices.data(), exec);
-    EDGETRAIN_RETURN_IF_ERROR(exec.train_step(options.optimizer));
+    OptimizerConfig optimizer = options.optimizer;
+    optimizer.lr = scheduled_lr(optimizer.lr, options.schedule, position->step, options.steps);
+    EDGETRAIN_RETURN_IF_ERROR(exec.train_step(optimizer));
     const uint64_t step = ++position->step;
     const float loss = exec.loss();
     if (!std::isfinite(loss)) {

@@ -11,11 +11,17 @@
 
 namespace edgetrain {
 
+// Learning rate over the run: constant, or cosine decay from lr to 0 at `steps` (as PyTorch's
+// CosineAnnealingLR with T_max = steps, stepped once per step).
+enum class LrSchedule { Constant, Cosine };
+float scheduled_lr(float lr, LrSchedule schedule, uint64_t step, uint32_t steps);
+
 struct TrainOptions {
   uint32_t steps = 300;  // total, counting steps done before a resume
   uint32_t log_every = 50;
   uint32_t seed = 1;  // weights and shuffling
   OptimizerConfig optimizer;
+  LrSchedule schedule = LrSchedule::Constant;
   const char* save_path = nullptr;  // training state, saved every save_every steps and at the end
   uint32_t save_every = 100;
 };

@@ -193,3 +193,10 @@ TEST_CASE("plan selection: by batch, or the largest that fits the available memo
   CHECK(std::string(none.message()).find("the smallest, batch 4") != std::string::npos);
   CHECK(std::string(select_plan(kBakedPlans, 16, 0, &p).message()).find("batches: 4, 8") != std::string::npos);
 }
+
+TEST_CASE("cosine learning-rate schedule: full at the start, half midway, zero at the end") {
+  CHECK(scheduled_lr(0.1f, LrSchedule::Constant, 70, 100) == 0.1f);
+  CHECK(scheduled_lr(0.1f, LrSchedule::Cosine, 0, 100) == doctest::Approx(0.1));
+  CHECK(scheduled_lr(0.1f, LrSchedule::Cosine, 50, 100) == doctest::Approx(0.05));
+  CHECK(scheduled_lr(0.1f, LrSchedule::Cosine, 100, 100) == doctest::Approx(0.0));
+}
