@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# make-bundle.sh <binary> <sysroot> <out.tar.gz>: packs an aarch64 binary with the shared
-# libraries Raspberry Pi OS lacks, as edgetrain/<binary> + edgetrain/lib/. Which libraries is
+# make-bundle.sh <binary> <sysroot> <out.tar.gz> [more binaries...]: packs aarch64 binaries with
+# the shared libraries Raspberry Pi OS lacks, as edgetrain/<binary>... + edgetrain/lib/. Which libraries is
 # read from the ELF NEEDED entries, recursively; the ones the Pi already has (Debian's libc6,
 # libstdc++6, libgcc-s1, listed by make-sysroot.sh in <sysroot>/.base-libs) are left out.
 set -euo pipefail
 
 die() { echo "make-bundle.sh: $*" >&2; exit 1; }
-[[ $# == 3 ]] || die "usage: make-bundle.sh <binary> <sysroot> <out.tar.gz>"
+[[ $# -ge 3 ]] || die "usage: make-bundle.sh <binary> <sysroot> <out.tar.gz> [more binaries...]"
 bin=$1 sysroot=$2 out=$3
+bins=("$bin" "${@:4}")
 readelf=${READELF:-aarch64-linux-gnu-readelf}
 command -v "$readelf" >/dev/null || die "$readelf not found: run toolchains/install-deps.sh"
-[[ -f $bin ]] || die "no binary at $bin"
+for bin in "${bins[@]}"; do [[ -f $bin ]] || die "no binary at $bin"; done
 [[ -f $sysroot/.base-libs ]] || die "$sysroot is not a sysroot from toolchains/make-sysroot.sh"
 
 needed() { "$readelf" -dW "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
@@ -24,15 +25,18 @@ in_sysroot() {
 
 # The bundled libraries are found through the binary's RPATH; it must be DT_RPATH, not RUNPATH,
 # because only DT_RPATH also serves the libraries' own NEEDED (libXNNPACK -> libpthreadpool).
-"$readelf" -dW "$bin" | grep -q '(RPATH).*\[\$ORIGIN/lib\]' \
-  || die "$bin has no DT_RPATH \$ORIGIN/lib: bundle it through edgetrain_bundle() in firmware-tools/CMakeLists.txt"
+for bin in "${bins[@]}"; do
+  "$readelf" -dW "$bin" | grep -q '(RPATH).*\[\$ORIGIN/lib\]' \
+    || die "$bin has no DT_RPATH \$ORIGIN/lib: bundle it through edgetrain_bundle() in firmware-tools/CMakeLists.txt"
+done
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/edgetrain/lib"
-cp "$bin" "$stage/edgetrain/"
+cp "${bins[@]}" "$stage/edgetrain/"
 
-mapfile -t queue < <(needed "$bin")
+queue=()
+for bin in "${bins[@]}"; do mapfile -t -O "${#queue[@]}" queue < <(needed "$bin"); done
 declare -A seen=()
 while (( ${#queue[@]} )); do
   lib=${queue[0]} queue=("${queue[@]:1}")
@@ -48,4 +52,4 @@ done
 mkdir -p "$(dirname "$out")"
 tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner -czf "$out.tmp" edgetrain
 mv "$out.tmp" "$out"
-echo "== make-bundle: $out ($(du -h "$out" | cut -f1)): $(basename "$bin") + ${#seen[@]} NEEDED checked"
+echo "== make-bundle: $out ($(du -h "$out" | cut -f1)): ${#bins[@]} binaries + ${#seen[@]} NEEDED checked"

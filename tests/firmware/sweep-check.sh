@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# sweep-check.sh BUNDLE: firmware-tools/sweep against the loopback "Pi" (run under loopback-pi.sh)
+# with the test bundle (fashion_cnn; batches 4, 16, 256; store-all and chen-sqrt) and a 56 MiB
+# cap: batch 256 must be recorded as out of memory and the sweep go on; the CSV has one sane row
+# per run; the PNGs are valid 800x500 images; a re-run redoes only the rows missing from the CSV.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+[[ $# == 1 ]] || { echo "usage: sweep-check.sh BUNDLE" >&2; exit 2; }
+bundle=$1
+out=$LOOPBACK_DIR/sweep
+fail() { echo "FAIL: $*" >&2; exit 1; }
+sweep() {
+  "$repo/firmware-tools/sweep" --model fashion_cnn --batches 4,16,256 --policies store-all,chen-sqrt \
+    --bundle "$bundle" --ram 56MiB --steps 3 --trainer-args '--threads 2' --out "$out" | tee "$out.log"
+}
+
+sweep
+csv=$out/sweep.csv
+[[ $(wc -l < "$csv") == 7 ]] || fail "want a header and 6 rows in $csv"
+/usr/bin/python3 - "$csv" <<'PY'
+import csv, sys
+rows = {(r['policy'], int(r['batch'])): r for r in csv.DictReader(open(sys.argv[1]))}
+assert len(rows) == 6, rows.keys()
+ram = 56 << 20
+for (policy, batch), r in rows.items():
+    assert int(r['ram_bytes']) == ram, r
+    arena, params, pred = int(r['arena_bytes']), int(r['params_bytes']), int(r['predicted_bytes'])
+    assert pred == arena + params and params > 0, r
+    if batch == 256:
+        assert r['status'] == 'oom' and 'cannot allocate' in r['note'], r
+        continue
+    assert r['status'] == 'ok', r
+    rss, ips, ms = int(r['peak_rss_bytes']), float(r['img_per_s']), float(r['step_ms'])
+    # Peak RSS covers the arena; under QEMU it also counts the emulator (tens of MiB, not GiB).
+    assert pred < rss < ram, r
+    assert 0.5 < ips < 5000 and abs(ms - 1000 * batch / ips) < 0.1 * ms, r
+# chen-sqrt keeps fewer activations than store-all: a smaller arena at each batch.
+for b in (4, 16, 256):
+    assert int(rows[('chen-sqrt', b)]['arena_bytes']) < int(rows[('store-all', b)]['arena_bytes']), b
+print('csv ok')
+PY
+grep -q 'largest batch that fits in 58720256 bytes, store-all: 16' "$out.log" || fail "no largest-batch line for store-all"
+grep -q 'largest batch that fits in 58720256 bytes, chen-sqrt: 16' "$out.log" || fail "no largest-batch line for chen-sqrt"
+for png in memory speed; do
+  /usr/bin/python3 - "$out/$png.png" <<'PY'
+import struct, sys, zlib
+data = open(sys.argv[1], 'rb').read()
+assert data[:8] == b'\x89PNG\r\n\x1a\n', 'not a PNG signature'
+pos, chunks = 8, []
+while pos < len(data):  # walk every chunk, checking its CRC
+    n, kind = struct.unpack('>I4s', data[pos:pos + 8])
+    body = data[pos + 8:pos + 8 + n]
+    assert struct.unpack('>I', data[pos + 8 + n:pos + 12 + n])[0] == zlib.crc32(kind + body), kind
+    chunks.append(kind); pos += 12 + n
+    if kind == b'IHDR': width, height = struct.unpack('>II', body[:8])
+assert chunks[0] == b'IHDR' and chunks[-1] == b'IEND' and b'IDAT' in chunks, chunks
+assert (width, height) == (800, 500), (width, height)
+print(sys.argv[1], 'is a valid 800x500 PNG')
+PY
+done
+
+# Interrupted sweep: drop a finished row; the re-run does only that one.
+grep -v '^fashion_cnn,chen-sqrt,16,' "$csv" > "$csv.tmp" && mv "$csv.tmp" "$csv"
+sweep
+grep -q '1 of 6 runs to do' "$out.log" || fail "the re-run did not resume"
+[[ $(grep -c 'already in the CSV' "$out.log") == 5 ]] || fail "want 5 skipped runs"
+[[ $(wc -l < "$csv") == 7 && $(grep -c '^fashion_cnn,chen-sqrt,16,ok,' "$csv") == 1 ]] || fail "the missing row was not redone"
+echo "ok: sweep"
