@@ -6,6 +6,7 @@
 #   unknown-host-key  an empty known_hosts: refused (never accepted on first use)
 #   unreachable       a port nobody listens on: one clear line
 #   missing-bundle    no bundle file: one clear line, before any connection
+#   profile           profile --bundle: a device-profile JSON with every op timed, sane sizes
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 fw=$repo/firmware-tools
@@ -51,6 +52,27 @@ case $case in
   missing-bundle)
     "$expect_error" "deploy: error: no bundle at /nonexistent/b.tar.gz \\(build it" \
       "$fw/deploy" /nonexistent/b.tar.gz
+    ;;
+  profile)
+    json=$LOOPBACK_DIR/profile.json
+    "$fw/profile" --bundle "$bundle" --batches 32 --steps 2 --trainer-args '--threads 2' --out "$json"
+    /usr/bin/python3 - "$json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p['format'] == 'edgetrain-device-profile' and p['version'] == 1 and p['model'] == 'fashion_cnn', p
+assert p['device']['emulated'] and p['device']['launcher'].startswith('qemu-aarch64'), p['device']
+(run,) = p['runs']
+assert run['batch'] == 32 and run['threads'] == 2 and run['arena_bytes'] > 0 and run['params_bytes'] > 0, run
+assert run['peak_rss_bytes'] == run['arena_bytes'] + run['params_bytes'] + run['off_arena_bytes'], run
+assert 0 < run['off_arena_bytes'] < 1 << 30, run
+ops = run['ops']
+assert [o['index'] for o in ops] == list(range(len(ops))) and len(ops) >= 20, ops
+assert all(o['ms'] >= 0 and o['kind'] and o['writes'] for o in ops), ops
+assert abs(sum(o['ms'] for o in ops) - run['step_ms']) < 0.01 * run['step_ms'] + 0.01 * len(ops), run['step_ms']
+fit = p['off_arena_fit']
+assert fit['per_image_bytes'] == 0 and fit['intercept_bytes'] == run['off_arena_bytes'], fit
+print('profile ok:', len(ops), 'ops,', run['step_ms'], 'ms/step')
+PY
     ;;
   *) echo "deploy-cases.sh: unknown case '$case'" >&2; exit 2 ;;
 esac
