@@ -27,17 +27,11 @@ void f32_conv2d_bwd_weights_dw_tiled(const f32_window_geometry& g, const float* 
       for (size_t oh = 0; oh < g.out_h; oh++) {
         for (size_t ow = 0; ow < g.out_w; ow++) {
           const float* dp = dy + ((n * g.out_h + oh) * g.out_w + ow) * ch + c0;
-          for (size_t kh = 0; kh < g.kernel_h; kh++) {
-            const size_t ih = oh * g.stride_h + kh - g.pad_top;  // wraps above the top
-            if (ih >= g.in_h) continue;
-            for (size_t kw = 0; kw < g.kernel_w; kw++) {
-              const size_t iw = ow * g.stride_w + kw - g.pad_left;
-              if (iw >= g.in_w) continue;
-              const float* xp = x + ((n * g.in_h + ih) * g.in_w + iw) * ch + c0;
-              float* a = acc[kh * g.kernel_w + kw];
-              for (size_t c = 0; c < cb; c++) a[c] += dp[c] * xp[c];
-            }
-          }
+          for_each_input_tap(g, oh, ow, [&](size_t kh, size_t kw, size_t ih, size_t iw) {
+            const float* xp = x + ((n * g.in_h + ih) * g.in_w + iw) * ch + c0;
+            float* a = acc[kh * g.kernel_w + kw];
+            for (size_t c = 0; c < cb; c++) a[c] += dp[c] * xp[c];
+          });
         }
       }
     }

@@ -18,21 +18,15 @@ void f32_conv2d_bwd_weights_scalar(const f32_window_geometry& g, const float* x,
     for (size_t oh = 0; oh < g.out_h; oh++) {
       for (size_t ow = 0; ow < g.out_w; ow++) {
         const float* dyp = dy + ((n * g.out_h + oh) * g.out_w + ow) * g.out_c;
-        for (size_t kh = 0; kh < g.kernel_h; kh++) {
-          const size_t ih = oh * g.stride_h + kh - g.pad_top;  // wraps above the top
-          if (ih >= g.in_h) continue;
-          for (size_t kw = 0; kw < g.kernel_w; kw++) {
-            const size_t iw = ow * g.stride_w + kw - g.pad_left;
-            if (iw >= g.in_w) continue;
-            const float* xp = x + ((n * g.in_h + ih) * g.in_w + iw) * g.in_c;
-            for (size_t oc = 0; oc < g.out_c; oc++) {
-              const float d = dyp[oc];
-              const float* xg = xp + (oc / goc) * gic;
-              float* dwp = dw + ((oc * g.kernel_h + kh) * g.kernel_w + kw) * gic;
-              for (size_t ic = 0; ic < gic; ic++) dwp[ic] += d * xg[ic];
-            }
+        for_each_input_tap(g, oh, ow, [&](size_t kh, size_t kw, size_t ih, size_t iw) {
+          const float* xp = x + ((n * g.in_h + ih) * g.in_w + iw) * g.in_c;
+          for (size_t oc = 0; oc < g.out_c; oc++) {
+            const float d = dyp[oc];
+            const float* xg = xp + (oc / goc) * gic;
+            float* dwp = dw + ((oc * g.kernel_h + kh) * g.kernel_w + kw) * gic;
+            for (size_t ic = 0; ic < gic; ic++) dwp[ic] += d * xg[ic];
           }
-        }
+        });
       }
     }
   }

@@ -27,19 +27,13 @@ void f32_maxpool2d_bwd_scalar(const f32_window_geometry& g, const float* x, cons
           // winner; a window of all -inf sends its gradient to its first real pixel.
           float best = -std::numeric_limits<float>::infinity();
           size_t best_i = dx_size;
-          for (size_t kh = 0; kh < g.kernel_h; kh++) {
-            const size_t ih = oh * g.stride_h + kh - g.pad_top;
-            if (ih >= g.in_h) continue;
-            for (size_t kw = 0; kw < g.kernel_w; kw++) {
-              const size_t iw = ow * g.stride_w + kw - g.pad_left;
-              if (iw >= g.in_w) continue;
-              const size_t i = (ih * g.in_w + iw) * c_count + c;
-              if (best_i == dx_size || xn[i] > best || std::isnan(xn[i])) {
-                best = xn[i];
-                best_i = i;
-              }
+          for_each_input_tap(g, oh, ow, [&](size_t, size_t, size_t ih, size_t iw) {
+            const size_t i = (ih * g.in_w + iw) * c_count + c;
+            if (best_i == dx_size || xn[i] > best || std::isnan(xn[i])) {
+              best = xn[i];
+              best_i = i;
             }
-          }
+          });
           dxn[best_i] += dyp[c];
         }
       }

@@ -19,17 +19,11 @@ void f32_maxpool2d_scalar(const f32_window_geometry& g, const float* x, float* y
         float* yp = y + ((n * g.out_h + oh) * g.out_w + ow) * c_count;
         for (size_t c = 0; c < c_count; c++) {
           float best = -std::numeric_limits<float>::infinity();
-          for (size_t kh = 0; kh < g.kernel_h; kh++) {
-            const size_t ih = oh * g.stride_h + kh - g.pad_top;  // wraps above the top
-            if (ih >= g.in_h) continue;
-            for (size_t kw = 0; kw < g.kernel_w; kw++) {
-              const size_t iw = ow * g.stride_w + kw - g.pad_left;
-              if (iw >= g.in_w) continue;
-              const float v = xn[(ih * g.in_w + iw) * c_count + c];
-              // Strictly greater keeps the first maximum; NaN wins, as in PyTorch.
-              if (v > best || std::isnan(v)) best = v;
-            }
-          }
+          for_each_input_tap(g, oh, ow, [&](size_t, size_t, size_t ih, size_t iw) {
+            const float v = xn[(ih * g.in_w + iw) * c_count + c];
+            // Strictly greater keeps the first maximum; NaN wins, as in PyTorch.
+            if (v > best || std::isnan(v)) best = v;
+          });
           yp[c] = best;
         }
       }

@@ -22,6 +22,22 @@ inline bool window_geometry_valid(const f32_window_geometry& g) {
          g.out_w >= 1 && (g.out_w - 1) * g.stride_w < g.in_w + g.pad_left;
 }
 
+// Visits the taps of output pixel (oh, ow) that land inside the input, skipping padding:
+// fn(kh, kw, ih, iw). Unsigned arithmetic: a tap above or left of the input wraps to a huge
+// index and fails the bounds test.
+template <typename Fn>
+inline void for_each_input_tap(const f32_window_geometry& g, size_t oh, size_t ow, Fn&& fn) {
+  for (size_t kh = 0; kh < g.kernel_h; kh++) {
+    const size_t ih = oh * g.stride_h + kh - g.pad_top;
+    if (ih >= g.in_h) continue;
+    for (size_t kw = 0; kw < g.kernel_w; kw++) {
+      const size_t iw = ow * g.stride_w + kw - g.pad_left;
+      if (iw >= g.in_w) continue;
+      fn(kh, kw, ih, iw);
+    }
+  }
+}
+
 // Output extent of a window op along one axis (floor mode, as PyTorch).
 constexpr size_t window_out_extent(size_t in, size_t kernel, size_t stride, size_t pad_before,
                                    size_t pad_after) {
