@@ -61,8 +61,8 @@ dev_parse_args() {
   for k in "${!flags[@]}"; do dev[$k]=${flags[$k]}; done
   [[ -n ${dev[host]:-} ]] || dev_die "no device: pass --host or a config file (--config FILE or \$EDGETRAIN_DEVICE); see firmware-tools/lib/device.sh"
   [[ ${dev[port]} =~ ^[0-9]+$ ]] || dev_die "port must be a number, got '${dev[port]}'"
-  dev[key]=${dev[key]/#\~/$HOME} dev[known_hosts]=${dev[known_hosts]:-}
-  dev[known_hosts]=${dev[known_hosts]/#\~/$HOME}
+  dev[key]=${dev[key]:-} dev[known_hosts]=${dev[known_hosts]:-} dev[launcher]=${dev[launcher]:-}
+  dev[key]=${dev[key]/#\~/$HOME} dev[known_hosts]=${dev[known_hosts]/#\~/$HOME}
   [[ -z ${dev[key]:-} || -r ${dev[key]} ]] || dev_die "cannot read ssh key '${dev[key]}'"
   [[ -z ${dev[known_hosts]} || -r ${dev[known_hosts]} ]] || dev_die "cannot read known_hosts file '${dev[known_hosts]}'"
   dev_target="${dev[user]}@${dev[host]}"
