@@ -52,6 +52,10 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     model = sequential(a.model).train()
+    if a.segments:  # a segment may start at an in-place ReLU, which checkpointing cannot replay
+        for m in model.modules():
+            if isinstance(m, torch.nn.ReLU):
+                m.inplace = False
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     x = torch.randn(a.batch, 3, 224, 224)
     if a.segments:
