@@ -10,144 +10,19 @@
 #include <stdexcept>
 #include <vector>
 
+#include "json.h"
 #include "model_builder.h"
 
 namespace edgetrain::planner {
 
 namespace {
 
-struct Value {
-  enum Kind { Null, Bool, Number, String, Array, Object } kind = Null;
-  int line = 1;
-  double number = 0;
-  std::string text;
-  std::vector<Value> items;
-  std::vector<std::pair<std::string, Value>> fields;
+using Value = JsonValue;
 
-  const Value* get(const std::string& key) const {
-    for (const auto& [k, v] : fields) {
-      if (k == key) return &v;
-    }
-    return nullptr;
-  }
-};
-
-class Parser {
- public:
-  Parser(const std::string& text, std::string file) : s_(text), file_(std::move(file)) {}
-
-  Value document() {
-    Value v = value(0);
-    skip();
-    if (i_ < s_.size()) fail("unexpected text after the model's closing brace");
-    return v;
-  }
-
-  [[noreturn]] void fail(const std::string& what) const { fail_at(line_, what); }
-  [[noreturn]] void fail_at(int line, const std::string& what) const {
-    throw std::invalid_argument(file_ + ":" + std::to_string(line) + ": " + what);
-  }
-
- private:
-  void skip() {
-    while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) {
-      if (s_[i_] == '\n') ++line_;
-      ++i_;
-    }
-  }
-
-  Value value(int depth) {
-    if (depth > 64) fail("nested too deeply");
-    skip();
-    if (i_ >= s_.size()) fail("unexpected end of file");
-    Value v;
-    v.line = line_;
-    const char c = s_[i_];
-    if (c == '{') {
-      v.kind = Value::Object;
-      ++i_;
-      skip();
-      if (i_ < s_.size() && s_[i_] == '}') { ++i_; return v; }
-      for (;;) {
-        skip();
-        if (i_ >= s_.size() || s_[i_] != '"') fail("expected a quoted key");
-        std::string key = string();
-        skip();
-        if (i_ >= s_.size() || s_[i_] != ':') fail("expected ':' after \"" + key + "\"");
-        ++i_;
-        v.fields.emplace_back(std::move(key), value(depth + 1));
-        skip();
-        if (i_ < s_.size() && s_[i_] == ',') { ++i_; continue; }
-        if (i_ < s_.size() && s_[i_] == '}') { ++i_; return v; }
-        fail("expected ',' or '}'");
-      }
-    }
-    if (c == '[') {
-      v.kind = Value::Array;
-      ++i_;
-      skip();
-      if (i_ < s_.size() && s_[i_] == ']') { ++i_; return v; }
-      for (;;) {
-        v.items.push_back(value(depth + 1));
-        skip();
-        if (i_ < s_.size() && s_[i_] == ',') { ++i_; continue; }
-        if (i_ < s_.size() && s_[i_] == ']') { ++i_; return v; }
-        fail("expected ',' or ']'");
-      }
-    }
-    if (c == '"') {
-      v.kind = Value::String;
-      v.text = string();
-      return v;
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      size_t j = i_;
-      while (j < s_.size() && std::strchr("+-.eE0123456789", s_[j])) ++j;
-      const std::string num = s_.substr(i_, j - i_);
-      char* end = nullptr;
-      v.number = std::strtod(num.c_str(), &end);
-      if (end != num.c_str() + num.size() || !std::isfinite(v.number)) fail("malformed number '" + num + "'");
-      v.kind = Value::Number;
-      i_ = j;
-      return v;
-    }
-    for (const char* word : {"true", "false", "null"}) {
-      if (s_.compare(i_, std::strlen(word), word) == 0) {
-        i_ += std::strlen(word);
-        v.kind = word[0] == 'n' ? Value::Null : Value::Bool;
-        v.number = word[0] == 't';
-        return v;
-      }
-    }
-    fail(std::string("unexpected character '") + c + "'");
-  }
-
-  std::string string() {
-    ++i_;  // opening quote
-    std::string out;
-    while (i_ < s_.size() && s_[i_] != '"') {
-      if (s_[i_] == '\n') fail("unterminated string");
-      if (s_[i_] == '\\') {
-        if (++i_ >= s_.size()) break;
-        const char e = s_[i_];
-        if (e == 'n') out += '\n';
-        else if (e == 't') out += '\t';
-        else if (e == '"' || e == '\\' || e == '/') out += e;
-        else fail("unsupported escape '\\" + std::string(1, e) + "'");
-      } else {
-        out += s_[i_];
-      }
-      ++i_;
-    }
-    if (i_ >= s_.size()) fail("unterminated string");
-    ++i_;
-    return out;
-  }
-
-  const std::string& s_;
-  std::string file_;
-  size_t i_ = 0;
-  int line_ = 1;
+// Errors name the file and a line, like the reader's own.
+struct Parser {
+  std::string file;
+  [[noreturn]] void fail_at(int line, const std::string& what) const { json_fail(file, line, what); }
 };
 
 constexpr const char* kTypes = "conv, batchnorm, relu, relu6, add, maxpool, global_avgpool, fc";
@@ -172,8 +47,8 @@ uint32_t field(const Parser& p, const Value& layer, const std::string& name, con
 }  // namespace
 
 Graph parse_model_file(const std::string& text, const std::string& filename, uint32_t batch) {
-  Parser p(text, filename);
-  const Value doc = p.document();
+  const Parser p{filename};
+  const Value doc = parse_json(text, filename);
   if (doc.kind != Value::Object) p.fail_at(doc.line, "a model file is one JSON object");
   for (const auto& [key, v] : doc.fields) {
     if (key != "name" && key != "input" && key != "classes" && key != "layers") {

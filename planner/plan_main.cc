@@ -4,6 +4,7 @@
 //
 //   plan --model mobilenet_v1 --batch 32 --budget 300MiB --policy optimal --out plans.gen.cc
 //   plan --model-file my_model.json --batch 8 --out plans.gen.cc   (format: model_file.h)
+//   plan --model fashion_cnn --batch 32 --profile pi3-profile.json ...   (measured op times)
 //   plan --list-models | --list-policies
 #include <cerrno>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "chain.h"
+#include "device_profile.h"
 #include "emit.h"
 #include "model_file.h"
 #include "solve.h"
@@ -32,11 +34,12 @@ constexpr const char* kUsage =
     "usage: plan (--model NAME [--image N] [--classes N] | --model-file FILE.json) --batch N[,N...]\n"
     "            [--policy store-all|uniform|chen-sqrt|seed|optimal] [--budget BYTES]\n"
     "            [--out FILE.gen.cc] [--json FILE.json] [--no-in-place]\n"
+    "            [--profile DEVICE-PROFILE.json]\n"
     "       plan --list-models | --list-policies\n"
     "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB.\n";
 
 struct Args {
-  std::string model, model_file, out, json;
+  std::string model, model_file, out, json, profile;
   std::vector<uint32_t> batches;
   ZooOptions zoo;
   Policy policy = Policy::StoreAll;
@@ -70,6 +73,7 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--model-file") a.model_file = value;
     else if (flag == "--out") a.out = value;
     else if (flag == "--json") a.json = value;
+    else if (flag == "--profile") a.profile = value;
     else if (flag == "--image") a.zoo.image = parse_count(flag, value, 4096);
     else if (flag == "--classes") a.zoo.classes = parse_count(flag, value, 100000);
     else if (flag == "--policy") a.policy = parse_policy(value);
@@ -109,10 +113,24 @@ int run(const Args& a) {
   }
   std::vector<Graph> plans;
   std::string summary;  // printed once the files are written: a failure prints only its error
+  DeviceProfile profile;
+  if (!a.profile.empty()) profile = load_device_profile(a.profile);
   for (uint32_t batch : a.batches) {
     Graph g = a.model_file.empty() ? build_zoo_model(a.model, batch, a.zoo) : load_model_file(a.model_file, batch);
     derive_schedules(g);
-    const Chain chain = build_chain(g);
+    TimeModel time;
+    if (!a.profile.empty()) {
+      ProfileMatch m;
+      time = time_model_from_profile(g, profile, &m);
+      char line[512];
+      std::snprintf(line, sizeof line,
+                    "plan: profile %s: batch %u timed from its batch-%u run: %zu ops matched, %zu unmatched, "
+                    "%zu of %zu forward ops measured, the rest at %.3g FLOP/s\n",
+                    a.profile.c_str(), batch, m.run_batch, m.matched_ops, m.unmatched_ops,
+                    m.covered_forward, g.forward.size(), m.flops_per_second);
+      summary += line;
+    }
+    const Chain chain = build_chain(g, time);
     Planned p;
     try {
       p = plan_with_policy(g, chain, a.policy, a.budget, 1000, a.in_place);
