@@ -1,7 +1,7 @@
 // Ops computed by our own kernels: BatchNorm, the loss, every backward op and the optimizer.
 // The convolution backward runs the variants kernels/select.h picks, split into tiles across
-// c.pool, and so do batch norm's training forward and backward (channel tiles); the rest are
-// single-threaded scalar references. Shapes come from the plan.
+// c.pool, and so do batch norm's training forward and backward (channel tiles) and the ReLU/ReLU6
+// backward masks (element ranges); the rest are single-threaded scalar references. Shapes come from the plan.
 #include <algorithm>
 
 #include "kernels/kernels.h"
@@ -138,6 +138,28 @@ size_t channel_tile(const OpContext& c, size_t channels) {
   return tile_for(channels, 2 * threads(c), 8);
 }
 
+// Elementwise backward masks: element-range tiles of kElementTile (a multiple of 16 floats).
+// Memory-bound, so an element costs far more than a multiply-add: weigh by kElementWork.
+constexpr size_t kElementTile = 1 << 14;
+constexpr double kElementWork = 16;
+struct MaskTask {
+  void (*fn)(size_t, const float*, const float*, float*);
+  const float* y;
+  const float* dy;
+  float* dx;
+};
+void mask_bwd(const OpContext& c, void (*fn)(size_t, const float*, const float*, float*),
+              size_t n, const float* y, const float* dy, float* dx) {
+  MaskTask t{fn, y, dy, dx};
+  pthreadpool_parallelize_1d_tile_1d(
+      pool_for(c, kElementWork * static_cast<double>(n)),
+      [](void* ctx, size_t i, size_t count) {
+        const auto* m = static_cast<const MaskTask*>(ctx);
+        m->fn(count, m->y + i, m->dy + i, m->dx + i);
+      },
+      &t, n, kElementTile, 0);
+}
+
 void batchnorm_train(const OpContext& c, const BatchNormTask& t) {
   pthreadpool_parallelize_1d_tile_1d(
       pool_for(c, static_cast<double>(t.rows * t.channels)),
@@ -209,10 +231,12 @@ Status run_kernel_op(const OpContext& c, const OpDesc& d) {
       return Status::ok();
     }
     case OpKind::ReluBwd:
-      f32_relu_bwd_scalar(c.elements(d.in[0]), c.f32(d.in[0]), c.f32(d.in[1]), c.f32(d.out[0]));
+      mask_bwd(c, f32_relu_bwd_tiled, c.elements(d.in[0]), c.f32(d.in[0]), c.f32(d.in[1]),
+               c.f32(d.out[0]));
       return Status::ok();
     case OpKind::Relu6Bwd:
-      f32_relu6_bwd_scalar(c.elements(d.in[0]), c.f32(d.in[0]), c.f32(d.in[1]), c.f32(d.out[0]));
+      mask_bwd(c, f32_relu6_bwd_tiled, c.elements(d.in[0]), c.f32(d.in[0]), c.f32(d.in[1]),
+               c.f32(d.out[0]));
       return Status::ok();
     case OpKind::BatchNormBwd: {
       const Matrix m = as_matrix(c, d.in[0]);

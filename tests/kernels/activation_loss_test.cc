@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -53,6 +54,22 @@ TEST_CASE("relu6 backward matches finite differences away from the clip points")
   f32_relu6_scalar(x.size(), x.data(), y.data());
   f32_relu6_bwd_scalar(x.size(), y.data(), r.data(), dx.data());
   check_close("dx", dx, fd_gradient(to_double(r), to_double(x), relu6_ref), 1e-6, 0.0);
+}
+
+TEST_CASE("relu and relu6 backward tiled variants equal the scalar references bit for bit") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  auto y = uniform(rng, 1003, -3.0f, 9.0f);
+  // Every edge of both masks: the kink, both clip points, NaN, signed zero, infinities.
+  const float edges[] = {0.0f, -0.0f, 6.0f, NAN, -NAN, INFINITY, -INFINITY, 5.9999995f, 1e-45f};
+  for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) y[i * 7] = edges[i];
+  const auto dy = uniform(rng, y.size());
+  std::vector<float> want(y.size()), got(y.size());
+  f32_relu_bwd_scalar(y.size(), y.data(), dy.data(), want.data());
+  f32_relu_bwd_tiled(y.size(), y.data(), dy.data(), got.data());
+  CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
+  f32_relu6_bwd_scalar(y.size(), y.data(), dy.data(), want.data());
+  f32_relu6_bwd_tiled(y.size(), y.data(), dy.data(), got.data());
+  CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
 }
 
 TEST_CASE("add sums elementwise") {

@@ -219,6 +219,21 @@ TEST_CASE("Conv2d gradients on the thread pool equal the references: dense, dept
   }
 }
 
+TEST_CASE("ReluBwd and Relu6Bwd over element tiles on the thread pool equal the references") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  for (OpKind kind : {OpKind::ReluBwd, OpKind::Relu6Bwd}) {
+    OneOp t(rng);
+    // Big enough to leave the calling thread, and not a whole number of tiles.
+    const int32_t y = t.tensor({3, 61, 67, 29}), dy = t.tensor({3, 61, 67, 29});
+    const int32_t dx = t.tensor({3, 61, 67, 29});
+    const std::vector<float> got = t.run(op_of(kind, {y, dy}, {dx}));
+    std::vector<float> want(got.size());
+    (kind == OpKind::ReluBwd ? f32_relu_bwd_scalar : f32_relu6_bwd_scalar)(
+        want.size(), t.f32(y), t.f32(dy), want.data());
+    CHECK(got == want);
+  }
+}
+
 TEST_CASE("FullyConnected gradients on the thread pool equal the references") {
   EDGETRAIN_SEEDED_RNG(rng);
   OneOp t(rng);

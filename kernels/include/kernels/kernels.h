@@ -73,6 +73,10 @@ void f32_relu_bwd_scalar(size_t n, const float* y, const float* dy, float* dx);
 void f32_relu6_scalar(size_t n, const float* x, float* y);
 // dx = dy where 0 < y < 6 (PyTorch's hardtanh backward: no gradient at either clip point).
 void f32_relu6_bwd_scalar(size_t n, const float* y, const float* dy, float* dx);
+// Vectorisable variants of the two backward masks (bit-identical: a select, no arithmetic); the
+// runtime splits them into element ranges across threads.
+void f32_relu_bwd_tiled(size_t n, const float* y, const float* dy, float* dx);
+void f32_relu6_bwd_tiled(size_t n, const float* y, const float* dy, float* dx);
 
 // --- elementwise sum (residual joins, gradient accumulation) ---
 void f32_add_scalar(size_t n, const float* a, const float* b, float* y);
