@@ -17,29 +17,29 @@ inline v4f load4(const float* p) {
 }
 inline void store4(float* p, v4f v) { std::memcpy(p, &v, sizeof v); }
 
+// 3 pixels x 16 input channels: twelve accumulators plus four weight vectors fill x86-64's
+// sixteen SSE registers; each broadcast dy value feeds four multiply-adds.
 struct PortableMicrokernel {
-  static constexpr size_t kMR = 4, kNR = 8;
+  static constexpr size_t kMR = 3, kNR = 16, kNV = kNR / 4;
   // xr[m][ic0 + n] += sum_o dr[m][o] * w_tap[o * oc_stride + ic0 + n] for MR pixel rows.
   template <size_t MR>
   static void block(float* const* xr, const float* const* dr, size_t ic0, const float* w_tap,
                     size_t oc, size_t oc_stride) {
-    v4f acc[MR][2];
+    v4f acc[MR][kNV];
     for (size_t m = 0; m < MR; m++) {
-      acc[m][0] = load4(xr[m] + ic0);
-      acc[m][1] = load4(xr[m] + ic0 + 4);
+      for (size_t v = 0; v < kNV; v++) acc[m][v] = load4(xr[m] + ic0 + 4 * v);
     }
     for (size_t o = 0; o < oc; o++) {
       const float* wp = w_tap + o * oc_stride + ic0;
-      const v4f w0 = load4(wp), w1 = load4(wp + 4);
+      v4f wv[kNV];
+      for (size_t v = 0; v < kNV; v++) wv[v] = load4(wp + 4 * v);
       for (size_t m = 0; m < MR; m++) {
         const float d = dr[m][o];
-        acc[m][0] += w0 * d;
-        acc[m][1] += w1 * d;
+        for (size_t v = 0; v < kNV; v++) acc[m][v] += wv[v] * d;
       }
     }
     for (size_t m = 0; m < MR; m++) {
-      store4(xr[m] + ic0, acc[m][0]);
-      store4(xr[m] + ic0 + 4, acc[m][1]);
+      for (size_t v = 0; v < kNV; v++) store4(xr[m] + ic0 + 4 * v, acc[m][v]);
     }
   }
 };
