@@ -5,6 +5,7 @@
 //   plan --model mobilenet_v1 --batch 32 --budget 300MiB --policy optimal --out plans.gen.cc
 //   plan --model-file my_model.json --batch 8 --out plans.gen.cc   (format: model_file.h)
 //   plan --model fashion_cnn --batch 32 --profile pi3-profile.json ...   (measured op times)
+//   plan --model fashion_cnn --batch 32 --policy optimal --budget 4MiB --report DIR   (report.md, pareto.png)
 //   plan --list-models | --list-policies
 #include <cerrno>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include "device_profile.h"
 #include "emit.h"
 #include "model_file.h"
+#include "report.h"
 #include "solve.h"
 #include "training.h"
 #include "units.h"
@@ -34,12 +36,12 @@ constexpr const char* kUsage =
     "usage: plan (--model NAME [--image N] [--classes N] | --model-file FILE.json) --batch N[,N...]\n"
     "            [--policy store-all|uniform|chen-sqrt|seed|optimal] [--budget BYTES]\n"
     "            [--out FILE.gen.cc] [--json FILE.json] [--no-in-place]\n"
-    "            [--profile DEVICE-PROFILE.json]\n"
+    "            [--profile DEVICE-PROFILE.json] [--report DIR]\n"
     "       plan --list-models | --list-policies\n"
     "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB.\n";
 
 struct Args {
-  std::string model, model_file, out, json, profile;
+  std::string model, model_file, out, json, profile, report;
   std::vector<uint32_t> batches;
   ZooOptions zoo;
   Policy policy = Policy::StoreAll;
@@ -74,6 +76,7 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--out") a.out = value;
     else if (flag == "--json") a.json = value;
     else if (flag == "--profile") a.profile = value;
+    else if (flag == "--report") a.report = value;
     else if (flag == "--image") a.zoo.image = parse_count(flag, value, 4096);
     else if (flag == "--classes") a.zoo.classes = parse_count(flag, value, 100000);
     else if (flag == "--policy") a.policy = parse_policy(value);
@@ -88,6 +91,9 @@ Args parse_args(int argc, char** argv) {
   }
   if (!a.list_models && !a.list_policies && (a.model.empty() == a.model_file.empty() || a.batches.empty())) {
     throw std::invalid_argument("--batch and one of --model, --model-file are required (see plan --help)");
+  }
+  if (!a.report.empty() && a.batches.size() != 1) {
+    throw std::invalid_argument("--report describes one plan: give one --batch");
   }
   return a;
 }
@@ -139,6 +145,10 @@ int run(const Args& a) {
                                std::to_string(a.budget) + " bytes; the smallest feasible budget is " +
                                std::to_string(e.smallest_bytes) + " bytes (" +
                                format_mib(e.smallest_bytes) + ")");
+    }
+    if (!a.report.empty()) {
+      write_report(a.report, g, chain, p, policy_name(a.policy), a.budget);
+      summary += "plan: report: " + a.report + "/report.md, " + a.report + "/pareto.png\n";
     }
     const Graph& pg = p.graph;
     char line[512];

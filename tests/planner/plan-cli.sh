@@ -3,6 +3,8 @@
 #   plan-cli.sh CASE PLAN REPO
 #   profile      the example x86 profile changes the optimal fashion_cnn schedule at 4 MiB
 #   bad-profile  a malformed profile: one "plan: error: FILE:LINE: problem" line, exit 1
+#   report       --report DIR: report.md with the expected rows, pareto.png a PNG
+#   report-no-gnuplot  without gnuplot on PATH: one clear error line, exit 1
 set -euo pipefail
 case_=$1 plan=$2 repo=$3
 work=$(mktemp -d)
@@ -34,6 +36,37 @@ case $case_ in
     printf '{"format": "edgetrain-device-profile", "version": 1, "model": "resnet18",\n "runs": []}\n' > "$work/empty.json"
     "$plan" "${common[@]}" --profile "$work/empty.json" 2> "$work/err.txt" && fail "accepted no runs"
     grep -qx "plan: error: $work/empty.json:2: \"runs\" is empty" "$work/err.txt" || fail "$(cat "$work/err.txt")"
+    ;;
+  report)
+    "$plan" "${common[@]}" --profile "$profile" --report "$work/r" 2> "$work/out.txt"
+    cat "$work/out.txt"
+    grep -qx "plan: report: $work/r/report.md, $work/r/pareto.png" "$work/out.txt" || fail "no report line"
+    md=$work/r/report.md
+    [[ -s $md && -s $work/r/pareto.png ]] || fail "report files missing"
+    [[ $(head -c 8 "$work/r/pareto.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "not a PNG"
+    # The profiled 4 MiB plan (see the profile case): conv1 and conv2 recomputed once, bn1 kept.
+    for row in '^# Plan report: fashion_cnn, batch 32, optimal$' \
+               '^\| # \| name \| op \| output shape \| bytes \| FLOPs \| kept or recomputed \|$' \
+               '^\| 0 \| conv1 \| Conv2d \| 32x28x28x16 \| 1605632 \| 7.23 M \| recomputed x1 \|$' \
+               '^\| 1 \| bn1 \| BatchNormTrain \| 32x28x28x16 \| 1605632 \| 3.21 M \| kept \|$' \
+               '^\| 4 \| conv2 \| Conv2d \| 32x14x14x32 \| 802816 \| 57.80 M \| recomputed x1 \|$' \
+               '^\| 9 \| loss \| SoftmaxCrossEntropy \| 1 \| 4 \| 1.6 k \| kept \|$' \
+               '^## Checkpoints$' \
+               '^\| policy \| member \| total bytes \| total \| step time vs store-all \|$' \
+               '^\| store-all \| - \| 6188608 \| 5.9 MiB \| \+0.0% \|$' \
+               '^\| uniform \| k=[0-9]+ \|' '^\| chen-sqrt \| len=[0-9]+ \|' '^\| seed \| k=[0-9]+ \|' \
+               '^\| optimal \| m=[0-9]+ \| 3775808 \|'; do
+      grep -qE -- "$row" "$md" || fail "no row matching '$row' in report.md"
+    done
+    [[ $(grep -c '^| [0-9]* | ' "$md") == 10 ]] || fail "want 10 layer rows"
+    ;;
+  report-no-gnuplot)
+    mkdir "$work/bin"
+    status=0
+    PATH=$work/bin "$plan" "${common[@]}" --report "$work/r" 2> "$work/err.txt" || status=$?
+    cat "$work/err.txt"
+    [[ $status == 1 && $(wc -l < "$work/err.txt") == 1 ]] || fail "want one error line and exit 1"
+    grep -q "^plan: error: --report draws pareto.png with gnuplot, which is not on PATH" "$work/err.txt" || fail "wrong message"
     ;;
   *) fail "unknown case '$case_'" ;;
 esac
