@@ -1,7 +1,7 @@
 // Ops computed by our own kernels: BatchNorm, the loss, every backward op and the optimizer.
 // The convolution backward runs the variants kernels/select.h picks, split into tiles across
 // c.pool, and so do batch norm's training forward and backward (channel tiles) and the ReLU/ReLU6
-// backward masks (element ranges); the rest are single-threaded scalar references. Shapes come from the plan.
+// backward masks (element ranges), and max-pool backward (images); the rest are single-threaded scalar references. Shapes come from the plan.
 #include <algorithm>
 
 #include "kernels/kernels.h"
@@ -186,6 +186,19 @@ void batchnorm_bwd(const OpContext& c, const BatchNormTask& t) {
       const_cast<BatchNormTask*>(&t), t.channels, channel_tile(c, t.channels), 0);
 }
 
+// Max-pool backward in image tiles: images never share dx.
+void maxpool_bwd(const OpContext& c, const f32_window_geometry& g, const float* x,
+                 const float* dy, float* dx) {
+  ConvBwdTask t{g, x, dy, dx, nullptr};
+  pthreadpool_parallelize_1d(
+      pool_for(c, kElementWork * static_cast<double>(g.batch * g.in_h * g.in_w * g.in_c)),
+      [](void* ctx, size_t n) {
+        const auto* task = static_cast<const ConvBwdTask*>(ctx);
+        f32_maxpool2d_bwd_tiled(task->g, task->a, task->b, task->out, n, n + 1);
+      },
+      &t, g.batch, 0);
+}
+
 }  // namespace
 
 Status run_kernel_op(const OpContext& c, const OpDesc& d) {
@@ -250,8 +263,8 @@ Status run_kernel_op(const OpContext& c, const OpDesc& d) {
       return Status::ok();
     }
     case OpKind::MaxPool2dBwd:
-      f32_maxpool2d_bwd_scalar(window_geometry(c, d, d.in[0], d.in[1]), c.f32(d.in[0]),
-                               c.f32(d.in[1]), c.f32(d.out[0]));
+      maxpool_bwd(c, window_geometry(c, d, d.in[0], d.in[1]), c.f32(d.in[0]), c.f32(d.in[1]),
+                  c.f32(d.out[0]));
       return Status::ok();
     case OpKind::Conv2dBwdData:
       conv_bwd_data(c, window_geometry(c, d, d.out[0], d.in[0]), c.f32(d.in[0]), c.f32(d.in[1]),

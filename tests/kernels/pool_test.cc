@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <numeric>
 #include <vector>
 
@@ -114,5 +116,30 @@ TEST_CASE("gavgpool backward matches finite differences") {
     check_close("dx", dx, fd_gradient(to_double(r), xd, [&](const dvec& v) {
                   return gavgpool_ref(s.batch, s.pixels, s.channels, v);
                 }), 1e-5, 1e-6);
+  }
+}
+
+TEST_CASE("maxpool2d backward tiled variant equals the reference bit for bit, any image range") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  // Channel counts around the vector width and the 64-channel block; coarse values make ties.
+  for (size_t ch : {size_t{1}, size_t{3}, size_t{4}, size_t{13}, size_t{64}, size_t{67}}) {
+    for (const WindowCase& c : kPoolCases) {
+      INFO(c.name << ", channels " << ch);
+      f32_window_geometry g = geometry(c);
+      g.in_c = g.out_c = ch;
+      auto x = uniform(rng, x_size(g), -2.0f, 2.0f);
+      for (float& v : x) v = std::round(v * 2.0f) / 2.0f;
+      x[0] = NAN;
+      x[x.size() / 2] = -INFINITY;
+      x[x.size() - 1] = INFINITY;
+      const auto dy = uniform(rng, y_size(g));
+      std::vector<float> want(x.size()), got(x.size(), 7.0f);
+      f32_maxpool2d_bwd_scalar(g, x.data(), dy.data(), want.data());
+      for (size_t n = 0; n < g.batch; n++) f32_maxpool2d_bwd_tiled(g, x.data(), dy.data(), got.data(), n, n + 1);
+      CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
+      std::fill(got.begin(), got.end(), 7.0f);
+      f32_maxpool2d_bwd_tiled(g, x.data(), dy.data(), got.data(), 0, g.batch);
+      CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
+    }
   }
 }

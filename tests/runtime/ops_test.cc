@@ -234,6 +234,19 @@ TEST_CASE("ReluBwd and Relu6Bwd over element tiles on the thread pool equal the 
   }
 }
 
+TEST_CASE("MaxPool2dBwd in image tiles on the thread pool equals the reference") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  OneOp t(rng);
+  // 3x3/s2/p1 (overlapping windows), big enough to leave the calling thread.
+  const int32_t x = t.tensor({5, 57, 57, 70}), dy = t.tensor({5, 29, 29, 70});
+  const int32_t dx = t.tensor({5, 57, 57, 70});
+  const OpDesc op = op_of(OpKind::MaxPool2dBwd, {x, dy}, {dx}, window(3, 2, 1));
+  const std::vector<float> got = t.run(op);
+  std::vector<float> want(got.size());
+  f32_maxpool2d_bwd_scalar(window_geometry(t.ctx(), op, x, dy), t.f32(x), t.f32(dy), want.data());
+  CHECK(got == want);
+}
+
 TEST_CASE("FullyConnected gradients on the thread pool equal the references") {
   EDGETRAIN_SEEDED_RNG(rng);
   OneOp t(rng);

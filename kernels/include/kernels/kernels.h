@@ -86,6 +86,9 @@ void f32_maxpool2d_scalar(const f32_window_geometry& g, const float* x, float* y
 // dx gets each dy at the first maximum of its window (PyTorch's choice); overlapping windows add.
 void f32_maxpool2d_bwd_scalar(const f32_window_geometry& g, const float* x, const float* dy,
                               float* dx);
+// The same over images [n_begin, n_end), channels innermost (bit-identical; image tiles).
+void f32_maxpool2d_bwd_tiled(const f32_window_geometry& g, const float* x, const float* dy,
+                             float* dx, size_t n_begin, size_t n_end);
 void f32_gavgpool_scalar(size_t batch, size_t pixels, size_t channels, const float* x, float* y);
 void f32_gavgpool_bwd_scalar(size_t batch, size_t pixels, size_t channels, const float* dy,
                              float* dx);
