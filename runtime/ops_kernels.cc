@@ -2,7 +2,10 @@
 // The convolution backward runs the variants kernels/select.h picks, split into tiles across
 // c.pool, and so do batch norm's training forward and backward (channel tiles) and the ReLU/ReLU6
 // backward masks (element ranges), and max-pool backward (images); the rest are single-threaded scalar references. Shapes come from the plan.
+#include <xnnpack.h>
+
 #include <algorithm>
+#include <limits>
 
 #include "kernels/kernels.h"
 #include "kernels/select.h"
@@ -94,12 +97,43 @@ void conv_bwd_weights(const OpContext& c, const f32_window_geometry& g, const fl
   }
 }
 
-void conv_bwd_data(const OpContext& c, const f32_window_geometry& g, const float* dy,
-                   const float* w, float* dx) {
+// dx [rows, in] = dy [rows, out] * w [out, in]: a fully connected layer from `out` to `in`
+// channels whose weights are w read transposed, so XNNPACK's GEMM (the CPU's widest SIMD, its
+// own run-time dispatch) runs it with no transposed copy and no workspace. Each dx element is
+// one K-ordered dot product whatever the thread tiles, so results do not depend on the threads.
+Status fc_transposed_gemm(const OpContext& c, size_t rows, size_t in, size_t out,
+                          const float* dy, const float* w, float* dx) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  xnn_operator_t op = nullptr;
+  xnn_status s = xnn_create_fully_connected_nc_f32(out, in, out, in, w, nullptr, -kInf, kInf,
+                                                   XNN_FLAG_TRANSPOSE_WEIGHTS, &op);
+  if (s == xnn_status_success) s = xnn_setup_fully_connected_nc_f32(op, rows, dy, dx, c.pool);
+  if (s == xnn_status_success) s = xnn_run_operator(op, c.pool);
+  if (op != nullptr) xnn_delete_operator(op);
+  if (s == xnn_status_success) return Status::ok();
+  return Status::error(StatusCode::Xnnpack, "XNNPACK transposed GEMM (input gradient) failed "
+                       "(status %d)", static_cast<int>(s));
+}
+
+constexpr size_t kMinGemmRows = 64;
+
+// A 1x1, stride-1, unpadded dense convolution: every pixel is one GEMM row.
+bool is_pointwise(const f32_window_geometry& g) {
+  return g.groups == 1 && g.kernel_h == 1 && g.kernel_w == 1 && g.stride_h == 1 &&
+         g.stride_w == 1 && g.pad_top == 0 && g.pad_left == 0 && g.in_h == g.out_h &&
+         g.in_w == g.out_w;
+}
+
+Status conv_bwd_data(const OpContext& c, const f32_window_geometry& g, const float* dy,
+                     const float* w, float* dx) {
+  // XNNPACK packs w on every call: worth it only over enough rows (a batch-8 FC layer is not).
+  if (is_pointwise(g) && g.batch * g.in_h * g.in_w >= kMinGemmRows) {
+    return fc_transposed_gemm(c, g.batch * g.in_h * g.in_w, g.in_c, g.out_c, dy, w, dx);
+  }
   ConvBwdTask t{g, dy, w, dx, nullptr};
   if (f32_conv2d_kind(g) == f32_conv_kind::grouped) {
     f32_conv2d_bwd_data_scalar(g, dy, w, dx);
-    return;
+    return Status::ok();
   }
   // Image tiles: images never share dx.
   pthreadpool_parallelize_1d_tile_1d(
@@ -113,6 +147,7 @@ void conv_bwd_data(const OpContext& c, const f32_window_geometry& g, const float
         }
       },
       &t, g.batch, 1, 0);
+  return Status::ok();
 }
 
 // A fully connected layer is a 1x1 convolution over 1x1 images (w [out][in] is [OC][1][1][IC]),
@@ -232,9 +267,8 @@ Status run_kernel_op(const OpContext& c, const OpDesc& d) {
     }
     case OpKind::FullyConnectedBwdData: {
       const Matrix dx = as_batch(c, d.out[0]);
-      conv_bwd_data(c, fc_as_conv(dx.rows, dx.cols, as_batch(c, d.in[0]).cols), c.f32(d.in[0]),
-                    c.f32(d.in[1]), c.f32(d.out[0]));
-      return Status::ok();
+      return conv_bwd_data(c, fc_as_conv(dx.rows, dx.cols, as_batch(c, d.in[0]).cols),
+                           c.f32(d.in[0]), c.f32(d.in[1]), c.f32(d.out[0]));
     }
     case OpKind::FullyConnectedBwdWeights: {
       const Matrix x = as_batch(c, d.in[0]);
@@ -267,9 +301,8 @@ Status run_kernel_op(const OpContext& c, const OpDesc& d) {
                   c.f32(d.out[0]));
       return Status::ok();
     case OpKind::Conv2dBwdData:
-      conv_bwd_data(c, window_geometry(c, d, d.out[0], d.in[0]), c.f32(d.in[0]), c.f32(d.in[1]),
-                    c.f32(d.out[0]));
-      return Status::ok();
+      return conv_bwd_data(c, window_geometry(c, d, d.out[0], d.in[0]), c.f32(d.in[0]),
+                           c.f32(d.in[1]), c.f32(d.out[0]));
     case OpKind::Conv2dBwdWeights:
       conv_bwd_weights(c, window_geometry(c, d, d.in[0], d.in[1]), c.f32(d.in[0]), c.f32(d.in[1]),
                        c.f32(d.out[0]), c.f32(d.out[1]));
