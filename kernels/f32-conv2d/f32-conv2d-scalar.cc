@@ -19,18 +19,11 @@ void f32_conv2d_scalar(const f32_window_geometry& g, const float* x, const float
           const size_t ic0 = (oc / goc) * gic;
           const float* wo = w + oc * g.kernel_h * g.kernel_w * gic;
           float acc = bias != nullptr ? bias[oc] : 0.0f;
-          for (size_t kh = 0; kh < g.kernel_h; kh++) {
-            // Unsigned arithmetic: a row above the top padding wraps and fails the bound check.
-            const size_t ih = oh * g.stride_h + kh - g.pad_top;
-            if (ih >= g.in_h) continue;
-            for (size_t kw = 0; kw < g.kernel_w; kw++) {
-              const size_t iw = ow * g.stride_w + kw - g.pad_left;
-              if (iw >= g.in_w) continue;
-              const float* xp = xn + (ih * g.in_w + iw) * g.in_c + ic0;
-              const float* wp = wo + (kh * g.kernel_w + kw) * gic;
-              for (size_t ic = 0; ic < gic; ic++) acc += xp[ic] * wp[ic];
-            }
-          }
+          for_each_input_tap(g, oh, ow, [&](size_t kh, size_t kw, size_t ih, size_t iw) {
+            const float* xp = xn + (ih * g.in_w + iw) * g.in_c + ic0;
+            const float* wp = wo + (kh * g.kernel_w + kw) * gic;
+            for (size_t ic = 0; ic < gic; ic++) acc += xp[ic] * wp[ic];
+          });
           yp[oc] = acc;
         }
       }
