@@ -5,17 +5,10 @@
 
 #include "conv2d-bwd-data-driver.h"
 #include "kernels/kernels.h"
+#include "kernels/vec4.h"
 
 namespace {
 
-typedef float v4f __attribute__((vector_size(16)));
-
-inline v4f load4(const float* p) {
-  v4f v;
-  std::memcpy(&v, p, sizeof v);  // unaligned
-  return v;
-}
-inline void store4(float* p, v4f v) { std::memcpy(p, &v, sizeof v); }
 
 // 3 pixels x 16 input channels: twelve accumulators plus four weight vectors fill x86-64's
 // sixteen SSE registers; each broadcast dy value feeds four multiply-adds.

@@ -11,16 +11,10 @@
 
 #include "conv2d-bwd-weights-driver.h"
 #include "kernels/kernels.h"
+#include "kernels/vec4.h"
 
 namespace {
 
-typedef float v4f __attribute__((vector_size(16)));
-
-inline v4f load4(const float* p) {
-  v4f v;
-  std::memcpy(&v, p, sizeof v);  // unaligned
-  return v;
-}
 
 struct PortableMicrokernel {
   static constexpr size_t kMR = 4, kNR = 8;

@@ -8,20 +8,14 @@
 #include <limits>
 
 #include "kernels/kernels.h"
+#include "kernels/vec4.h"
 
 namespace {
 constexpr size_t kChannelBlock = 64;  // a multiple of 4
 
 // GCC/Clang vector extensions: the argmax is a select, not a branch (random activations make
 // the branch unpredictable). Indices are 32-bit lanes: asserted to fit.
-typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
-
-inline v4f load4(const float* p) {
-  v4f v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
 }  // namespace
 
 void f32_maxpool2d_bwd_tiled(const f32_window_geometry& g, const float* x, const float* dy,
