@@ -115,22 +115,32 @@ void check_sum_near(const std::vector<float>& got, const std::vector<float>& wan
   }
 }
 
+// A convolution's shapes, for the forward and backward cases below.
+struct ConvCase {
+  uint32_t n, h, w, c, oc, k, stride, pad, groups;
+  uint32_t oh() const { return (h + 2 * pad - k) / stride + 1; }
+  uint32_t ow() const { return (w + 2 * pad - k) / stride + 1; }
+  std::vector<uint32_t> x() const { return {n, h, w, c}; }
+  std::vector<uint32_t> weights() const { return {oc, k, k, c / groups}; }
+  std::vector<uint32_t> y() const { return {n, oh(), ow(), oc}; }
+  OpParams params() const {
+    return window(static_cast<uint16_t>(k), static_cast<uint16_t>(stride),
+                  static_cast<uint16_t>(pad), groups);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("Conv2d through XNNPACK equals the reference: stride, padding, groups, depthwise") {
-  struct Case { uint32_t n, h, w, c, oc, k, stride, pad, groups; };
-  for (const Case& k : {Case{2, 9, 7, 3, 5, 3, 1, 1, 1}, Case{1, 12, 12, 3, 8, 7, 2, 3, 1},
-                        Case{3, 8, 9, 6, 6, 3, 2, 1, 6}, Case{2, 5, 5, 4, 6, 1, 1, 0, 2}}) {
+  for (const ConvCase& k : {ConvCase{2, 9, 7, 3, 5, 3, 1, 1, 1}, ConvCase{1, 12, 12, 3, 8, 7, 2, 3, 1},
+                        ConvCase{3, 8, 9, 6, 6, 3, 2, 1, 6}, ConvCase{2, 5, 5, 4, 6, 1, 1, 0, 2}}) {
     CAPTURE(k.k);
     CAPTURE(k.groups);
     EDGETRAIN_SEEDED_RNG(rng);
     OneOp t(rng);
-    const uint32_t oh = (k.h + 2 * k.pad - k.k) / k.stride + 1, ow = (k.w + 2 * k.pad - k.k) / k.stride + 1;
-    const int32_t x = t.tensor({k.n, k.h, k.w, k.c}), w = t.tensor({k.oc, k.k, k.k, k.c / k.groups});
-    const int32_t b = t.tensor({k.oc}), y = t.tensor({k.n, oh, ow, k.oc});
-    const OpDesc op = op_of(OpKind::Conv2d, {x, w, b}, {y},
-                            window(static_cast<uint16_t>(k.k), static_cast<uint16_t>(k.stride),
-                                   static_cast<uint16_t>(k.pad), k.groups));
+    const int32_t x = t.tensor(k.x()), w = t.tensor(k.weights());
+    const int32_t b = t.tensor({k.oc}), y = t.tensor(k.y());
+    const OpDesc op = op_of(OpKind::Conv2d, {x, w, b}, {y}, k.params());
     const std::vector<float> got = t.run(op);
     std::vector<float> want(got.size());
     f32_conv2d_scalar(window_geometry(t.ctx(), op, x, y), t.f32(x), t.f32(w), t.f32(b), want.data());
@@ -192,22 +202,19 @@ TEST_CASE("Relu, Relu6, Add, GlobalAvgPool and FullyConnected through XNNPACK eq
 }
 
 TEST_CASE("Conv2d gradients on the thread pool equal the references: dense, depthwise, grouped") {
-  struct Case { uint32_t n, h, w, c, oc, k, stride, pad, groups; };
-  for (const Case& k : {Case{3, 9, 7, 5, 37, 3, 2, 1, 1}, Case{2, 8, 8, 1, 16, 3, 1, 1, 1},
-                        Case{2, 9, 9, 3, 20, 7, 2, 3, 1}, Case{3, 8, 9, 19, 19, 3, 2, 1, 19},
-                        Case{2, 5, 5, 4, 6, 1, 1, 0, 2},
+  for (const ConvCase& k : {ConvCase{3, 9, 7, 5, 37, 3, 2, 1, 1}, ConvCase{2, 8, 8, 1, 16, 3, 1, 1, 1},
+                        ConvCase{2, 9, 9, 3, 20, 7, 2, 3, 1}, ConvCase{3, 8, 9, 19, 19, 3, 2, 1, 19},
+                        ConvCase{2, 5, 5, 4, 6, 1, 1, 0, 2},
                         // pointwise over >= 64 pixels: the input gradient runs on XNNPACK's GEMM
-                        Case{2, 8, 9, 24, 40, 1, 1, 0, 1}}) {
+                        ConvCase{2, 8, 9, 24, 40, 1, 1, 0, 1}}) {
     CAPTURE(k.k);
     CAPTURE(k.groups);
     EDGETRAIN_SEEDED_RNG(rng);
     OneOp t(rng);
-    const uint32_t oh = (k.h + 2 * k.pad - k.k) / k.stride + 1, ow = (k.w + 2 * k.pad - k.k) / k.stride + 1;
-    const int32_t x = t.tensor({k.n, k.h, k.w, k.c}), w = t.tensor({k.oc, k.k, k.k, k.c / k.groups});
-    const int32_t dy = t.tensor({k.n, oh, ow, k.oc}), dx = t.tensor({k.n, k.h, k.w, k.c});
-    const int32_t dw = t.tensor({k.oc, k.k, k.k, k.c / k.groups}), db = t.tensor({k.oc});
-    const OpParams p = window(static_cast<uint16_t>(k.k), static_cast<uint16_t>(k.stride),
-                              static_cast<uint16_t>(k.pad), k.groups);
+    const int32_t x = t.tensor(k.x()), w = t.tensor(k.weights());
+    const int32_t dy = t.tensor(k.y()), dx = t.tensor(k.x());
+    const int32_t dw = t.tensor(k.weights()), db = t.tensor({k.oc});
+    const OpParams p = k.params();
     const OpDesc data = op_of(OpKind::Conv2dBwdData, {dy, w}, {dx}, p);
     const std::vector<float> got_dx = t.run(data);
     const std::vector<float> got_dw = t.run(op_of(OpKind::Conv2dBwdWeights, {x, dy}, {dw, db}, p));
