@@ -16,6 +16,15 @@ edgetrain_import_library(edgetrain::xnnpack xnnpack.h XNNPACK)
 set_property(TARGET edgetrain::xnnpack APPEND PROPERTY
   INTERFACE_LINK_LIBRARIES edgetrain::pthreadpool edgetrain::cpuinfo)
 find_package(ZLIB REQUIRED)
+if(NOT CMAKE_CROSSCOMPILING)
+  # ONNX import in the planner (host only). Debian's libonnx-dev ships the generated header only
+  # in its ONNX_ML variant (onnx/onnx-ml.pb.h) and an ONNXConfig.cmake that checks for unrelated
+  # onnxifi files, so the message library is found by hand like XNNPACK.
+  find_package(Protobuf REQUIRED)
+  edgetrain_import_library(edgetrain::onnx_proto onnx/onnx_pb.h onnx_proto)
+  set_property(TARGET edgetrain::onnx_proto APPEND PROPERTY INTERFACE_LINK_LIBRARIES protobuf::libprotobuf)
+  set_property(TARGET edgetrain::onnx_proto APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS ONNX_ML=1 ONNX_NAMESPACE=onnx)
+endif()
 find_package(Threads REQUIRED)
 find_package(doctest REQUIRED)
 include(doctest)

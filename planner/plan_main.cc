@@ -6,6 +6,8 @@
 //   plan --model-file my_model.json --batch 8 --out plans.gen.cc   (format: model_file.h)
 //   plan --model fashion_cnn --batch 32 --profile pi3-profile.json ...   (measured op times)
 //   plan --model fashion_cnn --batch 32 --policy optimal --budget 4MiB --report DIR   (report.md, pareto.png)
+//   plan --onnx model.onnx --batch 8 --out plans.gen.cc --weights-out init.state   (onnx_import.h)
+//   plan --onnx model.onnx --export-weights trained.state --out-onnx trained.onnx
 //   plan --list-models | --list-policies
 #include <cerrno>
 #include <cstdio>
@@ -22,6 +24,7 @@
 #include "device_profile.h"
 #include "emit.h"
 #include "model_file.h"
+#include "onnx_weights.h"
 #include "report.h"
 #include "solve.h"
 #include "training.h"
@@ -33,15 +36,18 @@ namespace {
 using namespace edgetrain::planner;
 
 constexpr const char* kUsage =
-    "usage: plan (--model NAME [--image N] [--classes N] | --model-file FILE.json) --batch N[,N...]\n"
+    "usage: plan (--model NAME [--image N] [--classes N] | --model-file FILE.json |\n"
+    "             --onnx FILE.onnx [--weights-out STATE]) --batch N[,N...]\n"
     "            [--policy store-all|uniform|chen-sqrt|seed|optimal] [--budget BYTES]\n"
     "            [--out FILE.gen.cc] [--json FILE.json] [--no-in-place]\n"
     "            [--profile DEVICE-PROFILE.json] [--report DIR]\n"
+    "       plan --onnx FILE.onnx --export-weights STATE --out-onnx OUT.onnx\n"
     "       plan --list-models | --list-policies\n"
     "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB.\n";
 
 struct Args {
   std::string model, model_file, out, json, profile, report;
+  std::string onnx, weights_out, export_weights, out_onnx;  // onnx_weights.h
   std::vector<uint32_t> batches;
   ZooOptions zoo;
   Policy policy = Policy::StoreAll;
@@ -73,6 +79,10 @@ Args parse_args(int argc, char** argv) {
     const std::string value = argv[++i];
     if (flag == "--model") a.model = value;
     else if (flag == "--model-file") a.model_file = value;
+    else if (flag == "--onnx") a.onnx = value;
+    else if (flag == "--weights-out") a.weights_out = value;
+    else if (flag == "--export-weights") a.export_weights = value;
+    else if (flag == "--out-onnx") a.out_onnx = value;
     else if (flag == "--out") a.out = value;
     else if (flag == "--json") a.json = value;
     else if (flag == "--profile") a.profile = value;
@@ -89,8 +99,13 @@ Args parse_args(int argc, char** argv) {
       throw std::invalid_argument("unknown flag '" + flag + "' (see plan --help)");
     }
   }
-  if (!a.list_models && !a.list_policies && (a.model.empty() == a.model_file.empty() || a.batches.empty())) {
-    throw std::invalid_argument("--batch and one of --model, --model-file are required (see plan --help)");
+  const int sources = !a.model.empty() + !a.model_file.empty() + !a.onnx.empty();
+  if (!a.export_weights.empty() != !a.out_onnx.empty() || (!a.export_weights.empty() && a.onnx.empty())) {
+    throw std::invalid_argument("--export-weights STATE needs --onnx FILE.onnx and --out-onnx OUT.onnx (see plan --help)");
+  }
+  if (!a.weights_out.empty() && a.onnx.empty()) throw std::invalid_argument("--weights-out needs --onnx FILE.onnx");
+  if (!a.list_models && !a.list_policies && (sources != 1 || (a.batches.empty() && a.export_weights.empty()))) {
+    throw std::invalid_argument("--batch and one of --model, --model-file, --onnx are required (see plan --help)");
   }
   if (!a.report.empty() && a.batches.size() != 1) {
     throw std::invalid_argument("--report describes one plan: give one --batch");
@@ -117,12 +132,19 @@ int run(const Args& a) {
     for (const std::string& m : a.list_models ? zoo_models() : policy_names()) std::cout << m << "\n";
     return 0;
   }
+  if (!a.export_weights.empty()) {
+    export_onnx_weights(a.onnx, a.export_weights, a.out_onnx);
+    std::fprintf(stderr, "plan: wrote %s: %s with the weights of %s\n", a.out_onnx.c_str(), a.onnx.c_str(), a.export_weights.c_str());
+    return 0;
+  }
   std::vector<Graph> plans;
   std::string summary;  // printed once the files are written: a failure prints only its error
   DeviceProfile profile;
   if (!a.profile.empty()) profile = load_device_profile(a.profile);
   for (uint32_t batch : a.batches) {
-    Graph g = a.model_file.empty() ? build_zoo_model(a.model, batch, a.zoo) : load_model_file(a.model_file, batch);
+    Graph g = !a.onnx.empty()         ? load_onnx(a.onnx, batch).graph
+              : a.model_file.empty() ? build_zoo_model(a.model, batch, a.zoo)
+                                     : load_model_file(a.model_file, batch);
     derive_schedules(g);
     TimeModel time;
     if (!a.profile.empty()) {
@@ -172,6 +194,10 @@ int run(const Args& a) {
     std::ostringstream json;
     emit_json(json, plans);
     write_file(a.json, json.str());
+  }
+  if (!a.weights_out.empty()) {
+    write_onnx_initial_state(a.onnx, plans.front(), a.weights_out);
+    summary += "plan: initial state (the ONNX weights) for --init-state: " + a.weights_out + "\n";
   }
   std::fputs(summary.c_str(), stderr);
   return 0;

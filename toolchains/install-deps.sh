@@ -10,7 +10,7 @@ set -euo pipefail
 
 build=(build-essential cmake ninja-build g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
        qemu-user libxnnpack-dev libcpuinfo-dev libpthreadpool-dev doctest-dev zlib1g-dev
-       file)
+       file libonnx-dev libprotobuf-dev)
 extras=(dataset-fashion-mnist gnuplot-nox openssh-server openssh-client python3)
 docker=(buildah podman debootstrap)
 
