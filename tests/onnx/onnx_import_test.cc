@@ -1,0 +1,131 @@
+// ONNX import against PyTorch: each committed model (tests/golden/onnx/) is imported, planned,
+// started from the state the planner writes from its initializers (read back by the runtime's
+// own state reader), and trained one step on PyTorch's batch. The loss, every parameter gradient
+// and the BatchNorm running statistics must match PyTorch's float64 step.
+//
+// Tolerance, element-wise: |ours - torch| <= 5e-5 * max|torch| over the tensor + 1e-6. Our step is
+// float32 (XNNPACK forward, our backward), the golden float64; the largest error measured at the
+// time of writing is printed by each case (MESSAGE) and sits well below the bound.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "onnx_test_util.h"
+#include "onnx_weights.h"
+#include "state_file.h"
+
+using namespace edgetrain;
+using namespace edgetrain::planner;
+using namespace edgetrain::test;
+
+namespace {
+
+constexpr float kMean = 0.2860f, kStd = 0.3530f;  // make_onnx_goldens.py's image normalisation
+
+// Largest |a - b| relative to max|b|; fails the check if any element is outside the bound.
+double compare(const std::string& what, const float* ours, const std::vector<float>& torch) {
+  double max_ref = 0, worst = 0;
+  for (float v : torch) max_ref = std::max(max_ref, std::fabs(static_cast<double>(v)));
+  for (size_t i = 0; i < torch.size(); ++i) {
+    const double err = std::fabs(static_cast<double>(ours[i]) - torch[i]);
+    if (err > 5e-5 * max_ref + 1e-6) {
+      FAIL_CHECK(what << "[" << i << "]: ours " << ours[i] << ", PyTorch " << torch[i] << " (max |PyTorch| " << max_ref << ")");
+      return err / max_ref;
+    }
+    // A BatchNorm bias feeding a conv and another BatchNorm has a gradient of exactly zero,
+    // ~1e-17 in PyTorch's float64 and ~1e-8 in ours: only the absolute bound applies there.
+    if (max_ref > 1e-9) worst = std::max(worst, err / max_ref);
+  }
+  return worst;
+}
+
+void one_step_matches_pytorch(const std::string& model) {
+  CAPTURE(model);
+  const OnnxGoldens& gold = OnnxGoldens::get();
+  const PlannedOnnx p(model + ".onnx", 4);
+  const OwnedPlan owned(p.graph);
+
+  XnnContext xnn;
+  REQUIRE(xnn.init(1).is_ok());
+  Executor exec;
+  REQUIRE(exec.init(owned.plan, xnn, 1).is_ok());
+  // The planner's state file, through the runtime's reader: the file format is the contract.
+  const std::string state = make_state_file(p.graph, p.model);
+  TrainPosition pos;
+  const Status loaded = parse_state("onnx state", reinterpret_cast<const uint8_t*>(state.data()), state.size(),
+                                    owned.plan, exec.params(), &pos);
+  REQUIRE_MESSAGE(loaded.is_ok(), loaded.message());
+
+  const std::vector<float>& bytes = gold.at(model + "/input_u8");
+  const TensorDesc& in = owned.tensors[static_cast<size_t>(p.graph.input)];
+  REQUIRE(in.bytes == (in.dtype == DType::F32 ? 4 : 1) * bytes.size());
+  auto* raw = reinterpret_cast<unsigned char*>(exec.input());
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (in.dtype == DType::F32) {  // a plan whose input is already floats
+      const float x = (bytes[i] / 255.0f - kMean) / kStd;
+      std::memcpy(raw + 4 * i, &x, 4);
+    } else {
+      raw[i] = static_cast<unsigned char>(bytes[i]);
+    }
+  }
+  const std::vector<float>& labels = gold.at(model + "/labels");
+  for (size_t i = 0; i < labels.size(); ++i) exec.labels()[i] = static_cast<int32_t>(labels[i]);
+  REQUIRE(exec.train_step({0.1f, 0.0f, 0.0f}).is_ok());
+
+  const double loss_err = std::fabs(exec.loss() - gold.at(model + "/loss")[0]);
+  CHECK(loss_err <= 1e-5);
+  double worst_grad = 0, worst_stat = 0;
+  size_t grads = 0, stats = 0;
+  for (const OnnxBinding& b : p.model.bindings) {
+    if (b.initializer.empty()) continue;  // a bias PyTorch's model does not have
+    const std::string grad_key = model + "/grad/" + b.initializer, stat_key = model + "/running/" + b.initializer;
+    if (gold.has(grad_key)) {
+      const std::vector<float> ref = onnx_to_ours(b, gold.at(grad_key));
+      worst_grad = std::max(worst_grad, compare("d." + b.tensor, exec.context().f32(p.id("d." + b.tensor)), ref));
+      ++grads;
+    } else {
+      REQUIRE_MESSAGE(gold.has(stat_key), "no golden for " << b.initializer);
+      worst_stat = std::max(worst_stat, compare(b.tensor, exec.context().f32(p.id(b.tensor)), onnx_to_ours(b, gold.at(stat_key))));
+      ++stats;
+    }
+  }
+  CHECK(grads > 0);
+  MESSAGE(model << ": loss " << exec.loss() << " (|err| " << loss_err << "), " << grads
+                << " gradients (max err / max|g| " << worst_grad << "), " << stats
+                << " running statistics (" << worst_stat << ")");
+}
+
+}  // namespace
+
+TEST_CASE("onnx import: MobileNetV2-style model, one step equals PyTorch's") { one_step_matches_pytorch("mobilenet_v2_tiny"); }
+TEST_CASE("onnx import: ResNet-style model, one step equals PyTorch's") { one_step_matches_pytorch("resnet_tiny"); }
+TEST_CASE("onnx import: Flatten of [C,H,W] into a bias-less MatMul, one step equals PyTorch's") {
+  one_step_matches_pytorch("plain_cnn");
+}
+
+TEST_CASE("onnx import: the models are built of the ops they were exported with") {
+  const OnnxModel m = load_onnx(onnx_path("mobilenet_v2_tiny.onnx"), 2);
+  size_t depthwise = 0, adds = 0, bn = 0;
+  for (const Op& op : m.graph.forward) {
+    depthwise += op.kind == OpKind::Conv2d && op.params.groups > 1;
+    adds += op.kind == OpKind::Add;
+    bn += op.kind == OpKind::BatchNormTrain;
+  }
+  CHECK(depthwise == 3);
+  CHECK(adds == 2);
+  CHECK(bn == 10);
+  CHECK(m.graph.batch == 2);  // --batch replaces the exported batch
+  CHECK(m.graph.at(m.graph.logits).shape == std::vector<uint32_t>{2, 10});
+}
+
+TEST_CASE("onnx import: layout conversions are exact inverses") {
+  for (const char* file : {"mobilenet_v2_tiny.onnx", "resnet_tiny.onnx", "plain_cnn.onnx"}) {
+    const OnnxModel m = load_onnx(onnx_path(file), 2);
+    for (const OnnxBinding& b : m.bindings) {
+      const std::vector<float>& ours = m.weights.at(b.tensor);
+      CHECK(onnx_to_ours(b, ours_to_onnx(b, ours)) == ours);
+    }
+  }
+}
