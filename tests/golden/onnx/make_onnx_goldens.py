@@ -15,6 +15,8 @@ Models (input 3x32x32, batch 4, 10 classes):
                      Linear without bias (MatMul)
 Bad files for the error tests: truncated.onnx, opset7.onnx, unsupported_op.onnx (LeakyRelu),
 dynamic_hw.onnx (dynamic H and W), dilated.onnx (Conv with dilation 2).
+Seeds of the ONNX parser's fuzz target (tests/fuzz/corpus_onnx/): two tiny models (< 1 KB each)
+that between them use every supported op.
 
 The images are bytes; the model sees (x / 255 - 0.2860) / 0.3530, the normalisation our planner's
 models apply to their byte input (planner/model_builder.h). PyTorch's step is computed in float64
@@ -123,9 +125,33 @@ class PlainCnn(nn.Module):
         return self.fc(torch.flatten(self.pool(self.act(self.conv(x))), 1))
 
 
-def export(model, path, **kw):
+class TinyBn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = cbr(1, 2, 3, 1)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(2, 2)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(self.pool(self.body(x)), 1))
+
+
+class TinyResidual(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 1, bias=True)
+        self.conv2 = nn.Conv2d(2, 2, 3, 1, 1, groups=2, bias=False)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(2, 2, bias=False)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x))
+        return self.fc(self.pool(x + self.conv2(x)).mean([2, 3]))
+
+
+def export(model, path, shape=(BATCH, 3, IMAGE, IMAGE), **kw):
     model.train()
-    torch.onnx.export(model, torch.zeros(BATCH, 3, IMAGE, IMAGE), path, opset_version=14,
+    torch.onnx.export(model, torch.zeros(*shape), path, opset_version=14,
                       training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False,
                       input_names=["image"], output_names=["logits"], **kw)
     m = onnx.load(path)
@@ -144,8 +170,9 @@ def find_source(model, init):
     raise SystemExit(f"initializer {init.name} matches no parameter")
 
 
-def golden(name, model, seed):
+def golden(name, make_model, seed):
     torch.manual_seed(seed)
+    model = make_model()
     for mod in model.modules():  # BatchNorm parameters and statistics away from their defaults
         if isinstance(mod, nn.BatchNorm2d):
             mod.weight.data.uniform_(0.5, 1.5)
@@ -191,10 +218,14 @@ def bad_files():
            dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}})
 
 
-golden("mobilenet_v2_tiny", MobileNetV2Tiny(), 11)
-golden("resnet_tiny", ResNetTiny(), 12)
-golden("plain_cnn", PlainCnn(), 13)
+golden("mobilenet_v2_tiny", MobileNetV2Tiny, 11)
+golden("resnet_tiny", ResNetTiny, 12)
+golden("plain_cnn", PlainCnn, 13)
 bad_files()
+corpus = os.path.join(HERE, "..", "..", "fuzz", "corpus_onnx")
+os.makedirs(corpus, exist_ok=True)
+export(TinyBn(), os.path.join(corpus, "tiny_bn.onnx"), shape=(1, 1, 4, 4))
+export(TinyResidual(), os.path.join(corpus, "tiny_residual.onnx"), shape=(1, 1, 4, 4))
 
 with open(os.path.join(HERE, "onnx_goldens.bin"), "wb") as f:
     f.write(b"EGLD" + struct.pack("<II", 1, len(records)))
