@@ -27,5 +27,16 @@ case "$case_name" in
     cmp "$dir/resnet_tiny.onnx" "$tmp/r.onnx"
     grep -q "kBakedPlans" "$tmp/p.gen.cc"
     echo "ok: state -> ONNX reproduces the file" ;;
+  trainer)
+    # onnx-cli.sh trainer PLAN SRC TRAINER STATE: the trainer baked from the ONNX plan starts
+    # from its weights (a copy of the planner's state, resumed), trains, and the export differs
+    # from the source only in its initializers' bytes.
+    trainer=$4
+    cp "$5" "$tmp/run.state"
+    "$trainer" --synthetic 16 --steps 3 --batch 4 --log-every 1 --eval-images 8 --save "$tmp/run.state" --resume
+    "$plan" --onnx "$dir/resnet_tiny.onnx" --export-weights "$tmp/run.state" --out-onnx "$tmp/trained.onnx"
+    [[ $(stat -c %s "$tmp/trained.onnx") == $(stat -c %s "$dir/resnet_tiny.onnx") ]]
+    ! cmp -s "$dir/resnet_tiny.onnx" "$tmp/trained.onnx" || { echo "FAIL: training changed nothing"; exit 1; }
+    echo "ok: trained weights exported" ;;
   *) echo "unknown case $case_name" >&2; exit 2 ;;
 esac
