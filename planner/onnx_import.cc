@@ -244,10 +244,15 @@ class Importer {
     if (v.flat) return v;
     return Value{v.id, true, dim_of(v.id, 3), dim_of(v.id, 1), dim_of(v.id, 2)};
   }
+  // Pads may be 0; kernels and strides at least 1.
   uint32_t window(const onnx::NodeProto& n, const char* what, const std::vector<int64_t>& v, size_t count) const {
+    const int64_t lo = std::string(what) == "pads" ? 0 : 1;
     bool same = v.size() == count;
-    for (int64_t x : v) same = same && x == v[0] && x >= 0 && x <= 64;
-    if (!same) fail(n, std::string(what) + " must hold " + std::to_string(count) + " equal values in [0, 64] (supported: square windows, the same padding on all sides)");
+    for (int64_t x : v) same = same && x == v[0] && x >= lo && x <= 64;
+    if (!same) {
+      fail(n, std::string(what) + " must hold " + std::to_string(count) + " equal values in [" + std::to_string(lo) +
+                  ", 64] (supported: square windows, the same padding on all sides)");
+    }
     return static_cast<uint32_t>(v[0]);
   }
 
@@ -330,6 +335,7 @@ class Importer {
     if (group < 1 || group > in_c || static_cast<int64_t>(wd[1]) * group != in_c) {
       fail(n, "group " + std::to_string(group) + " with a weight of " + std::to_string(wd[1]) + " input channels does not match the " + std::to_string(in_c) + " input channels");
     }
+    if (wd[0] == 0 || wd[0] > (1u << 16)) fail(n, "output channels must be in [1, 65536]");
     if (wd[2] != wd[3]) fail(n, "kernel " + std::to_string(wd[2]) + "x" + std::to_string(wd[3]) + " is not supported (supported: square kernels)");
     const uint32_t k = window(n, "kernel_shape", attr_ints(n, "kernel_shape", {wd[2], wd[3]}), 2);
     if (k != wd[2]) fail(n, "kernel_shape does not match the weight");
@@ -423,6 +429,7 @@ class Importer {
     if (!w || w->dims_size() != 2) fail(n, "the weight must be a 2-D initializer");
     const auto wd = dims_of(*w);
     const uint32_t in = wd[trans_b ? 1 : 0], out = wd[trans_b ? 0 : 1];
+    if (out == 0 || out > (1u << 20)) fail(n, "outputs must be in [1, 1048576]");
     if (static_cast<uint64_t>(x.c) * x.h * x.w != in) {
       fail(n, "the weight expects " + std::to_string(in) + " features, the input has " + std::to_string(x.c * x.h * x.w));
     }
