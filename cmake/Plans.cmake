@@ -9,9 +9,11 @@ if(CMAKE_CROSSCOMPILING)
       "or pass -DEDGETRAIN_HOST_PLANNER=<path>.")
   endif()
   set(EDGETRAIN_PLANNER_COMMAND "${EDGETRAIN_HOST_PLANNER}")
+  set(EDGETRAIN_PLAN_TARGET pi3)  # which device the plans' peak-RSS prediction is for
   set(EDGETRAIN_PLANNER_DEPENDS "${EDGETRAIN_HOST_PLANNER}")
 else()
   set(EDGETRAIN_PLANNER_COMMAND $<TARGET_FILE:plan>)
+  set(EDGETRAIN_PLAN_TARGET host)
   set(EDGETRAIN_PLANNER_DEPENDS plan)
 endif()
 
@@ -24,7 +26,8 @@ function(edgetrain_bake_plans out_var)
   set(out "${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.gen.cc")
   add_custom_command(
     OUTPUT "${out}"
-    COMMAND ${EDGETRAIN_PLANNER_COMMAND} --model ${ARG_MODEL} --batch ${batches} ${ARG_ARGS}
+    COMMAND ${EDGETRAIN_PLANNER_COMMAND} --model ${ARG_MODEL} --batch ${batches}
+            --target ${EDGETRAIN_PLAN_TARGET} ${ARG_ARGS}
             --out "${out}" --json "${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.gen.json"
     DEPENDS ${EDGETRAIN_PLANNER_DEPENDS}
     COMMENT "Planning ${ARG_MODEL} for batch ${batches}"

@@ -93,7 +93,36 @@ DeviceProfile parse_device_profile(const std::string& text, const std::string& f
     }
     p.runs.push_back(std::move(run));
   }
+  if (const JsonValue* oa = doc.get("off_arena_model")) {
+    if (oa->kind != JsonValue::Object) json_fail(filename, oa->line, "\"off_arena_model\" must be an object");
+    p.has_off_arena = true;
+    p.off_arena_line = oa->line;
+    const JsonValue& target = need(filename, *oa, "target", JsonValue::String, "\"host\" or \"pi3\"");
+    if (target.text != "host" && target.text != "pi3") {
+      json_fail(filename, target.line, "unknown off-arena target '" + target.text + "' (known: host, pi3)");
+    }
+    p.off_arena_target = target.text;
+    const auto bytes = [&](const char* key) {
+      const JsonValue& v = need(filename, *oa, key, JsonValue::Number, "a number of bytes");
+      if (!(std::fabs(v.number) <= 1e12)) json_fail(filename, v.line, std::string("\"") + key + "\" is out of range");
+      return v.number;
+    };
+    p.off_arena = {bytes("load_base_bytes"), bytes("run_base_bytes"), bytes("run_per_image_bytes")};
+  }
   return p;
+}
+
+OffArenaModel off_arena_model_for(const std::string& target, const DeviceProfile* profile) {
+  OffArenaModel m = off_arena_model(target);
+  if (profile && profile->has_off_arena) {
+    if (profile->off_arena_target != target) {
+      json_fail(profile->file, profile->off_arena_line,
+                "\"off_arena_model\" is for target '" + profile->off_arena_target + "', the plan for '" +
+                    target + "' (pass --target " + profile->off_arena_target + ")");
+    }
+    m.fit = profile->off_arena;
+  }
+  return m;
 }
 
 DeviceProfile load_device_profile(const std::string& path) {

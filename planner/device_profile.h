@@ -19,6 +19,7 @@
 
 #include "cost.h"
 #include "graph.h"
+#include "off_arena.h"
 
 namespace edgetrain::planner {
 
@@ -37,6 +38,13 @@ struct DeviceProfile {
   std::string model;
   int model_line = 1;
   std::vector<Run> runs;
+  // Optional "off_arena_model": {"target": "host"|"pi3", "load_base_bytes": B,
+  // "run_base_bytes": B, "run_per_image_bytes": B}, the fitted part of off_arena.h's model
+  // measured on this device; replaces the target's defaults.
+  bool has_off_arena = false;
+  std::string off_arena_target;
+  int off_arena_line = 1;
+  OffArenaFit off_arena;
 };
 
 // Throws std::invalid_argument("FILE:LINE: problem") on malformed JSON or a malformed profile.
@@ -51,6 +59,11 @@ struct ProfileMatch {
   size_t covered_forward = 0;   // forward ops with a measured time
   double flops_per_second = 0;  // the rate uncovered ops are estimated at
 };
+
+// The off-arena model for `target` (off_arena.h), with the profile's fitted coefficients when
+// it has them (profile may be null); throws std::invalid_argument if the profile's are for
+// another target.
+OffArenaModel off_arena_model_for(const std::string& target, const DeviceProfile* profile);
 
 // The TimeModel of `derived` (after derive_schedules) under the profile's measurements. Throws
 // std::invalid_argument if the profile is for another model or matches no op.

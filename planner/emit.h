@@ -9,7 +9,10 @@
 
 namespace edgetrain::planner {
 
-void emit_cpp(std::ostream& os, const std::vector<Graph>& plans);
-void emit_json(std::ostream& os, const std::vector<Graph>& plans);
+// predicted_peak[i]: plan i's Plan::predicted_peak_bytes (off_arena.h); 0 where missing.
+void emit_cpp(std::ostream& os, const std::vector<Graph>& plans,
+              const std::vector<uint64_t>& predicted_peak = {});
+void emit_json(std::ostream& os, const std::vector<Graph>& plans,
+               const std::vector<uint64_t>& predicted_peak = {});
 
 }  // namespace edgetrain::planner

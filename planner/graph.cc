@@ -19,7 +19,7 @@ Region Tensor::region() const {
 uint64_t Tensor::bytes() const {
   uint64_t n = 1;
   for (uint32_t d : shape) n *= d;
-  return n * 4;  // f32 and i32 alike
+  return tensor_bytes(dtype, n);
 }
 
 TensorId Graph::add(Tensor t) {

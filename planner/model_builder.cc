@@ -25,8 +25,15 @@ ModelBuilder::ModelBuilder(std::string model, uint32_t batch, uint32_t height, u
   require(batch > 0, "batch must be positive");
   g_.model = std::move(model);
   g_.batch = batch;
-  g_.input = g_.add({"input", Role::Input, DType::F32, Init::None, {batch, height, width, channels}});
+  g_.input = g_.add({"input", Role::Input, DType::U8, Init::None, {batch, height, width, channels}});
   g_.labels = g_.add({"labels", Role::Label, DType::I32, Init::None, {batch}});
+  // The batch stays bytes all step; the floats are an activation like any other, recomputed
+  // from the bytes when the plan drops them.
+  Op op{OpKind::Normalize, {g_.input}, {activation("input.normalized", {batch, height, width, channels})}};
+  op.params.norm_mean = kImageMean;
+  op.params.norm_std = kImageStd;
+  g_.forward.push_back(op);
+  image_ = op.out[0];
 }
 
 TensorId ModelBuilder::activation(const std::string& name, std::vector<uint32_t> shape) {
@@ -79,10 +86,15 @@ TensorId ModelBuilder::batchnorm(const std::string& name, TensorId x) {
   return op.out[0];
 }
 
+TensorId ModelBuilder::mask(const std::string& name, std::vector<uint32_t> shape, DType dtype) {
+  return g_.add({name, Role::Activation, dtype, Init::None, std::move(shape)});
+}
+
 TensorId ModelBuilder::relu(const std::string& name, TensorId x) {
   Op op{OpKind::Relu, {}, {}};
   op.in = {x};
   op.out = {activation(name, shape(x))};
+  op.out.push_back(mask(name + ".mask", shape(x), DType::Bit));
   g_.forward.push_back(op);
   return op.out[0];
 }
@@ -91,6 +103,7 @@ TensorId ModelBuilder::relu6(const std::string& name, TensorId x) {
   Op op{OpKind::Relu6, {}, {}};
   op.in = {x};
   op.out = {activation(name, shape(x))};
+  op.out.push_back(mask(name + ".mask", shape(x), DType::Bit));
   g_.forward.push_back(op);
   return op.out[0];
 }
@@ -116,6 +129,7 @@ TensorId ModelBuilder::maxpool(const std::string& name, TensorId x, uint32_t ker
                               static_cast<uint32_t>(window_out_extent(s[1], kernel, stride, pad, pad)),
                               static_cast<uint32_t>(window_out_extent(s[2], kernel, stride, pad, pad)),
                               s[3]})};
+  op.out.push_back(mask(name + ".taps", shape(op.out[0]), DType::U8));
   op.params.kernel_h = op.params.kernel_w = u16(kernel, name + " kernel");
   op.params.stride_h = op.params.stride_w = u16(stride, name + " stride");
   op.params.pad_top = op.params.pad_left = op.params.pad_bottom = op.params.pad_right =

@@ -8,6 +8,11 @@
 
 namespace edgetrain::planner {
 
+// The normalisation every model applies to its byte images: Fashion-MNIST's mean and standard
+// deviation of x / 255 (one pair for all models and channels; the runtime feeds raw bytes).
+inline constexpr float kImageMean = 0.2860f;
+inline constexpr float kImageStd = 0.3530f;
+
 class ModelBuilder {
  public:
   // Input images [batch, height, width, channels]; labels [batch] in [0, classes).
@@ -27,15 +32,19 @@ class ModelBuilder {
   // Ends the model: softmax cross-entropy over `logits` against the labels.
   Graph finish(TensorId logits);
 
-  TensorId input() const { return g_.input; }
+  // The input image as floats (the output of the Normalize op that reads the byte batch).
+  TensorId input() const { return image_; }
   const std::vector<uint32_t>& shape(TensorId id) const { return g_.at(id).shape; }
 
  private:
   TensorId activation(const std::string& name, std::vector<uint32_t> shape);
+  // What a backward reads instead of an activation: a ReLU mask (Bit), max-pool taps (U8).
+  TensorId mask(const std::string& name, std::vector<uint32_t> shape, DType dtype);
   TensorId param(const std::string& name, std::vector<uint32_t> shape, Init init,
                  uint32_t fan_in = 0);
 
   Graph g_;
+  TensorId image_ = kNoTensor;
   uint32_t classes_;
 };
 

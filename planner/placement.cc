@@ -190,6 +190,18 @@ void place(Graph& g) {
     std::sort(arena.begin(), arena.end(), order);
     attempt();
   }
+  // The same orders with the small tensors (ReLU masks, max-pool taps, BatchNorm statistics)
+  // last, where they fill the gaps the big ones leave.
+  uint64_t largest = 0;
+  for (size_t id : arena) largest = std::max(largest, bytes_of(id));
+  for (const auto& order : orders) {
+    std::sort(arena.begin(), arena.end(), [&](size_t a, size_t b) {
+      const bool sa = 16 * bytes_of(a) < largest, sb = 16 * bytes_of(b) < largest;
+      if (sa != sb) return sb;
+      return order(a, b);
+    });
+    attempt();
+  }
   const uint64_t bound = lower_bound(g, arena, life);
   for (size_t id = 0; id < g.tensors.size(); ++id) {
     if (g.tensors[id].region() == Region::Arena) g.tensors[id].offset = best_offsets[static_cast<size_t>(root[id])];

@@ -24,6 +24,7 @@
 #include "device_profile.h"
 #include "emit.h"
 #include "model_file.h"
+#include "off_arena.h"
 #include "onnx_weights.h"
 #include "report.h"
 #include "solve.h"
@@ -41,12 +42,16 @@ constexpr const char* kUsage =
     "            [--policy store-all|uniform|chen-sqrt|seed|optimal] [--budget BYTES]\n"
     "            [--out FILE.gen.cc] [--json FILE.json] [--no-in-place]\n"
     "            [--profile DEVICE-PROFILE.json] [--report DIR]\n"
+    "            [--target host|pi3] [--data fashion-mnist|synthetic:N]\n"
     "       plan --onnx FILE.onnx --export-weights STATE --out-onnx OUT.onnx\n"
     "       plan --list-models | --list-policies\n"
-    "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB.\n";
+    "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB.\n"
+    "--target and --data: the device and the trainer's data the peak-RSS prediction is for\n"
+    "(default host; fashion-mnist for 28x28x1 inputs, else synthetic:<batch>).\n";
 
 struct Args {
-  std::string model, model_file, out, json, profile, report;
+  std::string model, model_file, out, json, profile, report, data;
+  std::string target = "host";
   std::string onnx, weights_out, export_weights, out_onnx;  // onnx_weights.h
   std::vector<uint32_t> batches;
   ZooOptions zoo;
@@ -87,6 +92,8 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--json") a.json = value;
     else if (flag == "--profile") a.profile = value;
     else if (flag == "--report") a.report = value;
+    else if (flag == "--target") a.target = value;
+    else if (flag == "--data") a.data = (parse_trainer_data(value), value);
     else if (flag == "--image") a.zoo.image = parse_count(flag, value, 4096);
     else if (flag == "--classes") a.zoo.classes = parse_count(flag, value, 100000);
     else if (flag == "--policy") a.policy = parse_policy(value);
@@ -141,6 +148,8 @@ int run(const Args& a) {
   std::string summary;  // printed once the files are written: a failure prints only its error
   DeviceProfile profile;
   if (!a.profile.empty()) profile = load_device_profile(a.profile);
+  const OffArenaModel off_arena = off_arena_model_for(a.target, a.profile.empty() ? nullptr : &profile);
+  std::vector<uint64_t> predicted_peak;
   for (uint32_t batch : a.batches) {
     Graph g = !a.onnx.empty()         ? load_onnx(a.onnx, batch).graph
               : a.model_file.empty() ? build_zoo_model(a.model, batch, a.zoo)
@@ -183,16 +192,30 @@ int run(const Args& a) {
                  static_cast<unsigned long long>(pg.params_bytes), format_mib(p.total_bytes()).c_str(),
                  pg.train.size(), 100.0 * p.extra_forward_fraction());
     summary += line;
+    const TrainerData data = a.data.empty() ? default_trainer_data(pg) : parse_trainer_data(a.data);
+    const PeakPrediction peak = predict_peak(pg, off_arena, data);
+    const std::string data_name =
+        data.fashion_mnist ? "fashion-mnist" : "synthetic:" + std::to_string(data.synthetic_images);
+    std::snprintf(line, sizeof line,
+                  "plan: %s batch %u: predicted peak RSS %llu bytes (%s) on %s, data %s: "
+                  "%llu reading the data, %llu training (XNNPACK region %llu)\n",
+                  pg.model.c_str(), batch, static_cast<unsigned long long>(peak.peak()),
+                  format_mib(peak.peak()).c_str(), off_arena.target.c_str(), data_name.c_str(),
+                  static_cast<unsigned long long>(peak.load_peak),
+                  static_cast<unsigned long long>(peak.run_peak),
+                  static_cast<unsigned long long>(peak.xnnpack_region));
+    summary += line;
+    predicted_peak.push_back(peak.peak());
     plans.push_back(std::move(p.graph));
   }
   if (!a.out.empty()) {
     std::ostringstream cpp;
-    emit_cpp(cpp, plans);
+    emit_cpp(cpp, plans, predicted_peak);
     write_file(a.out, cpp.str());
   }
   if (!a.json.empty()) {
     std::ostringstream json;
-    emit_json(json, plans);
+    emit_json(json, plans, predicted_peak);
     write_file(a.json, json.str());
   }
   if (!a.weights_out.empty()) {

@@ -26,7 +26,7 @@ class Executor {
   // Time spent in each train op (index into plan().train_ops), summed over steps; on when set.
   void set_op_times(std::vector<double>* seconds) { op_seconds_ = seconds; }
 
-  float* input() const { return ctx_.f32(plan_->input); }
+  uint8_t* input() const { return ctx_.u8(plan_->input); }  // [N,H,W,C] image bytes
   int32_t* labels() const { return ctx_.i32(plan_->labels); }
   float loss() const { return *ctx_.f32(plan_->loss); }
   const float* logits() const { return ctx_.f32(plan_->logits); }

@@ -31,7 +31,12 @@ struct OpContext {
     return reinterpret_cast<float*>((t.region == Region::Arena ? arena : params) + t.offset);
   }
   int32_t* i32(int32_t id) const { return reinterpret_cast<int32_t*>(f32(id)); }
-  size_t elements(int32_t id) const { return tensor(id).bytes / 4; }
+  uint8_t* u8(int32_t id) const { return reinterpret_cast<uint8_t*>(f32(id)); }  // U8 and Bit
+  size_t elements(int32_t id) const {
+    size_t n = 1;
+    for (uint32_t i = 0; i < tensor(id).rank; ++i) n *= tensor(id).shape[i];
+    return n;
+  }
 };
 
 // Window geometry of a conv or pool op from its NHWC input `x` and output `y` tensors.
@@ -43,8 +48,7 @@ inline f32_window_geometry window_geometry(const OpContext& c, const OpDesc& op,
           p.stride_h, p.stride_w, p.pad_top, p.pad_left, p.groups == 0 ? 1u : p.groups};
 }
 
-// Forward ops that XNNPACK computes (Conv2d, Relu, Relu6, Add, MaxPool2d, GlobalAvgPool,
-// FullyConnected).
+// Forward ops that XNNPACK computes (Conv2d, Add, GlobalAvgPool, FullyConnected).
 bool is_xnnpack_op(OpKind kind);
 Status run_xnnpack_op(const OpContext& c, const OpDesc& op);
 // Every other op, through our kernels.

@@ -1,7 +1,9 @@
-// Ops computed by our own kernels: BatchNorm, the loss, every backward op and the optimizer.
+// Ops computed by our own kernels: the input's Normalize, BatchNorm, ReLU/ReLU6, max pooling
+// (they write what their backward reads), the loss, every backward op and the optimizer.
 // The convolution backward runs the variants kernels/select.h picks, split into tiles across
-// c.pool, and so do batch norm's training forward and backward (channel tiles) and the ReLU/ReLU6
-// backward masks (element ranges), and max-pool backward (images); the rest are single-threaded scalar references. Shapes come from the plan.
+// c.pool, and so do batch norm's training forward and backward (channel tiles), ReLU/ReLU6 with
+// their 1-bit masks (element ranges) and max pooling with its winning taps (images); the rest are
+// single-threaded scalar references. Shapes come from the plan.
 #include <xnnpack.h>
 
 #include <algorithm>
@@ -181,22 +183,58 @@ size_t channel_tile(const OpContext& c, size_t channels) {
   return tile_for(channels, threads(c), 16);
 }
 
-struct MaskTask {
-  void (*fn)(size_t, const float*, const float*, float*);
-  const float* y;
-  const float* dy;
-  float* dx;
-};
-void mask_bwd(const OpContext& c, void (*fn)(size_t, const float*, const float*, float*),
-              size_t n, const float* y, const float* dy, float* dx) {
-  MaskTask t{fn, y, dy, dx};
+// Runs fn(begin, count) over element ranges of kElementTile (a multiple of 8: ranges start on
+// whole mask bytes) across the pool.
+template <typename Fn>
+void parallel_elements(const OpContext& c, size_t n, Fn& fn) {
   pthreadpool_parallelize_1d_tile_1d(
       pool_for(c, kElementWork * static_cast<double>(n)),
-      [](void* ctx, size_t i, size_t count) {
-        const auto* m = static_cast<const MaskTask*>(ctx);
-        m->fn(count, m->y + i, m->dy + i, m->dx + i);
-      },
-      &t, n, kElementTile, 0);
+      [](void* ctx, size_t i, size_t count) { (*static_cast<Fn*>(ctx))(i, count); }, &fn, n,
+      kElementTile, 0);
+}
+
+// Runs fn(n) for every image n across the pool: images never share outputs.
+template <typename Fn>
+void parallel_images(const OpContext& c, size_t batch, double work, Fn& fn) {
+  pthreadpool_parallelize_1d(
+      pool_for(c, work), [](void* ctx, size_t n) { (*static_cast<Fn*>(ctx))(n); }, &fn, batch, 0);
+}
+
+// ReLU / ReLU6 forward, writing the backward's mask when the op has one (training).
+void relu(const OpContext& c, const OpDesc& d, float upper) {
+  const float* x = c.f32(d.in[0]);
+  float* y = c.f32(d.out[0]);
+  uint8_t* mask = c.u8(d.out[1]);
+  auto fn = [&](size_t i, size_t count) {
+    f32_relu_mask_tiled(count, upper, x + i, y + i, mask == nullptr ? nullptr : mask + i / 8);
+  };
+  parallel_elements(c, c.elements(d.in[0]), fn);
+}
+
+void relu_bwd(const OpContext& c, const OpDesc& d) {
+  const uint8_t* mask = c.u8(d.in[0]);
+  const float* dy = c.f32(d.in[1]);
+  float* dx = c.f32(d.out[0]);
+  auto fn = [&](size_t i, size_t count) { f32_relu_bwd_mask_tiled(count, mask + i / 8, dy + i, dx + i); };
+  parallel_elements(c, c.elements(d.in[1]), fn);
+}
+
+void maxpool(const OpContext& c, const OpDesc& d) {
+  const f32_window_geometry g = window_geometry(c, d, d.in[0], d.out[0]);
+  const float* x = c.f32(d.in[0]);
+  float* y = c.f32(d.out[0]);
+  uint8_t* taps = c.u8(d.out[1]);
+  auto fn = [&](size_t n) { f32_maxpool2d_argmax_tiled(g, x, y, taps, n, n + 1); };
+  parallel_images(c, g.batch, kElementWork * static_cast<double>(c.elements(d.in[0])), fn);
+}
+
+void maxpool_bwd(const OpContext& c, const OpDesc& d) {
+  const f32_window_geometry g = window_geometry(c, d, d.out[0], d.in[1]);
+  const uint8_t* taps = c.u8(d.in[0]);
+  const float* dy = c.f32(d.in[1]);
+  float* dx = c.f32(d.out[0]);
+  auto fn = [&](size_t n) { f32_maxpool2d_bwd_argmax_tiled(g, taps, dy, dx, n, n + 1); };
+  parallel_images(c, g.batch, kElementWork * static_cast<double>(c.elements(d.out[0])), fn);
 }
 
 void batchnorm_train(const OpContext& c, const BatchNormTask& t) {
@@ -219,19 +257,6 @@ void batchnorm_bwd(const OpContext& c, const BatchNormTask& t) {
                           b->dy, b->out, b->stat0, b->stat1, c0, c0 + nc);
       },
       const_cast<BatchNormTask*>(&t), t.channels, channel_tile(c, t.channels), 0);
-}
-
-// Max-pool backward in image tiles: images never share dx.
-void maxpool_bwd(const OpContext& c, const f32_window_geometry& g, const float* x,
-                 const float* dy, float* dx) {
-  ConvBwdTask t{g, x, dy, dx, nullptr};
-  pthreadpool_parallelize_1d(
-      pool_for(c, kElementWork * static_cast<double>(g.batch * g.in_h * g.in_w * g.in_c)),
-      [](void* ctx, size_t n) {
-        const auto* task = static_cast<const ConvBwdTask*>(ctx);
-        f32_maxpool2d_bwd_tiled(task->g, task->a, task->b, task->out, n, n + 1);
-      },
-      &t, g.batch, 0);
 }
 
 }  // namespace
@@ -281,13 +306,20 @@ Status run_kernel_op(const OpContext& c, const OpDesc& d) {
       f32_gavgpool_bwd_scalar(s[0], size_t{s[1]} * s[2], s[3], c.f32(d.in[0]), c.f32(d.out[0]));
       return Status::ok();
     }
-    case OpKind::ReluBwd:
-      mask_bwd(c, f32_relu_bwd_tiled, c.elements(d.in[0]), c.f32(d.in[0]), c.f32(d.in[1]),
-               c.f32(d.out[0]));
+    case OpKind::Normalize:
+      u8_normalize_scalar(c.elements(d.in[0]), p.norm_mean, p.norm_std, c.u8(d.in[0]), c.f32(d.out[0]));
       return Status::ok();
-    case OpKind::Relu6Bwd:
-      mask_bwd(c, f32_relu6_bwd_tiled, c.elements(d.in[0]), c.f32(d.in[0]), c.f32(d.in[1]),
-               c.f32(d.out[0]));
+    case OpKind::Relu:
+      relu(c, d, std::numeric_limits<float>::infinity());
+      return Status::ok();
+    case OpKind::Relu6:
+      relu(c, d, 6.0f);
+      return Status::ok();
+    case OpKind::MaxPool2d:
+      maxpool(c, d);
+      return Status::ok();
+    case OpKind::ReluBwd:
+      relu_bwd(c, d);
       return Status::ok();
     case OpKind::BatchNormBwd: {
       const Matrix m = as_matrix(c, d.in[0]);
@@ -297,8 +329,7 @@ Status run_kernel_op(const OpContext& c, const OpDesc& d) {
       return Status::ok();
     }
     case OpKind::MaxPool2dBwd:
-      maxpool_bwd(c, window_geometry(c, d, d.in[0], d.in[1]), c.f32(d.in[0]), c.f32(d.in[1]),
-                  c.f32(d.out[0]));
+      maxpool_bwd(c, d);
       return Status::ok();
     case OpKind::Conv2dBwdData:
       return conv_bwd_data(c, window_geometry(c, d, d.out[0], d.in[0]), c.f32(d.in[0]),

@@ -50,19 +50,6 @@ Status conv2d(const OpContext& c, const OpDesc& d) {
   });
 }
 
-// ReLU and ReLU6.
-Status clamp(const OpContext& c, const OpDesc& d, float max) {
-  const TensorDesc& x = c.tensor(d.in[0]);
-  const uint32_t channels = x.shape[x.rank - 1];
-  xnn_operator_t raw = nullptr;
-  const xnn_status created =
-      xnn_create_clamp_nc_f32(channels, channels, channels, 0.0f, max, 0, &raw);
-  return run_operator(c, "clamp", created, raw, [&](xnn_operator_t op) {
-    return xnn_setup_clamp_nc_f32(op, c.elements(d.in[0]) / channels, c.f32(d.in[0]),
-                                  c.f32(d.out[0]), c.pool);
-  });
-}
-
 Status add(const OpContext& c, const OpDesc& d) {
   const size_t shape[1] = {c.elements(d.in[0])};  // same shapes: a flat sum
   xnn_operator_t raw = nullptr;
@@ -70,19 +57,6 @@ Status add(const OpContext& c, const OpDesc& d) {
   return run_operator(c, "add", created, raw, [&](xnn_operator_t op) {
     return xnn_setup_add_nd_f32(op, 1, shape, 1, shape, c.f32(d.in[0]), c.f32(d.in[1]),
                                 c.f32(d.out[0]), c.pool);
-  });
-}
-
-Status maxpool2d(const OpContext& c, const OpDesc& d) {
-  const f32_window_geometry g = window_geometry(c, d, d.in[0], d.out[0]);
-  const OpParams& p = d.params;
-  xnn_operator_t raw = nullptr;
-  const xnn_status created = xnn_create_max_pooling2d_nhwc_f32(
-      p.pad_top, p.pad_right, p.pad_bottom, p.pad_left, p.kernel_h, p.kernel_w, p.stride_h,
-      p.stride_w, 1, 1, g.in_c, g.in_c, g.in_c, kNoMin, kNoMax, 0, &raw);
-  return run_operator(c, "max pooling", created, raw, [&](xnn_operator_t op) {
-    return xnn_setup_max_pooling2d_nhwc_f32(op, g.batch, g.in_h, g.in_w, c.f32(d.in[0]),
-                                            c.f32(d.out[0]), c.pool);
   });
 }
 
@@ -113,10 +87,7 @@ Status fully_connected(const OpContext& c, const OpDesc& d) {
 bool is_xnnpack_op(OpKind kind) {
   switch (kind) {
     case OpKind::Conv2d:
-    case OpKind::Relu:
-    case OpKind::Relu6:
     case OpKind::Add:
-    case OpKind::MaxPool2d:
     case OpKind::GlobalAvgPool:
     case OpKind::FullyConnected:
       return true;
@@ -128,10 +99,7 @@ bool is_xnnpack_op(OpKind kind) {
 Status run_xnnpack_op(const OpContext& c, const OpDesc& d) {
   switch (d.kind) {
     case OpKind::Conv2d: return conv2d(c, d);
-    case OpKind::Relu: return clamp(c, d, kNoMax);
-    case OpKind::Relu6: return clamp(c, d, 6.0f);
     case OpKind::Add: return add(c, d);
-    case OpKind::MaxPool2d: return maxpool2d(c, d);
     case OpKind::GlobalAvgPool: return global_avgpool(c, d);
     case OpKind::FullyConnected: return fully_connected(c, d);
     default:

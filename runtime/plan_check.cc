@@ -11,7 +11,7 @@ Status check_tensor(const Plan& p, uint32_t id) {
   uint64_t elements = 1;
   for (uint32_t d : t.shape) elements *= d;
   const uint64_t region = t.region == Region::Arena ? p.arena_bytes : p.params_bytes;
-  if (t.rank < 1 || t.rank > 4 || elements * 4 != t.bytes) {
+  if (t.rank < 1 || t.rank > 4 || tensor_bytes(t.dtype, elements) != t.bytes) {
     return Status::error(StatusCode::InvalidPlan, "plan tensor %u ('%s'): shape does not match %llu bytes",
                          id, t.name, static_cast<unsigned long long>(t.bytes));
   }
@@ -58,7 +58,8 @@ Status check_plan(const Plan& p) {
       return Status::error(StatusCode::InvalidPlan, "plan for '%s' lacks its input, labels, loss or logits", p.model);
     }
   }
-  if (p.tensors[p.labels].dtype != DType::I32 || p.tensors[p.input].rank != 4) {
+  if (p.tensors[p.labels].dtype != DType::I32 || p.tensors[p.input].dtype != DType::U8 ||
+      p.tensors[p.input].rank != 4) {
     return Status::error(StatusCode::InvalidPlan, "plan for '%s' has malformed input or labels", p.model);
   }
   EDGETRAIN_RETURN_IF_ERROR(check_ops(p, p.train_ops, p.train_op_count, "train"));

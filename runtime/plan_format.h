@@ -10,17 +10,28 @@
 namespace edgetrain {
 
 inline constexpr uint32_t kPlanMagic = 0x4e4c5045u;  // "EPLN", little-endian
-inline constexpr uint32_t kPlanVersion = 1;
+inline constexpr uint32_t kPlanVersion = 2;
 inline constexpr uint64_t kTensorAlignment = 64;  // every offset, in both regions
 
 // Arena: activations, their gradients and workspaces; reused across the step.
 // Params: weights, their gradients, optimizer state and BatchNorm running statistics; persistent.
 enum class Region : uint8_t { Arena, Params };
-enum class DType : uint8_t { F32, I32 };
+// U8: the input image, max-pool winning taps. Bit: backward masks, 8 elements per byte (bit
+// i % 8 of byte i / 8); `bytes` is ceil(elements / 8).
+enum class DType : uint8_t { F32, I32, U8, Bit };
 
 // How the runtime fills a Params tensor before the first step. UniformFanIn is PyTorch's
 // default for conv and linear weights and biases: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 enum class Init : uint8_t { None, Zeros, Ones, UniformFanIn };
+
+// Payload bytes of `elements` values of `dtype`.
+inline constexpr uint64_t tensor_bytes(DType dtype, uint64_t elements) {
+  switch (dtype) {
+    case DType::U8: return elements;
+    case DType::Bit: return (elements + 7) / 8;
+    default: return elements * 4;  // F32, I32
+  }
+}
 
 struct TensorDesc {
   const char* name;
@@ -37,12 +48,13 @@ struct TensorDesc {
 
 enum class OpKind : uint16_t {
   // Forward. in/out slots in brackets.
+  Normalize,            // in [image u8]             out [y]  (y = (x / 255 - mean) / std)
   Conv2d,               // in [x, w, b|-1]           out [y]
   BatchNormTrain,       // in [x, gamma, beta, running_mean, running_var]  out [y, mean, var]
   BatchNormEval,        // in [x, gamma, beta, running_mean, running_var]  out [y]
-  Relu,                 // in [x]                    out [y]
-  Relu6,                // in [x]                    out [y]
-  MaxPool2d,            // in [x]                    out [y]
+  Relu,                 // in [x]                    out [y, mask|-1]  (mask: Bit, for ReluBwd)
+  Relu6,                // in [x]                    out [y, mask|-1]
+  MaxPool2d,            // in [x]                    out [y, taps|-1]  (taps: U8 winning tap)
   GlobalAvgPool,        // in [x]                    out [y]  (y is [N,1,1,C])
   FullyConnected,       // in [x, w, b|-1]           out [y]
   Add,                  // in [a, b]                 out [y]  (residual joins; gradient sums)
@@ -53,10 +65,9 @@ enum class OpKind : uint16_t {
   FullyConnectedBwdData,     // in [dy, w]                 out [dx]
   FullyConnectedBwdWeights,  // in [x, dy]                 out [dw, db|-1]
   GlobalAvgPoolBwd,          // in [dy]                    out [dx]
-  ReluBwd,                   // in [y, dy]                 out [dx]
-  Relu6Bwd,                  // in [y, dy]                 out [dx]
+  ReluBwd,                   // in [mask, dy]              out [dx]  (Relu and Relu6)
   BatchNormBwd,              // in [x, gamma, mean, var, dy]  out [dx, dgamma, dbeta]
-  MaxPool2dBwd,              // in [x, dy]                 out [dx]
+  MaxPool2dBwd,              // in [taps, dy]              out [dx]
   Conv2dBwdData,             // in [dy, w]                 out [dx]
   Conv2dBwdWeights,          // in [x, dy]                 out [dw, db|-1]
   // Optimizer.
@@ -67,10 +78,10 @@ inline constexpr uint16_t kOpKindCount = static_cast<uint16_t>(OpKind::SgdMoment
 // The enumerator's name, as generated plans spell it.
 inline const char* op_kind_name(OpKind kind) {
   static constexpr const char* kNames[kOpKindCount] = {
-      "Conv2d", "BatchNormTrain", "BatchNormEval", "Relu", "Relu6", "MaxPool2d", "GlobalAvgPool",
+      "Normalize", "Conv2d", "BatchNormTrain", "BatchNormEval", "Relu", "Relu6", "MaxPool2d", "GlobalAvgPool",
       "FullyConnected", "Add", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyBwd",
       "FullyConnectedBwdData", "FullyConnectedBwdWeights", "GlobalAvgPoolBwd", "ReluBwd",
-      "Relu6Bwd", "BatchNormBwd", "MaxPool2dBwd", "Conv2dBwdData", "Conv2dBwdWeights",
+      "BatchNormBwd", "MaxPool2dBwd", "Conv2dBwdData", "Conv2dBwdWeights",
       "SgdMomentum"};
   const auto i = static_cast<uint16_t>(kind);
   return i < kOpKindCount ? kNames[i] : "?";
@@ -84,6 +95,7 @@ struct OpParams {
   uint32_t groups;
   float eps;       // BatchNorm
   float momentum;  // BatchNorm running statistics
+  float norm_mean, norm_std;  // Normalize
   uint8_t update_running_stats;  // BatchNormTrain: 1 only in the first forward of a step
   // 0, or k + 1 when out[0] is written over in[k] (same offset and bytes): only where
   // op_allows_in_place(kind, k) says the kernel reads each element before overwriting it.
@@ -98,7 +110,6 @@ inline bool op_allows_in_place(OpKind kind, int slot) {
     case OpKind::Relu6:
       return slot == 0;  // y over x
     case OpKind::ReluBwd:
-    case OpKind::Relu6Bwd:
       return slot == 1;  // dx over dy
     case OpKind::Add:
       return slot == 0 || slot == 1;
@@ -136,10 +147,13 @@ struct Plan {
   uint32_t train_op_count;
   const OpDesc* eval_ops;  // forward with BatchNorm in eval mode, ending at `logits`
   uint32_t eval_op_count;
-  int32_t input;   // [N,H,W,C] f32, filled by the trainer
+  int32_t input;   // [N,H,W,C] u8, filled by the trainer; a Normalize op makes the floats
   int32_t labels;  // [N] i32, filled by the trainer
   int32_t loss;    // [1] f32
   int32_t logits;  // [N,classes] f32
+  // The planner's prediction of the trainer's peak RSS (VmHWM): arena + params block + what the
+  // process holds outside them (planner/off_arena.h), for the target the plan was made for.
+  uint64_t predicted_peak_bytes;
 };
 
 struct PlanSet {

@@ -19,19 +19,20 @@ constexpr const char* kUsage =
     "usage: edgetrain-train [--data DIR] [--steps N] [--batch N] [--lr X] [--momentum X]\n"
     "                       [--weight-decay X] [--threads N] [--log-every N] [--eval-images N]\n"
     "                       [--seed N] [--profile] [--save FILE [--save-every N] [--resume]]\n"
-    "                       [--synthetic N] [--lr-schedule constant|cosine]\n"
+    "                       [--synthetic N] [--lr-schedule constant|cosine] [--init-state FILE]\n"
     "Trains the baked plan's model on the IDX files in DIR (default\n"
     "/usr/share/datasets/fashion-mnist) and prints the test accuracy. --profile adds a table\n"
     "of each op's time per step. --save writes the training state atomically every N steps\n"
     "(default 100) and at the end; --resume continues from it, bit for bit. Without --batch,\n"
     "the largest baked plan that fits in the memory the system has available is used.\n"
-    "--synthetic N trains on N random images of the plan's input size instead of DIR.\n";
+    "--synthetic N trains on N random images of the plan's input size instead of DIR.\n"
+    "--init-state FILE starts from a state file's weights, e.g. plan --onnx ... --weights-out FILE.\n";
 
 struct Options {
   std::string data = "/usr/share/datasets/fashion-mnist";
   uint32_t batch = 0, threads = 0, eval_images = 0, synthetic = 0;
   bool profile = false, resume = false;
-  std::string save;
+  std::string save, init_state;
   TrainOptions train;
 };
 
@@ -77,6 +78,7 @@ Status parse_args(int argc, char** argv, Options* o) {
     };
     if (flag == "--data") o->data = value;
     else if (flag == "--save") o->save = value;
+    else if (flag == "--init-state") o->init_state = value;
     else if (flag == "--lr-schedule") {
       const std::string name = value;
       if (name != "constant" && name != "cosine") {
@@ -99,6 +101,9 @@ Status parse_args(int argc, char** argv, Options* o) {
   }
   if (o->resume && o->save.empty()) {
     return Status::error(StatusCode::InvalidArgument, "--resume needs --save FILE (the state to resume from)");
+  }
+  if (o->resume && !o->init_state.empty()) {
+    return Status::error(StatusCode::InvalidArgument, "--init-state and --resume both pick the starting state: give one");
   }
   return Status::ok();
 }
@@ -136,6 +141,10 @@ Status run(const Options& o) {
     EDGETRAIN_RETURN_IF_ERROR(load_state(o.save.c_str(), *plan, exec.params(), &position));
     std::printf("resumed from %s at step %llu\n", o.save.c_str(), static_cast<unsigned long long>(position.step));
   }
+  if (!o.init_state.empty()) {  // e.g. the weights of an imported ONNX model
+    EDGETRAIN_RETURN_IF_ERROR(load_state(o.init_state.c_str(), *plan, exec.params(), &position));
+    std::printf("initial state from %s\n", o.init_state.c_str());
+  }
   const uint64_t first_step = position.step;
   std::vector<double> op_seconds;
   if (o.profile) exec.set_op_times(&op_seconds);
@@ -147,6 +156,7 @@ Status run(const Options& o) {
   uint32_t correct = 0, total = 0;
   EDGETRAIN_RETURN_IF_ERROR(evaluate(exec, test_set, o.eval_images, &correct, &total));
   std::printf("test accuracy %.2f%% (%u of %u images)\n", 100.0 * correct / total, correct, total);
+  print_peak_rss(*plan, stdout);
   return Status::ok();
 }
 

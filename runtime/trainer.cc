@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <vector>
 
@@ -12,8 +13,6 @@ namespace edgetrain {
 
 namespace {
 
-constexpr float kMean = 0.2860f;  // of Fashion-MNIST's training pixels in [0,1]
-constexpr float kStd = 0.3530f;
 
 uint64_t next_random(uint64_t& state) {  // splitmix64: the same sequence on every platform
   uint64_t z = (state += 0x9e3779b97f4a7c15ull);
@@ -95,11 +94,11 @@ Status check_data_fits(const Plan& plan, const ImageSet& data) {
 
 void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec) {
   const size_t pixels = size_t{data.height} * data.width * data.channels;
-  float* x = exec.input();
+  uint8_t* x = exec.input();
   int32_t* y = exec.labels();
   for (uint32_t b = 0; b < exec.plan().batch; ++b) {
     const uint8_t* src = data.pixels.data() + size_t{indices[b]} * pixels;
-    for (size_t i = 0; i < pixels; ++i) x[b * pixels + i] = (src[i] / 255.0f - kMean) / kStd;
+    std::memcpy(x + b * pixels, src, pixels);  // the plan's Normalize op makes the floats
     y[b] = data.labels[indices[b]];
   }
 }
@@ -176,6 +175,22 @@ void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32
                  plan.tensors[shown].name, 1e3 * seconds[i] / steps, 100.0 * seconds[i] / total);
   }
   std::fprintf(out, "%4s  %-26s %-22s %10.3f\n", "", "total", "", 1e3 * total / steps);
+}
+
+void print_peak_rss(const Plan& plan, FILE* out) {
+  const uint64_t measured = peak_rss_bytes();
+  const uint64_t region = XnnContext::alloc_stats().region_capacity;
+  const uint64_t predicted = plan.predicted_peak_bytes;
+  if (predicted == 0) {
+    std::fprintf(out, "peak RSS %llu B measured (no prediction in this plan), XNNPACK region %llu B\n",
+                 static_cast<unsigned long long>(measured), static_cast<unsigned long long>(region));
+    return;
+  }
+  const double error = 100.0 * (static_cast<double>(measured) - static_cast<double>(predicted)) /
+                       static_cast<double>(predicted);
+  std::fprintf(out, "peak RSS %llu B measured, %llu B predicted (%+.2f%%), XNNPACK region %llu B\n",
+               static_cast<unsigned long long>(measured), static_cast<unsigned long long>(predicted),
+               error, static_cast<unsigned long long>(region));
 }
 
 Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total) {

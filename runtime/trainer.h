@@ -33,8 +33,8 @@ Status select_plan(const PlanSet& plans, uint32_t batch, uint64_t available_byte
 // Checks that the plan's input is [N, height, width, 1] and its logits cover the labels.
 Status check_data_fits(const Plan& plan, const ImageSet& data);
 
-// Fills the executor's input and labels with the images at `indices` (plan.batch of them),
-// scaled to [0,1] and normalised with Fashion-MNIST's mean and standard deviation.
+// Fills the executor's input bytes and labels with the images at `indices` (plan.batch of them);
+// the plan's Normalize op scales and normalises them on the device.
 void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec);
 
 // Trains from `position` until options.steps steps are done, over epochs of `data` each shuffled
@@ -45,6 +45,10 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
 
 // A table of the train ops' times (from Executor::set_op_times) per step, slowest first.
 void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32_t steps, FILE* out);
+
+// The process's peak RSS (VmHWM) against the plan's prediction (Plan::predicted_peak_bytes,
+// when the planner made one), with XNNPACK's region for reference: one line.
+void print_peak_rss(const Plan& plan, FILE* out);
 
 // Top-1 accuracy over the first `limit` images (all when 0), BatchNorm in eval mode.
 Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total);

@@ -32,4 +32,11 @@ inline std::vector<float> uniform(std::mt19937& rng, size_t n, float lo = -1.0f,
   return v;
 }
 
+// Random image bytes (a plan's input).
+inline std::vector<uint8_t> random_bytes(std::mt19937& rng, size_t n) {
+  std::vector<uint8_t> v(n);
+  for (uint8_t& x : v) x = static_cast<uint8_t>(rng() >> 24);
+  return v;
+}
+
 }  // namespace edgetrain::test

@@ -156,12 +156,13 @@ int run(size_t threads, uint32_t batch, int reps, const char* only_net) {
         const int32_t gamma = mp.add(1, L.out_c), beta = mp.add(1, L.out_c), rm = mp.add(1, L.out_c),
                       rv = mp.add(1, L.out_c), mean = mp.add(1, L.out_c), var = mp.add(1, L.out_c);
         const int32_t bn = mp.add(4, n, oh, oh, L.out_c), act = mp.add(4, n, oh, oh, L.out_c);
+        const int32_t mask = mp.add(4, n, oh, oh, L.out_c);  // 1 bit per element used
         const int32_t dgamma = mp.add(1, L.out_c), dbeta = mp.add(1, L.out_c);
         const double f = 2.0 * elems_out * L.k * L.k * (L.in_c / L.groups);
         ops.push_back({"conv", op(OpKind::Conv2d, {x, w, -1}, {y}, p), f, false});
         ops.push_back({"bn", op(OpKind::BatchNormTrain, {y, gamma, beta, rm, rv}, {bn, mean, var}, p), 5 * elems_out, false});
-        ops.push_back({L.relu6 ? "relu6" : "relu", op(L.relu6 ? OpKind::Relu6 : OpKind::Relu, {bn}, {act}), elems_out, false});
-        ops.push_back({L.relu6 ? "relu6_bwd" : "relu_bwd", op(L.relu6 ? OpKind::Relu6Bwd : OpKind::ReluBwd, {act, dy}, {bn}), elems_out, true});
+        ops.push_back({L.relu6 ? "relu6" : "relu", op(L.relu6 ? OpKind::Relu6 : OpKind::Relu, {bn}, {act, mask}), elems_out, false});
+        ops.push_back({L.relu6 ? "relu6_bwd" : "relu_bwd", op(OpKind::ReluBwd, {mask, dy}, {bn}), elems_out, true});
         ops.push_back({"bn_bwd", op(OpKind::BatchNormBwd, {y, gamma, mean, var, bn}, {dy, dgamma, dbeta}, p), 8 * elems_out, true});
         ops.push_back({"conv_bwd_weights", op(OpKind::Conv2dBwdWeights, {x, dy}, {dw, -1}, p), f, true});
         if (L.input_grad) ops.push_back({"conv_bwd_data", op(OpKind::Conv2dBwdData, {dy, w}, {dx}, p), f, true});
@@ -170,8 +171,9 @@ int run(size_t threads, uint32_t batch, int reps, const char* only_net) {
       case Layer::MaxPool: {
         const int32_t x = mp.add(4, n, L.h, L.w, L.in_c), y = mp.add(4, n, oh, oh, L.in_c);
         const int32_t dy = mp.add(4, n, oh, oh, L.in_c), dx = mp.add(4, n, L.h, L.w, L.in_c);
-        ops.push_back({"maxpool", op(OpKind::MaxPool2d, {x}, {y}, p), elems_out * L.k * L.k, false});
-        ops.push_back({"maxpool_bwd", op(OpKind::MaxPool2dBwd, {x, dy}, {dx}, p), elems_out * L.k * L.k, true});
+        const int32_t taps = mp.add(4, n, oh, oh, L.in_c);  // one byte per element used
+        ops.push_back({"maxpool", op(OpKind::MaxPool2d, {x}, {y, taps}, p), elems_out * L.k * L.k, false});
+        ops.push_back({"maxpool_bwd", op(OpKind::MaxPool2dBwd, {taps, dy}, {dx}, p), elems_out * L.k * L.k, true});
         break;
       }
       case Layer::GlobalAvgPool: {

@@ -2,7 +2,9 @@
 // logits, and gradients against finite differences.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -56,20 +58,43 @@ TEST_CASE("relu6 backward matches finite differences away from the clip points")
   check_close("dx", dx, fd_gradient(to_double(r), to_double(x), relu6_ref), 1e-6, 0.0);
 }
 
-TEST_CASE("relu and relu6 backward tiled variants equal the scalar references bit for bit") {
+TEST_CASE("relu and relu6 mask variants equal the scalar references bit for bit") {
   EDGETRAIN_SEEDED_RNG(rng);
-  auto y = uniform(rng, 1003, -3.0f, 9.0f);
-  // Every edge of both masks: the kink, both clip points, NaN, signed zero, infinities.
-  const float edges[] = {0.0f, -0.0f, 6.0f, NAN, -NAN, INFINITY, -INFINITY, 5.9999995f, 1e-45f};
-  for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) y[i * 7] = edges[i];
-  const auto dy = uniform(rng, y.size());
-  std::vector<float> want(y.size()), got(y.size());
-  f32_relu_bwd_scalar(y.size(), y.data(), dy.data(), want.data());
-  f32_relu_bwd_tiled(y.size(), y.data(), dy.data(), got.data());
-  CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
-  f32_relu6_bwd_scalar(y.size(), y.data(), dy.data(), want.data());
-  f32_relu6_bwd_tiled(y.size(), y.data(), dy.data(), got.data());
-  CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
+  for (size_t size : {size_t{1}, size_t{7}, size_t{8}, size_t{1003}}) {
+    auto x = uniform(rng, size, -3.0f, 9.0f);
+    // Every edge of both masks: the kink, both clip points, NaN, signed zero, infinities.
+    const float edges[] = {0.0f, -0.0f, 6.0f, NAN, -NAN, INFINITY, -INFINITY, 5.9999995f, 1e-45f};
+    for (size_t i = 0; i * 7 < size && i < sizeof edges / sizeof edges[0]; i++) x[i * 7] = edges[i];
+    const auto dy = uniform(rng, size);
+    for (const float upper : {INFINITY, 6.0f}) {
+      INFO("size " << size << ", upper " << upper);
+      const bool relu = upper == INFINITY;
+      std::vector<float> y_want(size), want(size), y(size), dx(size);
+      std::vector<uint8_t> mask((size + 7) / 8, 0xaa);
+      (relu ? f32_relu_scalar : f32_relu6_scalar)(size, x.data(), y_want.data());
+      (relu ? f32_relu_bwd_scalar : f32_relu6_bwd_scalar)(size, y_want.data(), dy.data(), want.data());
+      // In 8-element tiles, as the runtime splits it, and with y written over x.
+      y = x;
+      for (size_t i = 0; i < size; i += 8) {
+        f32_relu_mask_tiled(std::min<size_t>(8, size - i), upper, y.data() + i, y.data() + i, mask.data() + i / 8);
+      }
+      CHECK(std::memcmp(y_want.data(), y.data(), size * sizeof(float)) == 0);
+      f32_relu_bwd_mask_tiled(size, mask.data(), dy.data(), dx.data());
+      CHECK(std::memcmp(want.data(), dx.data(), size * sizeof(float)) == 0);
+      dx = dy;  // in place
+      f32_relu_bwd_mask_tiled(size, mask.data(), dx.data(), dx.data());
+      CHECK(std::memcmp(want.data(), dx.data(), size * sizeof(float)) == 0);
+    }
+  }
+}
+
+TEST_CASE("u8 normalize maps bytes to (x / 255 - mean) / std") {
+  std::vector<uint8_t> x = {0, 1, 128, 255};
+  std::vector<float> y(x.size());
+  u8_normalize_scalar(x.size(), 0.5f, 0.25f, x.data(), y.data());
+  for (size_t i = 0; i < x.size(); i++) CHECK(y[i] == (x[i] / 255.0f - 0.5f) / 0.25f);
+  CHECK(y[0] == -2.0f);
+  CHECK(y[3] == 2.0f);
 }
 
 TEST_CASE("add sums elementwise") {

@@ -119,9 +119,9 @@ TEST_CASE("gavgpool backward matches finite differences") {
   }
 }
 
-TEST_CASE("maxpool2d backward tiled variant equals the reference bit for bit, any image range") {
+TEST_CASE("maxpool2d argmax variants equal the references bit for bit, any image range") {
   EDGETRAIN_SEEDED_RNG(rng);
-  // Channel counts around the vector width and the 64-channel block; coarse values make ties.
+  // Channel counts around the vector width; coarse values make ties; NaN and infinities too.
   for (size_t ch : {size_t{1}, size_t{3}, size_t{4}, size_t{13}, size_t{64}, size_t{67}}) {
     for (const WindowCase& c : kPoolCases) {
       INFO(c.name << ", channels " << ch);
@@ -133,12 +133,21 @@ TEST_CASE("maxpool2d backward tiled variant equals the reference bit for bit, an
       x[x.size() / 2] = -INFINITY;
       x[x.size() - 1] = INFINITY;
       const auto dy = uniform(rng, y_size(g));
+      std::vector<float> y_want(dy.size()), y_got(dy.size(), 7.0f), y_eval(dy.size(), 7.0f);
+      std::vector<uint8_t> tap(dy.size(), 0xff);
+      f32_maxpool2d_scalar(g, x.data(), y_want.data());
+      for (size_t n = 0; n < g.batch; n++) f32_maxpool2d_argmax_tiled(g, x.data(), y_got.data(), tap.data(), n, n + 1);
+      CHECK(std::memcmp(y_want.data(), y_got.data(), y_want.size() * sizeof(float)) == 0);
+      f32_maxpool2d_argmax_tiled(g, x.data(), y_eval.data(), nullptr, 0, g.batch);  // no taps
+      CHECK(std::memcmp(y_want.data(), y_eval.data(), y_want.size() * sizeof(float)) == 0);
+      for (uint8_t t : tap) REQUIRE(t < g.kernel_h * g.kernel_w);
+
       std::vector<float> want(x.size()), got(x.size(), 7.0f);
       f32_maxpool2d_bwd_scalar(g, x.data(), dy.data(), want.data());
-      for (size_t n = 0; n < g.batch; n++) f32_maxpool2d_bwd_tiled(g, x.data(), dy.data(), got.data(), n, n + 1);
+      for (size_t n = 0; n < g.batch; n++) f32_maxpool2d_bwd_argmax_tiled(g, tap.data(), dy.data(), got.data(), n, n + 1);
       CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
       std::fill(got.begin(), got.end(), 7.0f);
-      f32_maxpool2d_bwd_tiled(g, x.data(), dy.data(), got.data(), 0, g.batch);
+      f32_maxpool2d_bwd_argmax_tiled(g, tap.data(), dy.data(), got.data(), 0, g.batch);
       CHECK(std::memcmp(want.data(), got.data(), want.size() * sizeof(float)) == 0);
     }
   }

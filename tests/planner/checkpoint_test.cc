@@ -82,8 +82,8 @@ TEST_CASE("segments cost one recomputed forward per stage outside the last segme
   const int n = static_cast<int>(m.c.stages.size());
   const std::vector<int> kept = checkpoints(s, m.c);
   CHECK(!kept.empty());
-  // Segments of ceil(sqrt(84)) = 10 stages: all but the last (stages 80..83) run twice.
-  CHECK(n == 84);
+  // Segments of ceil(sqrt(85)) = 10 stages: all but the last (stages 80..84) run twice.
+  CHECK(n == 85);
   CHECK(recomputed_stages(s, m.c) == 80);
   CHECK(*std::max_element(kept.begin(), kept.end()) == 70);  // every stage before the last segment
   CHECK(recomputed_stages(s, m.c) < n);

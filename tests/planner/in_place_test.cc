@@ -121,9 +121,10 @@ TEST_CASE("conv and BatchNorm stages need no forward re-run right before their b
   Graph g = build_zoo_model("mobilenet_v1", 2, {32, 10});
   derive_schedules(g);
   const Chain c = build_chain(g);
-  CHECK_FALSE(c.costs[0].backward_reads_forward);  // conv: reads its input
-  CHECK_FALSE(c.costs[1].backward_reads_forward);  // BN: its input and statistics
-  CHECK(c.costs[2].backward_reads_forward);        // ReLU: its output
+  CHECK_FALSE(c.costs[0].backward_reads_forward);  // Normalize: no backward at all
+  CHECK_FALSE(c.costs[1].backward_reads_forward);  // conv: reads its input
+  CHECK_FALSE(c.costs[2].backward_reads_forward);  // BN: its input and statistics
+  CHECK(c.costs[3].backward_reads_forward);        // ReLU: the mask its forward writes
   const Planned least = least_memory_plan(g, c, 60);
   bool skipped = false;  // some backward whose stage was not the forward just before
   const auto& a = least.strategy.actions;

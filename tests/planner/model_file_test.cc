@@ -40,7 +40,7 @@ std::string error_of(const std::string& text) {
 TEST_CASE("a hand-written JSON model with a residual edge plans and checks") {
   Graph g = parse_model_file(kTiny, "m.json", 2);
   CHECK(g.model == "tiny");
-  CHECK(g.forward.size() == 8);  // 7 layers and the loss
+  CHECK(g.forward.size() == 9);  // the input's Normalize, 7 layers and the loss
   CHECK(g.at(g.logits).shape == std::vector<uint32_t>{2, 3});
   derive_schedules(g);
   const Chain c = build_chain(g);

@@ -22,8 +22,9 @@ Graph planned(const std::string& model, uint32_t batch) {
 TEST_CASE("fashion_cnn store-all plans have the reviewed byte budgets") {
   // A change to these numbers is a reviewed change: say why in the commit.
   const Graph b32 = planned("fashion_cnn", 32);
-  CHECK(b32.arena_bytes == 6924736);
-  CHECK(b32.arena_lower_bound == 6924736);
+  // 6924736 before byte images, ReLU masks and max-pool taps (reviewed).
+  CHECK(b32.arena_bytes == 4967744);
+  CHECK(b32.arena_lower_bound == 4967680);
   CHECK(b32.params_bytes == 62592);
   const Graph b1 = planned("fashion_cnn", 1);
   CHECK(b1.params_bytes == b32.params_bytes);

@@ -28,7 +28,7 @@ TEST_CASE("every policy's Pareto points trade bytes for time, and the report lis
   }
   const Planned chosen = plan_with_policy(g, c, Policy::Seed, 0);
   const std::string md = report_markdown(g, c, chosen, "seed", 0, points);
-  CHECK(md.find("| 2 | relu1 | Relu | 8x28x28x16 | 401408 |") != std::string::npos);
+  CHECK(md.find("| 3 | relu1 | Relu | 8x28x28x16 | 401408 |") != std::string::npos);
   CHECK(md.find("| store-all | - | ") != std::string::npos);
   CHECK(md.find("- budget: none") != std::string::npos);
 }

@@ -50,7 +50,7 @@ TEST_CASE("the simulator catches an op writing over its own input") {
 
 TEST_CASE("the simulator catches a read before any write") {
   Graph g = planned(5);
-  std::swap(g.train[0], g.train[1]);  // bn1 before conv1
+  std::swap(g.train[1], g.train[2]);  // bn1 before conv1 (op 0 is the input's Normalize)
   CHECK(simulate(g, g.train, g.loss).find("reads 'conv1', which is not written") != std::string::npos);
 }
 

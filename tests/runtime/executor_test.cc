@@ -16,14 +16,14 @@ namespace {
 // A random batch of 28x28 images and labels, kept to refill the executor before every step
 // (a step reuses the input's bytes once it has read them).
 struct Batch {
-  std::vector<float> x;
+  std::vector<uint8_t> x;
   std::vector<int32_t> y;
 
-  Batch(const Plan& p, std::mt19937& rng) : x(uniform(rng, p.tensors[p.input].bytes / 4)), y(p.batch) {
+  Batch(const Plan& p, std::mt19937& rng) : x(random_bytes(rng, p.tensors[p.input].bytes)), y(p.batch) {
     for (int32_t& label : y) label = static_cast<int32_t>(rng() % 10);
   }
   void fill(Executor& exec) const {
-    std::memcpy(exec.input(), x.data(), x.size() * 4);
+    std::memcpy(exec.input(), x.data(), x.size());
     std::memcpy(exec.labels(), y.data(), y.size() * 4);
   }
 };

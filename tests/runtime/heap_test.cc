@@ -23,10 +23,10 @@ TEST_CASE("steady-state training and evaluation steps make no heap allocation") 
   REQUIRE(exec.init(baked_plan(8), xnn, 1).is_ok());
   EDGETRAIN_SEEDED_RNG(rng);
   const Plan& p = exec.plan();
-  const std::vector<float> x = uniform(rng, p.tensors[p.input].bytes / 4);
+  const std::vector<uint8_t> x = random_bytes(rng, p.tensors[p.input].bytes);
   const std::vector<int32_t> y(p.batch, 3);
   auto fill = [&] {
-    std::memcpy(exec.input(), x.data(), x.size() * 4);
+    std::memcpy(exec.input(), x.data(), x.size());
     std::memcpy(exec.labels(), y.data(), y.size() * 4);
   };
   fill();

@@ -94,8 +94,9 @@ void check_in_place(OpKind kind, const std::vector<bool>& inputs_per_channel, in
 TEST_CASE("elementwise ops give the same result in place") {
   check_in_place(OpKind::Relu, {false}, 0, {false});
   check_in_place(OpKind::Relu6, {false}, 0, {false});
-  check_in_place(OpKind::ReluBwd, {false, false}, 1, {false});
-  check_in_place(OpKind::Relu6Bwd, {false, false}, 1, {false});
+  check_in_place(OpKind::Relu, {false}, 0, {false, false});  // with the backward's mask
+  check_in_place(OpKind::Relu6, {false}, 0, {false, false});
+  check_in_place(OpKind::ReluBwd, {false, false}, 1, {false});  // in[0]: random mask bits
   check_in_place(OpKind::Add, {false, false}, 0, {false});
   check_in_place(OpKind::Add, {false, false}, 1, {false});
 }

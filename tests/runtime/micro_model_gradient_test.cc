@@ -77,11 +77,11 @@ void check_graph(Graph g, uint32_t classes) {
   Executor exec;
   REQUIRE(exec.init(owned.plan, xnn, 3).is_ok());
   EDGETRAIN_SEEDED_RNG(rng);
-  const std::vector<float> input = uniform(rng, owned.tensors[g.input].bytes / 4);
+  const std::vector<uint8_t> input = random_bytes(rng, owned.tensors[g.input].bytes);
   std::vector<int32_t> labels(g.batch);
   for (int32_t& l : labels) l = static_cast<int32_t>(rng() % classes);
   auto loss = [&] {
-    std::memcpy(exec.input(), input.data(), input.size() * 4);
+    std::memcpy(exec.input(), input.data(), input.size());
     std::memcpy(exec.labels(), labels.data(), labels.size() * 4);
     REQUIRE(exec.train_step({0.0f, 0.0f, 0.0f}).is_ok());
     return static_cast<double>(exec.loss());
@@ -195,8 +195,8 @@ std::vector<float> gradients_after_one_step(Graph g, bool no_reuse) {
   Executor exec;
   REQUIRE(exec.init(owned.plan, xnn, 3).is_ok());
   std::mt19937 rng(1);
-  const std::vector<float> input = uniform(rng, owned.tensors[g.input].bytes / 4);
-  std::memcpy(exec.input(), input.data(), input.size() * 4);
+  const std::vector<uint8_t> input = random_bytes(rng, owned.tensors[g.input].bytes);
+  std::memcpy(exec.input(), input.data(), input.size());
   for (uint32_t b = 0; b < g.batch; ++b) exec.labels()[b] = static_cast<int32_t>(b % 10);
   REQUIRE(exec.train_step({0.0f, 0.0f, 0.0f}).is_ok());
   std::vector<float> out;

@@ -148,33 +148,25 @@ TEST_CASE("Conv2d through XNNPACK equals the reference: stride, padding, groups,
   }
 }
 
-TEST_CASE("MaxPool2d through XNNPACK equals the reference: 2x2/s2 and overlapping 3x3/s2/p1") {
+TEST_CASE("MaxPool2d with and without its taps equals the reference: 2x2/s2 and overlapping 3x3/s2/p1") {
   for (uint16_t k : {uint16_t{2}, uint16_t{3}}) {
     EDGETRAIN_SEEDED_RNG(rng);
     OneOp t(rng);
     const uint16_t pad = k == 3 ? 1 : 0;
     const uint32_t oh = (11 + 2 * pad - k) / 2 + 1;
     const int32_t x = t.tensor({2, 11, 11, 5}), y = t.tensor({2, oh, oh, 5});
+    const int32_t taps = t.tensor({2, oh, oh, 5});  // bytes, in a tensor big enough for floats
     const OpDesc op = op_of(OpKind::MaxPool2d, {x}, {y}, window(k, 2, pad));
     const std::vector<float> got = t.run(op);
     std::vector<float> want(got.size());
     f32_maxpool2d_scalar(window_geometry(t.ctx(), op, x, y), t.f32(x), want.data());
     CHECK(got == want);
+    CHECK(t.run(op_of(OpKind::MaxPool2d, {x}, {y, taps}, window(k, 2, pad))) == want);
   }
 }
 
-TEST_CASE("Relu, Relu6, Add, GlobalAvgPool and FullyConnected through XNNPACK equal the references") {
+TEST_CASE("Add, GlobalAvgPool and FullyConnected through XNNPACK equal the references") {
   EDGETRAIN_SEEDED_RNG(rng);
-  SUBCASE("relu and relu6") {
-    for (OpKind kind : {OpKind::Relu, OpKind::Relu6}) {
-      OneOp t(rng);
-      const int32_t x = t.tensor({2, 3, 5, 7}), y = t.tensor({2, 3, 5, 7});
-      const std::vector<float> got = t.run(op_of(kind, {x}, {y}));
-      std::vector<float> want(got.size());
-      (kind == OpKind::Relu ? f32_relu_scalar : f32_relu6_scalar)(want.size(), t.f32(x), want.data());
-      CHECK(got == want);
-    }
-  }
   SUBCASE("add") {
     OneOp t(rng);
     const int32_t a = t.tensor({3, 4, 4, 6}), b = t.tensor({3, 4, 4, 6}), y = t.tensor({3, 4, 4, 6});
@@ -228,32 +220,51 @@ TEST_CASE("Conv2d gradients on the thread pool equal the references: dense, dept
   }
 }
 
-TEST_CASE("ReluBwd and Relu6Bwd over element tiles on the thread pool equal the references") {
+TEST_CASE("Relu and Relu6 with masks, then ReluBwd, over element tiles on the thread pool equal the references") {
   EDGETRAIN_SEEDED_RNG(rng);
-  for (OpKind kind : {OpKind::ReluBwd, OpKind::Relu6Bwd}) {
+  for (OpKind kind : {OpKind::Relu, OpKind::Relu6}) {
+    CAPTURE(op_kind_name(kind));
     OneOp t(rng);
     // Big enough to leave the calling thread, and not a whole number of tiles.
-    const int32_t y = t.tensor({3, 61, 67, 29}), dy = t.tensor({3, 61, 67, 29});
-    const int32_t dx = t.tensor({3, 61, 67, 29});
-    const std::vector<float> got = t.run(op_of(kind, {y, dy}, {dx}));
-    std::vector<float> want(got.size());
-    (kind == OpKind::ReluBwd ? f32_relu_bwd_scalar : f32_relu6_bwd_scalar)(
-        want.size(), t.f32(y), t.f32(dy), want.data());
-    CHECK(got == want);
+    const std::vector<uint32_t> shape = {3, 61, 67, 29};
+    const int32_t x = t.tensor(shape), y = t.tensor(shape), mask = t.tensor(shape);
+    const int32_t dy = t.tensor(shape), dx = t.tensor(shape);
+    const std::vector<float> got_y = t.run(op_of(kind, {x}, {y, mask}));
+    const std::vector<float> got_dx = t.run(op_of(OpKind::ReluBwd, {mask, dy}, {dx}));
+    const bool relu = kind == OpKind::Relu;
+    std::vector<float> want_y(got_y.size()), want_dx(got_y.size());
+    (relu ? f32_relu_scalar : f32_relu6_scalar)(want_y.size(), t.f32(x), want_y.data());
+    (relu ? f32_relu_bwd_scalar : f32_relu6_bwd_scalar)(want_y.size(), want_y.data(), t.f32(dy), want_dx.data());
+    CHECK(got_y == want_y);
+    CHECK(got_dx == want_dx);
   }
 }
 
-TEST_CASE("MaxPool2dBwd in image tiles on the thread pool equals the reference") {
+TEST_CASE("MaxPool2dBwd from the taps in image tiles on the thread pool equals the reference") {
   EDGETRAIN_SEEDED_RNG(rng);
   OneOp t(rng);
   // 3x3/s2/p1 (overlapping windows), big enough to leave the calling thread.
-  const int32_t x = t.tensor({5, 57, 57, 70}), dy = t.tensor({5, 29, 29, 70});
+  const int32_t x = t.tensor({5, 57, 57, 70}), y = t.tensor({5, 29, 29, 70});
+  const int32_t taps = t.tensor({5, 29, 29, 70}), dy = t.tensor({5, 29, 29, 70});
   const int32_t dx = t.tensor({5, 57, 57, 70});
-  const OpDesc op = op_of(OpKind::MaxPool2dBwd, {x, dy}, {dx}, window(3, 2, 1));
+  t.run(op_of(OpKind::MaxPool2d, {x}, {y, taps}, window(3, 2, 1)));
+  const OpDesc op = op_of(OpKind::MaxPool2dBwd, {taps, dy}, {dx}, window(3, 2, 1));
   const std::vector<float> got = t.run(op);
   std::vector<float> want(got.size());
-  f32_maxpool2d_bwd_scalar(window_geometry(t.ctx(), op, x, dy), t.f32(x), t.f32(dy), want.data());
+  f32_maxpool2d_bwd_scalar(window_geometry(t.ctx(), op, dx, dy), t.f32(x), t.f32(dy), want.data());
   CHECK(got == want);
+}
+
+TEST_CASE("Normalize turns image bytes into (x / 255 - mean) / std") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  OneOp t(rng);
+  const int32_t x = t.tensor({2, 3, 4, 5}), y = t.tensor({2, 3, 4, 5});
+  OpParams p{};
+  p.norm_mean = 0.25f;
+  p.norm_std = 0.5f;
+  const std::vector<float> got = t.run(op_of(OpKind::Normalize, {x}, {y}, p));
+  const auto* bytes = reinterpret_cast<const uint8_t*>(t.f32(x));
+  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == (bytes[i] / 255.0f - 0.25f) / 0.5f);
 }
 
 TEST_CASE("FullyConnected gradients on the thread pool equal the references") {

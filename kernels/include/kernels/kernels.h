@@ -41,6 +41,9 @@ void f32_conv2d_bwd_data_neon(const f32_window_geometry& g, const float* dy, con
                               float* dx, size_t n_begin, size_t n_end);
 #endif
 
+// --- input: bytes to floats, y = (x / 255 - mean) / std ---
+void u8_normalize_scalar(size_t n, float mean, float std, const uint8_t* x, float* y);
+
 // --- batch normalisation over rows of `channels` values (rows = N*H*W) ---
 // Training forward: batch mean and biased variance per channel, then normalise.
 void f32_batchnorm_fwd_train_scalar(size_t rows, size_t channels, float eps, const float* x,
@@ -73,10 +76,12 @@ void f32_relu_bwd_scalar(size_t n, const float* y, const float* dy, float* dx);
 void f32_relu6_scalar(size_t n, const float* x, float* y);
 // dx = dy where 0 < y < 6 (PyTorch's hardtanh backward: no gradient at either clip point).
 void f32_relu6_bwd_scalar(size_t n, const float* y, const float* dy, float* dx);
-// Vectorisable variants of the two backward masks (bit-identical: a select, no arithmetic); the
-// runtime splits them into element ranges across threads.
-void f32_relu_bwd_tiled(size_t n, const float* y, const float* dy, float* dx);
-void f32_relu6_bwd_tiled(size_t n, const float* y, const float* dy, float* dx);
+// What the runtime runs (element ranges starting at multiples of 8, across threads): the forward
+// writes y and a 1-bit mask (bit i%8 of byte i/8: the gradient passes, by the scalar backward's
+// own test); the backward reads only the mask (dx may be dy). upper: +INFINITY for ReLU, 6 for
+// ReLU6. mask may be null (evaluation). Bit-identical to the scalar references.
+void f32_relu_mask_tiled(size_t n, float upper, const float* x, float* y, uint8_t* mask);
+void f32_relu_bwd_mask_tiled(size_t n, const uint8_t* mask, const float* dy, float* dx);
 
 // --- elementwise sum (residual joins, gradient accumulation) ---
 void f32_add_scalar(size_t n, const float* a, const float* b, float* y);
@@ -86,9 +91,13 @@ void f32_maxpool2d_scalar(const f32_window_geometry& g, const float* x, float* y
 // dx gets each dy at the first maximum of its window (PyTorch's choice); overlapping windows add.
 void f32_maxpool2d_bwd_scalar(const f32_window_geometry& g, const float* x, const float* dy,
                               float* dx);
-// The same over images [n_begin, n_end), channels innermost (bit-identical; image tiles).
-void f32_maxpool2d_bwd_tiled(const f32_window_geometry& g, const float* x, const float* dy,
-                             float* dx, size_t n_begin, size_t n_end);
+// What the runtime runs, over images [n_begin, n_end), channels innermost: the forward also
+// records each output's winning tap (kh * kernel_w + kw, a byte; tap may be null), the backward
+// reads those bytes instead of x. Bit-identical to the scalar references.
+void f32_maxpool2d_argmax_tiled(const f32_window_geometry& g, const float* x, float* y,
+                                uint8_t* tap, size_t n_begin, size_t n_end);
+void f32_maxpool2d_bwd_argmax_tiled(const f32_window_geometry& g, const uint8_t* tap,
+                                    const float* dy, float* dx, size_t n_begin, size_t n_end);
 void f32_gavgpool_scalar(size_t batch, size_t pixels, size_t channels, const float* x, float* y);
 void f32_gavgpool_bwd_scalar(size_t batch, size_t pixels, size_t channels, const float* dy,
                              float* dx);
