@@ -37,3 +37,17 @@ foreach(case IN LISTS rss_cases)
                    $<TARGET_FILE:${name}> --steps 2 --log-every 1 --eval-images 8 ${data})
   set_tests_properties(tools:rss_prediction_${model}_i${image}_b8 PROPERTIES TIMEOUT 600)
 endforeach()
+
+# The prediction's inputs from the CLI: one error line each.
+if(TARGET plan)
+  add_test(NAME cli:plan_refuses_unknown_target
+           COMMAND "${expect_error}" "unknown target 'pi4' \\(known: host, pi3\\)"
+                   $<TARGET_FILE:plan> --model fashion_cnn --batch 8 --target pi4)
+  add_test(NAME cli:plan_refuses_malformed_data
+           COMMAND "${expect_error}" "--data is fashion-mnist or synthetic:N"
+                   $<TARGET_FILE:plan> --model fashion_cnn --batch 8 --data synthetic:0)
+  add_test(NAME cli:plan_refuses_off_arena_model_of_another_target
+           COMMAND "${expect_error}" "off_arena.json:2: \"off_arena_model\" is for target 'pi3'"
+                   $<TARGET_FILE:plan> --model fashion_cnn --batch 8
+                   --profile "${CMAKE_CURRENT_LIST_DIR}/../fuzz/corpus_device_profile/off_arena.json")
+endif()
