@@ -47,7 +47,9 @@ struct Fnv1a {
 uint64_t model_hash(const Graph& g) {
   Fnv1a f;
   for (const Op& op : g.forward) {
-    f.value(static_cast<uint16_t>(op.kind));
+    // A frozen BatchNorm (freeze.h) runs in eval mode but is the same layer with the same
+    // weights: a model's hash does not depend on which layers a plan trains.
+    f.value(static_cast<uint16_t>(op.kind == OpKind::BatchNormEval ? OpKind::BatchNormTrain : op.kind));
     const OpParams& p = op.params;
     for (uint32_t v : {uint32_t{p.kernel_h}, uint32_t{p.kernel_w}, uint32_t{p.stride_h},
                        uint32_t{p.stride_w}, uint32_t{p.pad_top}, uint32_t{p.pad_left},

@@ -8,7 +8,9 @@
 //   plan --model fashion_cnn --batch 32 --policy optimal --budget 4MiB --report DIR   (report.md, pareto.png)
 //   plan --onnx model.onnx --batch 8 --out plans.gen.cc --weights-out init.state   (onnx_import.h)
 //   plan --onnx model.onnx --export-weights trained.state --out-onnx trained.onnx
-//   plan --list-models | --list-policies
+//   plan --model resnet18 --batch 32 --freeze conv1 --freeze layer1 ... (freeze.h: fine-tuning)
+//   plan --model resnet18 --batch 32 --train-last 11 --from-state pre.state --weights-out ft.state
+//   plan --list-models | --list-policies | --model NAME --list-layers
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -23,6 +25,8 @@
 #include "chain.h"
 #include "device_profile.h"
 #include "emit.h"
+#include "freeze.h"
+#include "freeze_state.h"
 #include "model_file.h"
 #include "off_arena.h"
 #include "onnx_weights.h"
@@ -43,16 +47,24 @@ constexpr const char* kUsage =
     "            [--out FILE.gen.cc] [--json FILE.json] [--no-in-place]\n"
     "            [--profile DEVICE-PROFILE.json] [--report DIR]\n"
     "            [--target host|pi3] [--data fashion-mnist|synthetic:N]\n"
+    "            [--freeze LAYER-OR-PREFIX]... [--train-last N]\n"
+    "            [--from-state STATE --weights-out STATE]\n"
     "       plan --onnx FILE.onnx --export-weights STATE --out-onnx OUT.onnx\n"
-    "       plan --list-models | --list-policies\n"
+    "       plan --list-models | --list-policies | (--model NAME | ...) --list-layers\n"
     "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB.\n"
     "--target and --data: the device and the trainer's data the peak-RSS prediction is for\n"
-    "(default host; fashion-mnist for 28x28x1 inputs, else synthetic:<batch>).\n";
+    "(default host; fashion-mnist for 28x28x1 inputs, else synthetic:<batch>).\n"
+    "--freeze, --train-last: fine-tune; frozen layers get no gradients, no momentum, no update,\n"
+    "and their BatchNorm runs in eval mode. --from-state: a state of the model (any layers\n"
+    "frozen) whose weights --weights-out writes as this plan's initial state.\n";
 
 struct Args {
   std::string model, model_file, out, json, profile, report, data;
   std::string target = "host";
   std::string onnx, weights_out, export_weights, out_onnx;  // onnx_weights.h
+  std::string from_state;                                   // freeze_state.h
+  FreezeSpec freeze;
+  bool list_layers = false;
   std::vector<uint32_t> batches;
   ZooOptions zoo;
   Policy policy = Policy::StoreAll;
@@ -78,6 +90,7 @@ Args parse_args(int argc, char** argv) {
     if (flag == "--list-models") { a.list_models = true; continue; }
     if (flag == "--list-policies") { a.list_policies = true; continue; }
     if (flag == "--no-in-place") { a.in_place = false; continue; }
+    if (flag == "--list-layers") { a.list_layers = true; continue; }
     if (flag == "--help" || flag == "-h") { std::cout << kUsage; std::exit(0); }
     if (flag.rfind("--", 0) != 0) throw std::invalid_argument("unexpected argument '" + flag + "' (see plan --help)");
     if (i + 1 >= argc) throw std::invalid_argument("'" + flag + "' needs a value (see plan --help)");
@@ -88,6 +101,9 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--weights-out") a.weights_out = value;
     else if (flag == "--export-weights") a.export_weights = value;
     else if (flag == "--out-onnx") a.out_onnx = value;
+    else if (flag == "--freeze") a.freeze.layers.push_back(value);
+    else if (flag == "--train-last") a.freeze.train_last = parse_count(flag, value, 1u << 20);
+    else if (flag == "--from-state") a.from_state = value;
     else if (flag == "--out") a.out = value;
     else if (flag == "--json") a.json = value;
     else if (flag == "--profile") a.profile = value;
@@ -110,8 +126,12 @@ Args parse_args(int argc, char** argv) {
   if (!a.export_weights.empty() != !a.out_onnx.empty() || (!a.export_weights.empty() && a.onnx.empty())) {
     throw std::invalid_argument("--export-weights STATE needs --onnx FILE.onnx and --out-onnx OUT.onnx (see plan --help)");
   }
-  if (!a.weights_out.empty() && a.onnx.empty()) throw std::invalid_argument("--weights-out needs --onnx FILE.onnx");
-  if (!a.list_models && !a.list_policies && (sources != 1 || (a.batches.empty() && a.export_weights.empty()))) {
+  if (!a.weights_out.empty() && a.onnx.empty() && a.from_state.empty()) {
+    throw std::invalid_argument("--weights-out needs --onnx FILE.onnx or --from-state STATE");
+  }
+  if (!a.from_state.empty() && a.weights_out.empty()) throw std::invalid_argument("--from-state needs --weights-out STATE");
+  if (!a.list_models && !a.list_policies &&
+      (sources != 1 || (a.batches.empty() && a.export_weights.empty() && !a.list_layers))) {
     throw std::invalid_argument("--batch and one of --model, --model-file, --onnx are required (see plan --help)");
   }
   if (!a.report.empty() && a.batches.size() != 1) {
@@ -139,8 +159,24 @@ int run(const Args& a) {
     for (const std::string& m : a.list_models ? zoo_models() : policy_names()) std::cout << m << "\n";
     return 0;
   }
+  auto build = [&](uint32_t batch) {
+    return !a.onnx.empty()         ? load_onnx(a.onnx, batch).graph
+           : a.model_file.empty() ? build_zoo_model(a.model, batch, a.zoo)
+                                  : load_model_file(a.model_file, batch);
+  };
+  if (a.list_layers) {
+    const Graph g = build(a.batches.empty() ? 1 : a.batches.front());
+    for (const Layer& l : parameterised_layers(g)) {
+      std::cout << l.name << " " << op_name(g.forward[static_cast<size_t>(l.op)].kind) << " " << l.parameters << "\n";
+    }
+    return 0;
+  }
   if (!a.export_weights.empty()) {
-    export_onnx_weights(a.onnx, a.export_weights, a.out_onnx);
+    if (!a.freeze.empty()) {
+      export_frozen_onnx_weights(a.onnx, a.export_weights, a.freeze, a.out_onnx);
+    } else {
+      export_onnx_weights(a.onnx, a.export_weights, a.out_onnx);
+    }
     std::fprintf(stderr, "plan: wrote %s: %s with the weights of %s\n", a.out_onnx.c_str(), a.onnx.c_str(), a.export_weights.c_str());
     return 0;
   }
@@ -151,10 +187,10 @@ int run(const Args& a) {
   const OffArenaModel off_arena = off_arena_model_for(a.target, a.profile.empty() ? nullptr : &profile);
   std::vector<uint64_t> predicted_peak;
   for (uint32_t batch : a.batches) {
-    Graph g = !a.onnx.empty()         ? load_onnx(a.onnx, batch).graph
-              : a.model_file.empty() ? build_zoo_model(a.model, batch, a.zoo)
-                                     : load_model_file(a.model_file, batch);
-    derive_schedules(g);
+    Graph g = build(batch);
+    const Frozen frozen = freeze_layers(g, a.freeze);
+    derive_schedules(g, frozen.params);
+    if (!a.freeze.empty()) summary += "plan: " + describe_frozen(g, frozen) + "\n";
     TimeModel time;
     if (!a.profile.empty()) {
       ProfileMatch m;
@@ -218,7 +254,13 @@ int run(const Args& a) {
     emit_json(json, plans, predicted_peak);
     write_file(a.json, json.str());
   }
-  if (!a.weights_out.empty()) {
+  if (!a.from_state.empty()) {
+    Graph unfrozen = build(plans.front().batch);
+    derive_schedules(unfrozen);
+    convert_state(a.from_state, unfrozen, plans.front(), a.weights_out);
+    summary += "plan: initial state (the weights of " + a.from_state + ", momentum zero) for --init-state: " +
+               a.weights_out + "\n";
+  } else if (!a.weights_out.empty()) {
     write_onnx_initial_state(a.onnx, plans.front(), a.weights_out);
     summary += "plan: initial state (the ONNX weights) for --init-state: " + a.weights_out + "\n";
   }

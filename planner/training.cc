@@ -2,30 +2,25 @@
 
 #include <stdexcept>
 
+#include "prune.h"
+
 namespace edgetrain::planner {
 
 namespace {
 
+bool is_frozen(const std::vector<bool>& frozen, TensorId id) {
+  return id >= 0 && static_cast<size_t>(id) < frozen.size() && frozen[static_cast<size_t>(id)];
+}
+
 class Backward {
  public:
-  explicit Backward(Graph& g)
-      : g_(g), grad_(g.tensors.size(), kNoTensor), parts_(g.tensors.size()),
-        readers_(g.tensors.size(), 0), requires_grad_(g.tensors.size(), false),
+  Backward(Graph& g, const std::vector<bool>& frozen)
+      : g_(g), frozen_(frozen), grad_(g.tensors.size(), kNoTensor), parts_(g.tensors.size()),
+        readers_(g.tensors.size(), 0), requires_grad_(requires_grad(g, frozen)),
         producer_(g.tensors.size(), -1) {
     for (size_t i = 0; i < g_.forward.size(); ++i) {
       for (TensorId id : g_.forward[i].out) {
         if (id != kNoTensor) producer_[id] = static_cast<int32_t>(i);
-      }
-    }
-    // An activation needs a gradient only if a parameter lies upstream of it: never the image,
-    // so the first layer computes no input gradient.
-    for (const Op& op : g_.forward) {
-      bool upstream = false;
-      for (TensorId id : op.in) {
-        upstream |= id != kNoTensor && (g_.at(id).role == Role::Param || requires_grad_[id]);
-      }
-      for (TensorId id : op.out) {
-        if (id != kNoTensor) requires_grad_[id] = upstream;
       }
     }
     for (const Op& op : g_.forward) {
@@ -87,6 +82,7 @@ class Backward {
     if (id == kNoTensor) return kNoTensor;
     const Tensor& t = g_.at(id);
     if (t.role == Role::Param) {
+      if (is_frozen(frozen_, id)) return kNoTensor;
       const TensorId d = new_grad("d." + t.name, t, Role::ParamGrad);
       param_grads_.emplace_back(id, d);
       return d;
@@ -139,31 +135,34 @@ class Backward {
     if (dy == kNoTensor) return;  // the loss does not depend on this op
     switch (op.kind) {
       case OpKind::Conv2d:
-        emit(OpKind::Conv2dBwdWeights, {op.in[0], dy}, {contribution(op.in[1]), contribution(op.in[2])},
-             op.params);
+        weight_gradients(OpKind::Conv2dBwdWeights, op, dy);
         if (needs_grad(op.in[0])) {
           emit(OpKind::Conv2dBwdData, {dy, op.in[1]}, {contribution(op.in[0])}, op.params,
                input_gradient_owner(op));
         }
         break;
       case OpKind::FullyConnected:
-        emit(OpKind::FullyConnectedBwdWeights, {op.in[0], dy},
-             {contribution(op.in[1]), contribution(op.in[2])});
+        weight_gradients(OpKind::FullyConnectedBwdWeights, op, dy);
         if (needs_grad(op.in[0])) emit(OpKind::FullyConnectedBwdData, {dy, op.in[1]}, {contribution(op.in[0])});
         break;
       case OpKind::BatchNormTrain:
         emit(OpKind::BatchNormBwd, {op.in[0], op.in[1], op.out[1], op.out[2], dy},
              {contribution(op.in[0]), contribution(op.in[1]), contribution(op.in[2])}, op.params);
         break;
+      case OpKind::BatchNormEval:  // frozen (freeze.h): its input must need no gradient
+        if (needs_grad(op.in[0])) {
+          throw std::logic_error("no backward rule for a BatchNormEval whose input needs a gradient");
+        }
+        break;
       case OpKind::Relu:
       case OpKind::Relu6:  // from the forward's 1-bit mask: neither x nor y is kept for it
-        emit(OpKind::ReluBwd, {op.out[1], dy}, {contribution(op.in[0])});
+        if (needs_grad(op.in[0])) emit(OpKind::ReluBwd, {op.out[1], dy}, {contribution(op.in[0])});
         break;
       case OpKind::MaxPool2d:  // from the forward's winning taps, not x
-        emit(OpKind::MaxPool2dBwd, {op.out[1], dy}, {contribution(op.in[0])}, op.params);
+        if (needs_grad(op.in[0])) emit(OpKind::MaxPool2dBwd, {op.out[1], dy}, {contribution(op.in[0])}, op.params);
         break;
       case OpKind::GlobalAvgPool:
-        emit(OpKind::GlobalAvgPoolBwd, {dy}, {contribution(op.in[0])});
+        if (needs_grad(op.in[0])) emit(OpKind::GlobalAvgPoolBwd, {dy}, {contribution(op.in[0])});
         break;
       case OpKind::Add:
         // d(a+b)/da = d(a+b)/db = 1: dy itself is both contributions, no copy. Safe because
@@ -177,7 +176,20 @@ class Backward {
     }
   }
 
+  // Conv and FC weight (and bias) gradients; none for a frozen layer, whose input the backward
+  // then does not read (so no plan keeps it).
+  void weight_gradients(OpKind kind, const Op& op, TensorId dy) {
+    const bool w_frozen = is_frozen(frozen_, op.in[1]);
+    if (op.in[2] != kNoTensor && is_frozen(frozen_, op.in[2]) != w_frozen) {
+      throw std::logic_error("layer of '" + g_.at(op.in[1]).name + "' is frozen in part");
+    }
+    if (w_frozen) return;
+    emit(kind, {op.in[0], dy}, {contribution(op.in[1]), contribution(op.in[2])},
+         kind == OpKind::Conv2dBwdWeights ? op.params : OpParams{});
+  }
+
   Graph& g_;
+  const std::vector<bool>& frozen_;
   std::vector<TensorId> grad_;                // the summed gradient of each activation
   std::vector<std::vector<TensorId>> parts_;  // contributions written so far
   std::vector<int> readers_;                  // forward ops reading each tensor
@@ -190,10 +202,33 @@ class Backward {
 
 }  // namespace
 
-void derive_schedules(Graph& g) {
+std::vector<bool> requires_grad(const Graph& g, const std::vector<bool>& frozen) {
+  // An activation needs a gradient only if a trainable parameter lies upstream of it: never the
+  // image, so the first layer computes no input gradient, nor does the first trainable one.
+  std::vector<bool> rg(g.tensors.size(), false);
+  for (const Op& op : g.forward) {
+    bool upstream = false;
+    for (TensorId id : op.in) {
+      upstream |= id != kNoTensor && ((g.at(id).role == Role::Param && !is_frozen(frozen, id)) || rg[id]);
+    }
+    for (TensorId id : op.out) {
+      if (id != kNoTensor) rg[id] = upstream;
+    }
+  }
+  return rg;
+}
+
+void derive_schedules(Graph& g, const std::vector<bool>& frozen) {
+  // A ReLU or max pool whose input needs no gradient (below the first trainable layer) keeps no
+  // mask or taps: nothing would read them.
+  const std::vector<bool> rg = requires_grad(g, frozen);
+  for (Op& op : g.forward) {
+    const bool keeps = op.kind == OpKind::Relu || op.kind == OpKind::Relu6 || op.kind == OpKind::MaxPool2d;
+    if (keeps && op.out.size() > 1 && !rg[op.in[0]]) op.out.resize(1);
+  }
   g.train = g.forward;
   for (size_t i = 0; i < g.train.size(); ++i) g.train[i].source = static_cast<int32_t>(i);
-  Backward(g).run();
+  Backward(g, frozen).run();
 
   g.eval.clear();
   for (const Op& op : g.forward) {
@@ -210,6 +245,7 @@ void derive_schedules(Graph& g) {
     }
     g.eval.push_back(e);
   }
+  drop_unreferenced_tensors(g);
 }
 
 }  // namespace edgetrain::planner

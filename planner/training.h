@@ -14,6 +14,14 @@
 
 namespace edgetrain::planner {
 
-void derive_schedules(Graph& g);
+// `frozen[id]` marks parameters that get no gradient, no optimizer state and no update
+// (freeze.h); ids past its end are trainable. Only what a gradient of a trainable parameter needs
+// is derived: no input gradient below the first trainable layer, and forward ops whose input
+// needs no gradient drop what they keep for a backward (ReLU masks, max-pool taps). Tensors no
+// op references any more are dropped from the graph (ids are renumbered).
+void derive_schedules(Graph& g, const std::vector<bool>& frozen = {});
+
+// Which tensors need a gradient: activations downstream of a trainable parameter.
+std::vector<bool> requires_grad(const Graph& g, const std::vector<bool>& frozen);
 
 }  // namespace edgetrain::planner
