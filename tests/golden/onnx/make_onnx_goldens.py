@@ -24,6 +24,10 @@ from the float32 weights, so the goldens are exact to ~1e-15 and the tests measu
 error. Each ONNX initializer's name keys its golden tensors, in ONNX layout:
   <model>/input_u8 [N,H,W,C], <model>/labels [N], <model>/loss [1],
   <model>/grad/<initializer>, <model>/running/<initializer> (BatchNorm statistics after the step)
+Fine-tuning (plan --freeze): resnet_tiny_frozen is resnet_tiny (same file, weights and batch)
+with conv1, bn1 and layer1 frozen as PyTorch fine-tunes: requires_grad=False on their
+parameters and eval() on their BatchNorms (running statistics, none updated). Its records hold
+gradients of the trainable parameters only, and the running statistics of every BatchNorm.
 
 File format of onnx_goldens.bin (little-endian): magic "EGLD", u32 version (1), u32 record count,
 then per record: u32 name length, name bytes, u32 rank, u32 dims[rank], f32 data (row-major).
@@ -170,7 +174,9 @@ def find_source(model, init):
     raise SystemExit(f"initializer {init.name} matches no parameter")
 
 
-def golden(name, make_model, seed):
+def golden(name, make_model, seed, frozen=(), tag=None):
+    """frozen: module-path prefixes to freeze; tag: the records' name (default: the model's)."""
+    tag = tag or name
     torch.manual_seed(seed)
     model = make_model()
     for mod in model.modules():  # BatchNorm parameters and statistics away from their defaults
@@ -188,20 +194,27 @@ def golden(name, make_model, seed):
     labels = torch.randint(0, CLASSES, (BATCH,), generator=gen)
     x = ((images.to(torch.float32) / 255.0 - MEAN) / STD).permute(0, 3, 1, 2).contiguous()
     model = model.double().train()
+    for module_path, mod in model.named_modules():
+        if any(module_path == f or module_path.startswith(f + ".") for f in frozen):
+            for p in mod.parameters(recurse=False):
+                p.requires_grad_(False)
+            if isinstance(mod, nn.BatchNorm2d):
+                mod.eval()
     loss = nn.functional.cross_entropy(model(x.double()), labels)
     loss.backward()
-    put(f"{name}/input_u8", images)
-    put(f"{name}/labels", labels)
-    put(f"{name}/loss", loss.reshape(1))
+    put(f"{tag}/input_u8", images)
+    put(f"{tag}/labels", labels)
+    put(f"{tag}/loss", loss.reshape(1))
     tensors = dict(model.named_parameters())
     buffers = dict(model.named_buffers())
     for init, (src, transposed) in sources.items():
         if src in tensors:
             g = tensors[src].grad
-            put(f"{name}/grad/{init}", g.T if transposed else g)
+            if g is not None:  # None: frozen
+                put(f"{tag}/grad/{init}", g.T if transposed else g)
         elif src in buffers and "running" in src:
-            put(f"{name}/running/{init}", buffers[src])
-    print(f"{name}: loss {loss.item():.6f}, {len(m.graph.initializer)} initializers, {os.path.getsize(path)} bytes")
+            put(f"{tag}/running/{init}", buffers[src])
+    print(f"{tag}: loss {loss.item():.6f}, {len(m.graph.initializer)} initializers, {os.path.getsize(path)} bytes")
 
 
 def bad_files():
@@ -221,6 +234,7 @@ def bad_files():
 golden("mobilenet_v2_tiny", MobileNetV2Tiny, 11)
 golden("resnet_tiny", ResNetTiny, 12)
 golden("plain_cnn", PlainCnn, 13)
+golden("resnet_tiny", ResNetTiny, 12, frozen=("conv1", "bn1", "layer1"), tag="resnet_tiny_frozen")
 bad_files()
 corpus = os.path.join(HERE, "..", "..", "fuzz", "corpus_onnx")
 os.makedirs(corpus, exist_ok=True)
