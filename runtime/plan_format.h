@@ -108,6 +108,7 @@ inline bool op_allows_in_place(OpKind kind, int slot) {
   switch (kind) {
     case OpKind::Relu:
     case OpKind::Relu6:
+    case OpKind::BatchNormEval:  // frozen layers' BatchNorm (planner/freeze.h)
       return slot == 0;  // y over x
     case OpKind::ReluBwd:
       return slot == 1;  // dx over dy

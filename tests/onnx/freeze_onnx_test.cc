@@ -20,6 +20,7 @@
 #include "../test_random.h"
 #include "freeze.h"
 #include "freeze_state.h"
+#include "in_place.h"
 #include "onnx_test_util.h"
 #include "onnx_weights.h"
 #include "simulate.h"
@@ -43,6 +44,12 @@ struct FrozenOnnx {
     CHECK(f.layers == 6);
     CHECK(f.first_trainable == "layer2.conv1");
     derive_schedules(graph, f.params);
+    // Frozen BatchNorms write over their conv's output (plan_format.h allows BatchNormEval in
+    // place), so the PyTorch comparison covers that path of the runtime too.
+    assign_in_place(graph);
+    size_t eval_in_place = 0;
+    for (const Op& op : graph.train) eval_in_place += op.kind == OpKind::BatchNormEval && op.params.in_place == 1;
+    CHECK(eval_in_place == 3);
     place(graph);
     check_plan(graph);  // the planner's simulator
   }
