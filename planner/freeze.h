@@ -36,7 +36,9 @@ struct Layer {
 std::vector<Layer> parameterised_layers(const Graph& g);
 
 struct Frozen {
-  std::vector<bool> params;  // by TensorId: frozen parameters, for derive_schedules
+  // By TensorId of the graph as given to freeze_layers: frozen parameters, for derive_schedules
+  // (which renumbers ids when it drops unreferenced tensors: look names up before).
+  std::vector<bool> params;
   size_t layers = 0, total_layers = 0;
   uint64_t parameters = 0, total_parameters = 0;
   std::string first_trainable;  // the lowest trainable layer
