@@ -79,21 +79,25 @@ limited() {  # limited COMMAND...: runs COMMAND under the limit
   else prlimit --as="$ram" -- "$@"; fi
 }
 
-printf '\n%-13s %5s  %-10s  %-12s  %-14s  %s\n' model batch plan "plan MiB" "predicted MiB" "result"
+printf '\n%-13s %5s  %-10s  %-20s  %-14s  %s\n' model batch plan "arena+params MiB" "predicted MiB" "result"
 for config in "${configs[@]}"; do
   IFS=: read -r model batch budget <<<"$config"
-  read -r _ peak <<<"$(least "$model" "$batch")"
   for policy in optimal store-all; do
     bin=build/host/bench/runtime/fit-$model-b$batch-$policy
     status=0
     out=$(limited "$bin" --synthetic "$batch" --steps 2 --log-every 1 --eval-images 1 2>&1) || status=$?
-    arena=$(sed -n 's/.*arena \([0-9]*\) B.*/\1/p' <<<"$out" | tail -1)
+    # The plan's own numbers (the trainer's output is lost when the limit kills it).
+    read -r bytes predicted < <(/usr/bin/python3 -c 'import json, sys; p = json.load(open(sys.argv[1]))["plans"][0]
+print(p["arena_bytes"] + p["params_bytes"], p.get("predicted_peak_bytes", 0))' "$bin.gen.json" 2>/dev/null \
+      || echo "- -")
     if (( status == 0 )); then
-      result="ran 2 steps, $(grep -o 'peak RSS [0-9.]* MiB' <<<"$out" | tail -1) (VmHWM)"
+      result="ran 2 steps, $(grep -o 'peak RSS [0-9.]* MiB' <<<"$out" | tail -1 || true) (VmHWM)"
+    elif (( status == 137 )); then
+      result="killed by the memory limit (SIGKILL)"
     else
-      result="killed or failed (exit $status): $(grep -v '^\s*$' <<<"$out" | tail -1 | cut -c1-60)"
+      result="failed (exit $status): $(grep -v '^\s*$' <<<"$out" | tail -1 | cut -c1-60 || true)"
     fi
-    printf '%-13s %5d  %-10s  %-12s  %-14s  %s\n' "$model" "$batch" "$policy" \
-      "$([[ -n $arena ]] && mib "$arena" || echo -)" "$([[ $policy == optimal ]] && mib "$peak" || echo -)" "$result"
+    printf '%-13s %5d  %-10s  %-20s  %-14s  %s\n' "$model" "$batch" "$policy" \
+      "$([[ $bytes != - ]] && mib "$bytes" || echo -)" "$([[ $predicted != - ]] && mib "$predicted" || echo -)" "$result"
   done
 done
