@@ -51,7 +51,8 @@ constexpr const char* kUsage =
     "            [--from-state STATE --weights-out STATE]\n"
     "       plan --onnx FILE.onnx --export-weights STATE --out-onnx OUT.onnx\n"
     "       plan --list-models | --list-policies | (--model NAME | ...) --list-layers\n"
-    "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB.\n"
+    "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB;\n"
+    "       least: the optimal policy's least-memory plan.\n"
     "--target and --data: the device and the trainer's data the peak-RSS prediction is for\n"
     "(default host; fashion-mnist for 28x28x1 inputs, else synthetic:<batch>).\n"
     "--freeze, --train-last: fine-tune; frozen layers get no gradients, no momentum, no update,\n"
@@ -69,6 +70,7 @@ struct Args {
   ZooOptions zoo;
   Policy policy = Policy::StoreAll;
   uint64_t budget = 0;
+  bool least_memory = false;  // --budget least: the optimal policy's least-memory plan
   bool list_models = false, list_policies = false, in_place = true;
 };
 
@@ -113,6 +115,7 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--image") a.zoo.image = parse_count(flag, value, 4096);
     else if (flag == "--classes") a.zoo.classes = parse_count(flag, value, 100000);
     else if (flag == "--policy") a.policy = parse_policy(value);
+    else if (flag == "--budget" && value == "least") a.least_memory = true;
     else if (flag == "--budget") a.budget = parse_bytes(value);
     else if (flag == "--batch") {
       std::stringstream ss(value);
@@ -206,7 +209,10 @@ int run(const Args& a) {
     const Chain chain = build_chain(g, time);
     Planned p;
     try {
-      p = plan_with_policy(g, chain, a.policy, a.budget, 1000, a.in_place);
+      if (a.least_memory && a.policy != Policy::Optimal) {
+        throw std::invalid_argument("--budget least needs --policy optimal");
+      }
+      p = a.least_memory ? least_memory_plan(g, chain) : plan_with_policy(g, chain, a.policy, a.budget, 1000, a.in_place);
     } catch (const InfeasibleBudget& e) {
       throw std::runtime_error(g.model + " batch " + std::to_string(batch) + ": " + e.what() + " in " +
                                std::to_string(a.budget) + " bytes; the smallest feasible budget is " +

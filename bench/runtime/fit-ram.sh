@@ -3,7 +3,7 @@
 # found by the planner and then run on this host under that memory limit.
 #   bench/runtime/fit-ram.sh [--ram BYTES] [--models mobilenet_v1,resnet18] [--from N] [--step N]
 # For each model and batch (from --from, up by --step) it asks the planner for the least-memory
-# optimal plan and its predicted peak RSS (arena + params block + what the process needs around
+# optimal plan (--budget least) and its predicted peak RSS (arena + params block + what the process needs around
 # them, planner/off_arena.h); the largest batch predicted to fit in RAM (default 900000000 bytes)
 # is baked into a trainer, with a store-all trainer of the same batch beside it. Both run two
 # steps on synthetic 224x224 images inside a memory cgroup limited to RAM (cgroup v1 or v2;
@@ -24,14 +24,15 @@ done
 plan=build/host/planner/plan
 [[ -x $plan ]] || { echo "fit-ram.sh: build the host preset first (cmake --preset host && cmake --build --preset host)" >&2; exit 1; }
 
-# least MODEL BATCH -> "budget predicted_peak" of the least-memory optimal plan ("- -" if none)
+# least MODEL BATCH -> "bytes predicted_peak" of the least-memory optimal plan ("- -" if none)
 least() {
-  local msg budget
-  msg=$("$plan" --model "$1" --batch "$2" --policy optimal --budget 1 --target host --out /dev/null 2>&1 || true)
-  budget=$(sed -n 's/.*smallest feasible budget is \([0-9]*\) bytes.*/\1/p' <<<"$msg")
-  [[ -n $budget ]] || { echo "- -"; return; }
-  msg=$("$plan" --model "$1" --batch "$2" --policy optimal --budget "$budget" --target host --out /dev/null 2>&1)
-  echo "$budget $(sed -n 's/.*predicted peak RSS \([0-9]*\) bytes.*/\1/p' <<<"$msg" | head -1)"
+  local msg arena params peak
+  msg=$("$plan" --model "$1" --batch "$2" --policy optimal --budget least --target host --out /dev/null 2>&1 || true)
+  arena=$(sed -n 's/.*: arena \([0-9]*\) bytes.*/\1/p' <<<"$msg" | head -1)
+  params=$(sed -n 's/.*, params \([0-9]*\) bytes.*/\1/p' <<<"$msg" | head -1)
+  peak=$(sed -n 's/.*predicted peak RSS \([0-9]*\) bytes.*/\1/p' <<<"$msg" | head -1)
+  [[ -n $arena && -n $params && -n $peak ]] || { echo "- -"; return; }
+  echo "$((arena + params)) $peak"
 }
 
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
@@ -39,17 +40,17 @@ mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 configs=()
 IFS=, read -ra model_list <<<"$models"
 for model in "${model_list[@]}"; do
-  best= best_budget= best_peak=
+  best=
   for (( b = from; ; b += step )); do
     read -r budget peak <<<"$(least "$model" "$b")"
     [[ $budget != - && -n $peak ]] || { echo "fit-ram.sh: the planner gave no plan for $model batch $b" >&2; exit 1; }
     printf '%-13s batch %4d: least-memory plan %s MiB, predicted peak RSS %s MiB (%s)\n' "$model" "$b" \
       "$(mib "$budget")" "$(mib "$peak")" "$( (( peak <= ram )) && echo fits || echo "does not fit")"
     (( peak <= ram )) || break
-    best=$b best_budget=$budget best_peak=$peak
+    best=$b
   done
   [[ -n $best ]] || { echo "fit-ram.sh: $model does not fit at batch $from; try a smaller --from" >&2; exit 1; }
-  configs+=("$model:$best:$best_budget")
+  configs+=("$model:$best:least")
   echo "$model: largest batch predicted to fit in $ram bytes: $best"
 done
 

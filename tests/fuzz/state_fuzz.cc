@@ -16,7 +16,7 @@ const TensorDesc kTensors[] = {
     {"v", Region::Params, DType::F32, Init::Zeros, 1, {4, 1, 1, 1}, 0, 128, 16},
 };
 const Plan kPlan = {kPlanMagic, kPlanVersion, "fuzz", 0x1234, 1, 0, 0, 192, kTensors, 3,
-                    nullptr, 0, nullptr, 0, -1, -1, -1, -1};
+                    nullptr, 0, nullptr, 0, -1, -1, -1, -1, 0};
 
 }  // namespace
 

@@ -51,7 +51,7 @@ struct OwnedPlan {
     plan = {kPlanMagic, kPlanVersion, "micro", model_hash(g), g.batch, g.arena_bytes,
             g.arena_lower_bound, g.params_bytes, tensors.data(), static_cast<uint32_t>(tensors.size()),
             train.data(), static_cast<uint32_t>(train.size()), eval.data(),
-            static_cast<uint32_t>(eval.size()), g.input, g.labels, g.loss, g.logits};
+            static_cast<uint32_t>(eval.size()), g.input, g.labels, g.loss, g.logits, 0};
   }
 };
 
