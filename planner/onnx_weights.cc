@@ -10,25 +10,12 @@
 #include <stdexcept>
 
 #include "onnx_proto.h"
+#include "state_format.h"
 #include "training.h"
 
 namespace edgetrain::planner {
 
 namespace {
-
-// runtime/state_file.cc's on-disk header (little-endian, no padding).
-struct StateHeader {
-  char magic[8];
-  uint32_t version;
-  uint32_t reserved;
-  uint64_t model_hash;
-  uint64_t step;
-  uint32_t epoch;
-  uint32_t cursor;
-  uint64_t payload_bytes;
-};
-static_assert(sizeof(StateHeader) == 48, "the on-disk header has no padding");
-constexpr char kMagic[8] = {'E', 'T', 'S', 'T', 'A', 'T', 'E', '1'};
 
 bool persistent(const Tensor& t) { return t.region() == Region::Params && t.init != Init::None; }
 
@@ -60,8 +47,8 @@ std::string make_state_file(const Graph& g, const OnnxModel& m) {
     payload.append(reinterpret_cast<const char*>(v.data()), n * 4);
   }
   StateHeader h{};
-  std::memcpy(h.magic, kMagic, sizeof kMagic);
-  h.version = 1;
+  std::memcpy(h.magic, kStateMagic, sizeof kStateMagic);
+  h.version = kStateVersion;
   h.model_hash = model_hash(g);
   h.payload_bytes = payload.size();
   std::string file(reinterpret_cast<const char*>(&h), sizeof h);
@@ -75,7 +62,7 @@ StateTensors parse_state_file(const std::string& bytes, const std::string& name,
   StateHeader h;
   require(bytes.size() >= sizeof h + 4, "state file '" + name + "' is truncated (" + std::to_string(bytes.size()) + " bytes)");
   std::memcpy(&h, bytes.data(), sizeof h);
-  require(std::memcmp(h.magic, kMagic, sizeof kMagic) == 0 && h.version == 1, "'" + name + "' is not an edgetrain state file");
+  require(std::memcmp(h.magic, kStateMagic, sizeof kStateMagic) == 0 && h.version == kStateVersion, "'" + name + "' is not an edgetrain state file");
   uint32_t crc;
   std::memcpy(&crc, bytes.data() + bytes.size() - 4, 4);
   require(crc32_of(bytes.data(), bytes.size() - 4) == crc, "state file '" + name + "' is corrupt (checksum mismatch)");

@@ -11,24 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "state_format.h"
+
 namespace edgetrain {
 
 namespace {
-
-constexpr char kMagic[8] = {'E', 'T', 'S', 'T', 'A', 'T', 'E', '1'};
-constexpr uint32_t kVersion = 1;
-
-struct Header {
-  char magic[8];
-  uint32_t version;
-  uint32_t reserved;
-  uint64_t model_hash;
-  uint64_t step;
-  uint32_t epoch;
-  uint32_t cursor;
-  uint64_t payload_bytes;
-};
-static_assert(sizeof(Header) == 48, "the on-disk header has no padding");
 
 bool persistent(const TensorDesc& t) { return t.region == Region::Params && t.init != Init::None; }
 
@@ -73,9 +60,9 @@ Status save_state(const char* path, const Plan& plan, const unsigned char* param
   const std::string tmp = std::string(path) + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("create", tmp);
-  Header h{};
-  std::memcpy(h.magic, kMagic, sizeof kMagic);
-  h.version = kVersion;
+  StateHeader h{};
+  std::memcpy(h.magic, kStateMagic, sizeof kStateMagic);
+  h.version = kStateVersion;
   h.model_hash = plan.model_hash;
   h.step = position.step;
   h.epoch = position.epoch;
@@ -108,13 +95,13 @@ Status save_state(const char* path, const Plan& plan, const unsigned char* param
 Status parse_state(const char* name, const uint8_t* data, size_t size, const Plan& plan,
                    unsigned char* params, TrainPosition* position) {
   const uint64_t payload = state_payload_bytes(plan);
-  Header h;
+  StateHeader h;
   if (size < sizeof h + sizeof(uint32_t)) {
     return Status::error(StatusCode::BadData, "state file '%s' is truncated (%zu bytes)", name, size);
   }
   std::memcpy(&h, data, sizeof h);
-  if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0 || h.version != kVersion) {
-    return Status::error(StatusCode::BadData, "'%s' is not an edgetrain state file (version %u)", name, kVersion);
+  if (std::memcmp(h.magic, kStateMagic, sizeof kStateMagic) != 0 || h.version != kStateVersion) {
+    return Status::error(StatusCode::BadData, "'%s' is not an edgetrain state file (version %u)", name, kStateVersion);
   }
   uint32_t stored_crc;
   std::memcpy(&stored_crc, data + size - sizeof stored_crc, sizeof stored_crc);

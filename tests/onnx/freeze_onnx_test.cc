@@ -67,40 +67,6 @@ struct FrozenOnnx {
   }
 };
 
-double compare(const std::string& what, const float* ours, const std::vector<float>& torch) {
-  double max_ref = 0, worst = 0;
-  for (float v : torch) max_ref = std::max(max_ref, std::fabs(static_cast<double>(v)));
-  for (size_t i = 0; i < torch.size(); ++i) {
-    const double err = std::fabs(static_cast<double>(ours[i]) - torch[i]);
-    if (err > 5e-5 * max_ref + 1e-6) {
-      FAIL_CHECK(what << "[" << i << "]: ours " << ours[i] << ", PyTorch " << torch[i] << " (max |PyTorch| " << max_ref << ")");
-      return err / max_ref;
-    }
-    if (max_ref > 1e-9) worst = std::max(worst, err / max_ref);
-  }
-  return worst;
-}
-
-struct Runner {
-  OwnedPlan owned;
-  XnnContext xnn;
-  Executor exec;
-  explicit Runner(const FrozenOnnx& p) : owned(p.graph) {
-    REQUIRE(xnn.init(1).is_ok());
-    const Status s = exec.init(owned.plan, xnn, 1);  // runs the runtime's own plan check
-    REQUIRE_MESSAGE(s.is_ok(), s.message());
-  }
-  Status load(const std::string& state) {
-    TrainPosition pos;
-    return parse_state("state", reinterpret_cast<const uint8_t*>(state.data()), state.size(), owned.plan,
-                       exec.params(), &pos);
-  }
-  std::vector<unsigned char> bytes(int32_t id) const {
-    const TensorDesc& t = owned.tensors.at(static_cast<size_t>(id));
-    return {exec.params() + t.offset, exec.params() + t.offset + t.bytes};
-  }
-};
-
 std::string read(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(f), {}};
@@ -112,7 +78,7 @@ TEST_CASE("frozen layers: one step equals PyTorch's with requires_grad=False and
   const OnnxGoldens& gold = OnnxGoldens::get();
   const std::string tag = "resnet_tiny_frozen";
   const FrozenOnnx p(4);
-  Runner r(p);
+  OnnxRunner r(p.graph);
   const Status loaded = r.load(make_state_file(p.graph, p.model));
   REQUIRE_MESSAGE(loaded.is_ok(), loaded.message());
 
@@ -132,7 +98,7 @@ TEST_CASE("frozen layers: one step equals PyTorch's with requires_grad=False and
     const std::string grad_key = tag + "/grad/" + b.initializer, stat_key = tag + "/running/" + b.initializer;
     CAPTURE(b.tensor);
     if (gold.has(stat_key)) {
-      worst_stat = std::max(worst_stat, compare(b.tensor, r.exec.context().f32(p.id(b.tensor)), onnx_to_ours(b, gold.at(stat_key))));
+      worst_stat = std::max(worst_stat, compare_to_pytorch(b.tensor, r.exec.context().f32(p.id(b.tensor)), onnx_to_ours(b, gold.at(stat_key))));
       ++stats;
     } else if (FrozenOnnx::frozen(b.tensor)) {
       CHECK_FALSE(gold.has(grad_key));  // PyTorch computed none either
@@ -141,7 +107,7 @@ TEST_CASE("frozen layers: one step equals PyTorch's with requires_grad=False and
       ++frozen;
     } else {
       REQUIRE(gold.has(grad_key));
-      worst_grad = std::max(worst_grad, compare("d." + b.tensor, r.exec.context().f32(p.id("d." + b.tensor)),
+      worst_grad = std::max(worst_grad, compare_to_pytorch("d." + b.tensor, r.exec.context().f32(p.id("d." + b.tensor)),
                                                 onnx_to_ours(b, gold.at(grad_key))));
       ++grads;
     }
@@ -155,7 +121,7 @@ TEST_CASE("frozen layers: one step equals PyTorch's with requires_grad=False and
 
 TEST_CASE("frozen layers: weights and running statistics stay bit-identical over training steps") {
   const FrozenOnnx p(2);
-  Runner r(p);
+  OnnxRunner r(p.graph);
   REQUIRE(r.load(make_state_file(p.graph, p.model)).is_ok());
   std::vector<std::pair<int32_t, std::vector<unsigned char>>> before;
   for (size_t id = 0; id < p.graph.tensors.size(); ++id) {
@@ -199,7 +165,7 @@ TEST_CASE("frozen layers: a state of the unfrozen model converts into the frozen
   const std::string in = "/tmp/edgetrain-freeze-test-" + pid + "-in.state", out = "/tmp/edgetrain-freeze-test-" + pid + "-out.state";
   write_file_atomically(in, make_state_file(unfrozen, trained));
 
-  Runner r(p);
+  OnnxRunner r(p.graph);
   const Status refused = r.load(read(in));  // the runtime refuses it as is: momentum of frozen layers
   CHECK_FALSE(refused.is_ok());
   CHECK(std::string(refused.message()).find("bytes of state") != std::string::npos);

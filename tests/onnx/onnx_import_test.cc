@@ -22,54 +22,18 @@ using namespace edgetrain::test;
 
 namespace {
 
-constexpr float kMean = 0.2860f, kStd = 0.3530f;  // make_onnx_goldens.py's image normalisation
-
-// Largest |a - b| relative to max|b|; fails the check if any element is outside the bound.
-double compare(const std::string& what, const float* ours, const std::vector<float>& torch) {
-  double max_ref = 0, worst = 0;
-  for (float v : torch) max_ref = std::max(max_ref, std::fabs(static_cast<double>(v)));
-  for (size_t i = 0; i < torch.size(); ++i) {
-    const double err = std::fabs(static_cast<double>(ours[i]) - torch[i]);
-    if (err > 5e-5 * max_ref + 1e-6) {
-      FAIL_CHECK(what << "[" << i << "]: ours " << ours[i] << ", PyTorch " << torch[i] << " (max |PyTorch| " << max_ref << ")");
-      return err / max_ref;
-    }
-    // A BatchNorm bias feeding a conv and another BatchNorm has a gradient of exactly zero,
-    // ~1e-17 in PyTorch's float64 and ~1e-8 in ours: only the absolute bound applies there.
-    if (max_ref > 1e-9) worst = std::max(worst, err / max_ref);
-  }
-  return worst;
-}
-
 void one_step_matches_pytorch(const std::string& model) {
   CAPTURE(model);
   const OnnxGoldens& gold = OnnxGoldens::get();
   const PlannedOnnx p(model + ".onnx", 4);
-  const OwnedPlan owned(p.graph);
-
-  XnnContext xnn;
-  REQUIRE(xnn.init(1).is_ok());
-  Executor exec;
-  REQUIRE(exec.init(owned.plan, xnn, 1).is_ok());
-  // The planner's state file, through the runtime's reader: the file format is the contract.
-  const std::string state = make_state_file(p.graph, p.model);
-  TrainPosition pos;
-  const Status loaded = parse_state("onnx state", reinterpret_cast<const uint8_t*>(state.data()), state.size(),
-                                    owned.plan, exec.params(), &pos);
+  OnnxRunner r(p.graph);
+  const Status loaded = r.load(make_state_file(p.graph, p.model));
   REQUIRE_MESSAGE(loaded.is_ok(), loaded.message());
+  Executor& exec = r.exec;
 
   const std::vector<float>& bytes = gold.at(model + "/input_u8");
-  const TensorDesc& in = owned.tensors[static_cast<size_t>(p.graph.input)];
-  REQUIRE(in.bytes == (in.dtype == DType::F32 ? 4 : 1) * bytes.size());
-  auto* raw = reinterpret_cast<unsigned char*>(exec.input());
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (in.dtype == DType::F32) {  // a plan whose input is already floats
-      const float x = (bytes[i] / 255.0f - kMean) / kStd;
-      std::memcpy(raw + 4 * i, &x, 4);
-    } else {
-      raw[i] = static_cast<unsigned char>(bytes[i]);
-    }
-  }
+  REQUIRE(r.input_bytes() == bytes.size());
+  for (size_t i = 0; i < bytes.size(); ++i) exec.input()[i] = static_cast<uint8_t>(bytes[i]);
   const std::vector<float>& labels = gold.at(model + "/labels");
   for (size_t i = 0; i < labels.size(); ++i) exec.labels()[i] = static_cast<int32_t>(labels[i]);
   REQUIRE(exec.train_step({0.1f, 0.0f, 0.0f}).is_ok());
@@ -83,11 +47,11 @@ void one_step_matches_pytorch(const std::string& model) {
     const std::string grad_key = model + "/grad/" + b.initializer, stat_key = model + "/running/" + b.initializer;
     if (gold.has(grad_key)) {
       const std::vector<float> ref = onnx_to_ours(b, gold.at(grad_key));
-      worst_grad = std::max(worst_grad, compare("d." + b.tensor, exec.context().f32(p.id("d." + b.tensor)), ref));
+      worst_grad = std::max(worst_grad, compare_to_pytorch("d." + b.tensor, exec.context().f32(p.id("d." + b.tensor)), ref));
       ++grads;
     } else {
       REQUIRE_MESSAGE(gold.has(stat_key), "no golden for " << b.initializer);
-      worst_stat = std::max(worst_stat, compare(b.tensor, exec.context().f32(p.id(b.tensor)), onnx_to_ours(b, gold.at(stat_key))));
+      worst_stat = std::max(worst_stat, compare_to_pytorch(b.tensor, exec.context().f32(p.id(b.tensor)), onnx_to_ours(b, gold.at(stat_key))));
       ++stats;
     }
   }

@@ -28,26 +28,15 @@ std::string temp_path(const std::string& name) {
 void round_trip(const std::string& model, uint32_t steps) {
   CAPTURE(model);
   const PlannedOnnx p(model + ".onnx", 2);
-  const OwnedPlan owned(p.graph);
-  XnnContext xnn;
-  REQUIRE(xnn.init(1).is_ok());
-  Executor exec;
-  REQUIRE(exec.init(owned.plan, xnn, 1).is_ok());
-  const std::string state = make_state_file(p.graph, p.model);
-  TrainPosition pos;
-  REQUIRE(parse_state("state", reinterpret_cast<const uint8_t*>(state.data()), state.size(), owned.plan,
-                      exec.params(), &pos).is_ok());
+  OnnxRunner r(p.graph);
+  REQUIRE(r.load(make_state_file(p.graph, p.model)).is_ok());
+  Executor& exec = r.exec;
+  const OwnedPlan& owned = r.owned;
+  TrainPosition& pos = r.position;
   EDGETRAIN_SEEDED_RNG(rng);
-  const size_t input_bytes = owned.tensors[static_cast<size_t>(p.graph.input)].bytes;
   for (uint32_t s = 0; s < steps; ++s) {
-    std::vector<uint8_t> image(input_bytes);
-    for (uint8_t& x : image) x = static_cast<uint8_t>(rng() >> 24);
-    if (owned.tensors[static_cast<size_t>(p.graph.input)].dtype == DType::F32) {
-      const std::vector<float> x = uniform(rng, input_bytes / 4);
-      std::memcpy(exec.input(), x.data(), input_bytes);
-    } else {
-      std::memcpy(exec.input(), image.data(), input_bytes);
-    }
+    const std::vector<uint8_t> image = random_bytes(rng, r.input_bytes());
+    std::memcpy(exec.input(), image.data(), image.size());
     for (uint32_t b = 0; b < p.graph.batch; ++b) exec.labels()[b] = static_cast<int32_t>(rng() % 10);
     REQUIRE(exec.train_step({0.05f, 0.9f, 5e-4f}).is_ok());
   }

@@ -4,16 +4,21 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "../owned_plan.h"
 #include "executor.h"
 #include "graph.h"
 #include "onnx_import.h"
 #include "placement.h"
+#include "state_file.h"
 #include "training.h"
+#include "xnn_context.h"
 
 namespace edgetrain::test {
 
@@ -60,47 +65,43 @@ class OnnxGoldens {
   std::map<std::string, std::vector<float>> tensors_;
 };
 
-// A runtime Plan over a placed planner Graph, owning its tables.
-struct OwnedPlan {
-  std::vector<TensorDesc> tensors;
-  std::vector<OpDesc> train, eval;
-  Plan plan{};
-
-  explicit OwnedPlan(const planner::Graph& g) {
-    for (const planner::Tensor& t : g.tensors) {
-      TensorDesc d{t.name.c_str(), t.region(), t.dtype, t.init, static_cast<uint8_t>(t.shape.size()),
-                   {1, 1, 1, 1}, t.fan_in, t.offset, t.bytes()};
-      for (size_t i = 0; i < t.shape.size(); ++i) d.shape[i] = t.shape[i];
-      tensors.push_back(d);
+// Largest |ours - torch| relative to max|torch|; fails the check for any element outside
+// 5e-5 * max|torch| + 1e-6. (A BatchNorm bias feeding a conv and another BatchNorm has a gradient
+// of exactly zero, ~1e-17 in PyTorch's float64 and ~1e-8 in ours: only the absolute bound applies.)
+inline double compare_to_pytorch(const std::string& what, const float* ours, const std::vector<float>& torch) {
+  double max_ref = 0, worst = 0;
+  for (float v : torch) max_ref = std::max(max_ref, std::fabs(static_cast<double>(v)));
+  for (size_t i = 0; i < torch.size(); ++i) {
+    const double err = std::fabs(static_cast<double>(ours[i]) - torch[i]);
+    if (err > 5e-5 * max_ref + 1e-6) {
+      FAIL_CHECK(what << "[" << i << "]: ours " << ours[i] << ", PyTorch " << torch[i] << " (max |PyTorch| " << max_ref << ")");
+      return err / max_ref;
     }
-    auto convert = [](const std::vector<planner::Op>& ops, std::vector<OpDesc>& out) {
-      for (const planner::Op& op : ops) {
-        OpDesc d{op.kind, {-1, -1, -1, -1, -1}, {-1, -1, -1}, op.workspace, op.params};
-        for (size_t i = 0; i < op.in.size(); ++i) d.in[i] = op.in[i];
-        for (size_t i = 0; i < op.out.size(); ++i) d.out[i] = op.out[i];
-        out.push_back(d);
-      }
-    };
-    convert(g.train, train);
-    convert(g.eval, eval);
-    plan.magic = kPlanMagic;
-    plan.version = kPlanVersion;
-    plan.model = g.model.c_str();
-    plan.model_hash = planner::model_hash(g);
-    plan.batch = g.batch;
-    plan.arena_bytes = g.arena_bytes;
-    plan.arena_lower_bound = g.arena_lower_bound;
-    plan.params_bytes = g.params_bytes;
-    plan.tensors = tensors.data();
-    plan.tensor_count = static_cast<uint32_t>(tensors.size());
-    plan.train_ops = train.data();
-    plan.train_op_count = static_cast<uint32_t>(train.size());
-    plan.eval_ops = eval.data();
-    plan.eval_op_count = static_cast<uint32_t>(eval.size());
-    plan.input = g.input;
-    plan.labels = g.labels;
-    plan.loss = g.loss;
-    plan.logits = g.logits;
+    if (max_ref > 1e-9) worst = std::max(worst, err / max_ref);
+  }
+  return worst;
+}
+
+// A planned graph ready to train: its runtime plan (checked by the executor's init) and a state
+// file loaded through the runtime's own reader (the file format is the contract).
+struct OnnxRunner {
+  OwnedPlan owned;
+  XnnContext xnn;
+  Executor exec;
+  TrainPosition position;
+  explicit OnnxRunner(const planner::Graph& g) : owned(g) {
+    REQUIRE(xnn.init(1).is_ok());
+    const Status s = exec.init(owned.plan, xnn, 1);
+    REQUIRE_MESSAGE(s.is_ok(), s.message());
+  }
+  Status load(const std::string& state) {
+    return parse_state("state", reinterpret_cast<const uint8_t*>(state.data()), state.size(), owned.plan,
+                       exec.params(), &position);
+  }
+  size_t input_bytes() const { return owned.tensors.at(static_cast<size_t>(owned.plan.input)).bytes; }
+  std::vector<unsigned char> bytes(int32_t id) const {
+    const TensorDesc& t = owned.tensors.at(static_cast<size_t>(id));
+    return {exec.params() + t.offset, exec.params() + t.offset + t.bytes};
   }
 };
 

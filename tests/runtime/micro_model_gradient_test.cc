@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../owned_plan.h"
 #include "../test_random.h"
 #include "executor.h"
 #include "model_builder.h"
@@ -24,36 +25,6 @@ using namespace edgetrain::planner;
 using namespace edgetrain::test;
 
 namespace {
-
-// A runtime Plan over a planner Graph's tables, owning them.
-struct OwnedPlan {
-  std::vector<TensorDesc> tensors;
-  std::vector<OpDesc> train, eval;
-  Plan plan{};
-
-  explicit OwnedPlan(const Graph& g) {
-    for (const Tensor& t : g.tensors) {
-      TensorDesc d{t.name.c_str(), t.region(), t.dtype, t.init, static_cast<uint8_t>(t.shape.size()),
-                   {1, 1, 1, 1}, t.fan_in, t.offset, t.bytes()};
-      for (size_t i = 0; i < t.shape.size(); ++i) d.shape[i] = t.shape[i];
-      tensors.push_back(d);
-    }
-    auto convert = [](const std::vector<Op>& ops, std::vector<OpDesc>& out) {
-      for (const Op& op : ops) {
-        OpDesc d{op.kind, {-1, -1, -1, -1, -1}, {-1, -1, -1}, op.workspace, op.params};
-        for (size_t i = 0; i < op.in.size(); ++i) d.in[i] = op.in[i];
-        for (size_t i = 0; i < op.out.size(); ++i) d.out[i] = op.out[i];
-        out.push_back(d);
-      }
-    };
-    convert(g.train, train);
-    convert(g.eval, eval);
-    plan = {kPlanMagic, kPlanVersion, "micro", model_hash(g), g.batch, g.arena_bytes,
-            g.arena_lower_bound, g.params_bytes, tensors.data(), static_cast<uint32_t>(tensors.size()),
-            train.data(), static_cast<uint32_t>(train.size()), eval.data(),
-            static_cast<uint32_t>(eval.size()), g.input, g.labels, g.loss, g.logits, 0};
-  }
-};
 
 // Builds the model (body: input -> features), adds GAP + FC + loss, checks every weight's
 // gradient at a few elements against central differences.
