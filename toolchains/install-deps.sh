@@ -11,7 +11,7 @@ set -euo pipefail
 build=(build-essential cmake ninja-build g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
        qemu-user libxnnpack-dev libcpuinfo-dev libpthreadpool-dev doctest-dev zlib1g-dev
        file libonnx-dev libprotobuf-dev)
-extras=(dataset-fashion-mnist gnuplot-nox openssh-server openssh-client python3)
+extras=(dataset-fashion-mnist gnuplot-nox openssh-server openssh-client python3 python3-onnx)
 docker=(buildah podman debootstrap)
 
 pkgs=("${build[@]}")

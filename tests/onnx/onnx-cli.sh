@@ -30,13 +30,16 @@ case "$case_name" in
   trainer)
     # onnx-cli.sh trainer PLAN SRC TRAINER STATE: the trainer baked from the ONNX plan starts
     # from its weights (a copy of the planner's state, resumed), trains, and the export differs
-    # from the source only in its initializers' bytes.
+    # from the source only in its initializers' bytes, and passes onnx.checker.
     trainer=$4
     cp "$5" "$tmp/run.state"
     "$trainer" --synthetic 16 --steps 3 --batch 4 --log-every 1 --eval-images 8 --save "$tmp/run.state" --resume
     "$plan" --onnx "$dir/resnet_tiny.onnx" --export-weights "$tmp/run.state" --out-onnx "$tmp/trained.onnx"
     [[ $(stat -c %s "$tmp/trained.onnx") == $(stat -c %s "$dir/resnet_tiny.onnx") ]]
     ! cmp -s "$dir/resnet_tiny.onnx" "$tmp/trained.onnx" || { echo "FAIL: training changed nothing"; exit 1; }
-    echo "ok: trained weights exported" ;;
+    # ONNX's own checker (Debian's python3-onnx) accepts the export.
+    /usr/bin/python3 -c 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)' \
+      "$tmp/trained.onnx"
+    echo "ok: trained weights exported; onnx.checker accepts them" ;;
   *) echo "unknown case $case_name" >&2; exit 2 ;;
 esac
