@@ -9,6 +9,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "atomic_file.h"
 #include "onnx_proto.h"
 #include "state_format.h"
 #include "training.h"
@@ -122,21 +123,6 @@ std::string export_onnx(const std::string& onnx_bytes, const std::string& filena
   std::string out;
   if (!proto.SerializeToString(&out)) throw std::runtime_error("cannot serialize the exported ONNX model");
   return out;
-}
-
-void write_file_atomically(const std::string& path, const std::string& bytes) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f || !f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !f.flush()) {
-      std::remove(tmp.c_str());
-      throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
-  }
 }
 
 void write_onnx_initial_state(const std::string& onnx_path, const Graph& planned, const std::string& out_path) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "atomic_file.h"
 #include "graph.h"
 #include "onnx_import.h"
 
@@ -33,8 +34,5 @@ std::string export_onnx(const std::string& onnx_bytes, const std::string& filena
 // The CLI's jobs (plan --onnx ... --weights-out / --export-weights ... --out-onnx).
 void write_onnx_initial_state(const std::string& onnx_path, const Graph& planned, const std::string& out_path);
 void export_onnx_weights(const std::string& onnx_path, const std::string& state_path, const std::string& out_path);
-
-// Writes through a temporary file and a rename, so a failure never leaves half a file.
-void write_file_atomically(const std::string& path, const std::string& bytes);
 
 }  // namespace edgetrain::planner

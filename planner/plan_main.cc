@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "atomic_file.h"
 #include "chain.h"
 #include "device_profile.h"
 #include "emit.h"
@@ -143,20 +144,6 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
-// Writes through a temporary file and a rename, so a failed run never leaves half a plan.
-void write_file(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  std::ofstream f(tmp, std::ios::binary);
-  if (!f || !(f << text) || !(f.flush())) {
-    throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
-  }
-  f.close();
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw std::runtime_error("cannot write '" + path + "': " + std::strerror(errno));
-  }
-}
-
 int run(const Args& a) {
   if (a.list_models || a.list_policies) {
     for (const std::string& m : a.list_models ? zoo_models() : policy_names()) std::cout << m << "\n";
@@ -253,12 +240,12 @@ int run(const Args& a) {
   if (!a.out.empty()) {
     std::ostringstream cpp;
     emit_cpp(cpp, plans, predicted_peak);
-    write_file(a.out, cpp.str());
+    write_file_atomically(a.out, cpp.str());
   }
   if (!a.json.empty()) {
     std::ostringstream json;
     emit_json(json, plans, predicted_peak);
-    write_file(a.json, json.str());
+    write_file_atomically(a.json, json.str());
   }
   if (!a.from_state.empty()) {
     Graph unfrozen = build(plans.front().batch);

@@ -1,6 +1,7 @@
 #include "state_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -55,8 +56,18 @@ uint64_t state_payload_bytes(const Plan& plan) {
   return bytes;
 }
 
+Status check_save_path(const char* path) {
+  struct stat st {};
+  if (::stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    return Status::error(StatusCode::InvalidArgument,
+                         "cannot save the training state to '%s': not a regular file (give a file path)", path);
+  }
+  return Status::ok();
+}
+
 Status save_state(const char* path, const Plan& plan, const unsigned char* params,
                   const TrainPosition& position) {
+  EDGETRAIN_RETURN_IF_ERROR(check_save_path(path));
   const std::string tmp = std::string(path) + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return io_error("create", tmp);

@@ -24,6 +24,10 @@ struct TrainPosition {
 // Bytes of the persistent params tensors, as saved.
 uint64_t state_payload_bytes(const Plan& plan);
 
+// Refuses a path the atomic save cannot replace: one that exists and is not a regular file
+// (/dev/null, a pipe), which the rename would swap for a file. save_state checks it too.
+Status check_save_path(const char* path);
+
 Status save_state(const char* path, const Plan& plan, const unsigned char* params,
                   const TrainPosition& position);
 

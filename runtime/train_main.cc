@@ -102,6 +102,7 @@ Status parse_args(int argc, char** argv, Options* o) {
   if (o->resume && o->save.empty()) {
     return Status::error(StatusCode::InvalidArgument, "--resume needs --save FILE (the state to resume from)");
   }
+  if (!o->save.empty()) EDGETRAIN_RETURN_IF_ERROR(check_save_path(o->save.c_str()));
   if (o->resume && !o->init_state.empty()) {
     return Status::error(StatusCode::InvalidArgument, "--init-state and --resume both pick the starting state: give one");
   }

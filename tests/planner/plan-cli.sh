@@ -5,6 +5,7 @@
 #   bad-profile  a malformed profile: one "plan: error: FILE:LINE: problem" line, exit 1
 #   report       --report DIR: report.md with the expected rows, pareto.png a PNG
 #   report-no-gnuplot  without gnuplot on PATH: one clear error line, exit 1
+#   out-fifo     --out to a pipe writes through it and leaves it a pipe
 set -euo pipefail
 case_=$1 plan=$2 repo=$3
 work=$(mktemp -d)
@@ -60,6 +61,14 @@ case $case_ in
       grep -qE -- "$row" "$md" || fail "no row matching '$row' in report.md"
     done
     [[ $(grep -c '^| [0-9]* | ' "$md") == 11 ]] || fail "want 11 layer rows"
+    ;;
+  out-fifo)  # --out to a pipe (or /dev/null) is written in place: a rename would replace it
+    mkfifo "$work/pipe"
+    timeout 60 cat "$work/pipe" > "$work/got" &
+    "$plan" --model fashion_cnn --batch 2 --out "$work/pipe" 2> /dev/null
+    wait
+    [[ -p $work/pipe ]] || fail "the pipe was replaced by a file"
+    grep -q kBakedPlans "$work/got" || fail "the plan did not go through the pipe"
     ;;
   report-no-gnuplot)
     mkdir "$work/bin"

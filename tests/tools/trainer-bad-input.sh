@@ -31,6 +31,9 @@ case $case_name in
   corrupt-state)
     head -c 4000 /dev/urandom > "$tmp/state.bin"
     expect "'$tmp/state.bin' is not an edgetrain state file" "$@" --save "$tmp/state.bin" --resume --steps 1 ;;
+  save-not-a-file)  # a rename over a pipe (or /dev/null) would replace it with a file
+    mkfifo "$tmp/pipe"
+    expect "cannot save the training state to '$tmp/pipe': not a regular file" "$@" --save "$tmp/pipe" --steps 1 ;;
   bad-flag)
     expect "--steps wants a number in \\[1, 1e\\+09\\], got '0'" "$@" --steps 0 ;;
   unknown-batch)
