@@ -28,7 +28,7 @@ quiet toolchains/make-sysroot.sh build/sysroot-arm64
 say "planning and cross-building for the Pi 3 (aarch64, cortex-a53)"
 quiet cmake --preset pi3
 quiet cmake --build --preset pi3 -j "$jobs" --target bundle
-build/host/planner/plan --model fashion_cnn --batch 32 --out build/pi3/quickstart-plan.gen.cc \
+build/host/planner/plan --model fashion_cnn --batch 32 --target pi3 --out build/pi3/quickstart-plan.gen.cc \
   --json build/pi3/quickstart-plan.json
 say "training under qemu-aarch64 on a clean Raspberry Pi OS root: ${args[*]}"
 firmware-tools/check-bundle.sh --expect "test accuracy" build/pi3/edgetrain-pi3.tar.gz \
