@@ -18,7 +18,7 @@ namespace edgetrain::planner {
 
 namespace {
 
-bool persistent(const Tensor& t) { return t.region() == Region::Params && t.init != Init::None; }
+bool persistent(const Tensor& t) { return saved_in_state(t.region(), t.init); }
 
 uint32_t crc32_of(const char* p, size_t n) {
   return static_cast<uint32_t>(crc32_z(crc32_z(0, nullptr, 0), reinterpret_cast<const Bytef*>(p), n));

@@ -186,7 +186,10 @@ void place(Graph& g) {
       for (const Tensor& t : g.tensors) best_offsets.push_back(t.offset);
     }
   };
+  // No order beats the lower bound: stop trying once one reaches it.
+  const uint64_t bound = lower_bound(g, arena, life);
   for (const auto& order : orders) {
+    if (best_arena <= bound) break;
     std::sort(arena.begin(), arena.end(), order);
     attempt();
   }
@@ -195,6 +198,7 @@ void place(Graph& g) {
   uint64_t largest = 0;
   for (size_t id : arena) largest = std::max(largest, bytes_of(id));
   for (const auto& order : orders) {
+    if (best_arena <= bound) break;
     std::sort(arena.begin(), arena.end(), [&](size_t a, size_t b) {
       const bool sa = 16 * bytes_of(a) < largest, sb = 16 * bytes_of(b) < largest;
       if (sa != sb) return sb;
@@ -202,7 +206,6 @@ void place(Graph& g) {
     });
     attempt();
   }
-  const uint64_t bound = lower_bound(g, arena, life);
   for (size_t id = 0; id < g.tensors.size(); ++id) {
     if (g.tensors[id].region() == Region::Arena) g.tensors[id].offset = best_offsets[static_cast<size_t>(root[id])];
   }

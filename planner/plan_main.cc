@@ -199,7 +199,8 @@ int run(const Args& a) {
       if (a.least_memory && a.policy != Policy::Optimal) {
         throw std::invalid_argument("--budget least needs --policy optimal");
       }
-      p = a.least_memory ? least_memory_plan(g, chain) : plan_with_policy(g, chain, a.policy, a.budget, 1000, a.in_place);
+      p = a.least_memory ? least_memory_plan(g, chain, 1000, a.in_place)
+                         : plan_with_policy(g, chain, a.policy, a.budget, 1000, a.in_place);
     } catch (const InfeasibleBudget& e) {
       throw std::runtime_error(g.model + " batch " + std::to_string(batch) + ": " + e.what() + " in " +
                                std::to_string(a.budget) + " bytes; the smallest feasible budget is " +

@@ -168,9 +168,9 @@ void write_report(const std::string& dir, const Graph& derived, const Chain& cha
       policies.push_back(p.policy);
       dat << "# " << p.policy << "\n";
     }
-    dat << p.total_bytes / 1048576.0 << " " << 100.0 * (p.relative_time - 1.0) << "\n";
+    dat << static_cast<double>(p.total_bytes) / 1048576.0 << " " << 100.0 * (p.relative_time - 1.0) << "\n";
   }
-  dat << "\n\n# chosen\n" << chosen.total_bytes() / 1048576.0 << " " << 100.0 * chosen.extra_forward_fraction() << "\n";
+  dat << "\n\n# chosen\n" << static_cast<double>(chosen.total_bytes()) / 1048576.0 << " " << 100.0 * chosen.extra_forward_fraction() << "\n";
   write_text(d / "pareto.dat", dat.str());
   gp << "set terminal pngcairo size 900,560 font 'sans,11' noenhanced\n"
      << "set output '" << (d / "pareto.png").string() << "'\n"

@@ -98,12 +98,12 @@ Planned realise(const Graph& derived, const Chain& chain, const Strategy& s, boo
   return p;
 }
 
-Planned least_memory_plan(const Graph& derived, const Chain& chain, int slots) {
-  const Planned all = realise(derived, chain, store_all(chain), false);
+Planned least_memory_plan(const Graph& derived, const Chain& chain, int slots, bool in_place) {
+  const Planned all = realise(derived, chain, store_all(chain), false, in_place);
   const OptimalSolver solver(chain, all.graph.arena_bytes, slots);
   const std::optional<uint64_t> least = solver.min_feasible();
   if (!least) throw std::logic_error("optimal: even store-all memory does not fit its own model");
-  return realise(derived, chain, *solver.solve(*least));
+  return realise(derived, chain, *solver.solve(*least), true, in_place);
 }
 
 Planned plan_with_policy(const Graph& derived, const Chain& chain, Policy policy,

@@ -52,7 +52,8 @@ Planned realise(const Graph& derived, const Chain& chain, const Strategy& s, boo
                 bool in_place = true);
 
 // The optimal policy's least-memory plan (one DP): what an infeasible budget reports.
-Planned least_memory_plan(const Graph& derived, const Chain& chain, int slots = 1000);
+Planned least_memory_plan(const Graph& derived, const Chain& chain, int slots = 1000,
+                          bool in_place = true);
 
 // Every member of a policy's family (for the optimal policy, a sweep of budgets from the least
 // feasible to store-all's), realised: the policy's memory-vs-time curve.

@@ -18,7 +18,7 @@ namespace edgetrain {
 
 namespace {
 
-bool persistent(const TensorDesc& t) { return t.region == Region::Params && t.init != Init::None; }
+bool persistent(const TensorDesc& t) { return saved_in_state(t.region, t.init); }
 
 class Writer {
  public:

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include "plan_format.h"
+
 namespace edgetrain {
 
 inline constexpr char kStateMagic[8] = {'E', 'T', 'S', 'T', 'A', 'T', 'E', '1'};
@@ -22,5 +24,11 @@ struct StateHeader {
   uint64_t payload_bytes;
 };
 static_assert(sizeof(StateHeader) == 48, "the on-disk header has no padding");
+
+// Which params tensors the payload holds: those with an Init (weights, momentum, BatchNorm
+// running statistics), not the gradients, which every step rewrites.
+inline constexpr bool saved_in_state(Region region, Init init) {
+  return region == Region::Params && init != Init::None;
+}
 
 }  // namespace edgetrain
