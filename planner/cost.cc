@@ -57,7 +57,7 @@ double TimeModel::backward(const Graph& g, int32_t forward_op) const {
   if (i < backward_seconds.size() && backward_seconds[i] >= 0) return backward_seconds[i];
   double flops = 0;
   for (size_t k = g.forward.size(); k < g.train.size(); ++k) {
-    if (g.train[k].source == forward_op) flops += op_flops(g, g.train[k]);
+    if (g.train[k].source == forward_op && timed(g.train[k])) flops += op_flops(g, g.train[k]);
   }
   return flops / flops_per_second;
 }

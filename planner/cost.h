@@ -14,6 +14,10 @@ namespace edgetrain::planner {
 // element and op, so memory-bound layers (BN, ReLU) are not free to recompute.
 double op_flops(const Graph& g, const Op& op);
 
+// Whether a train op's time belongs to a forward op's stage in the time model: forward and
+// backward ops, not the optimizer's updates, which cost the same in every schedule.
+inline bool timed(const Op& op) { return op.source >= 0 && op.kind != OpKind::SgdMomentum; }
+
 // Seconds per train op. Without a profile, FLOPs at `flops_per_second`: the unit only scales
 // every time alike, so policies compare the same either way.
 struct TimeModel {

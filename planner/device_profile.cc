@@ -149,7 +149,7 @@ TimeModel time_model_from_profile(const Graph& g, const DeviceProfile& profile, 
   const size_t n = g.forward.size();
   std::map<std::pair<OpKind, std::string>, std::vector<size_t>> by_key;
   for (size_t k = 0; k < g.train.size(); ++k) {
-    if (g.train[k].source >= 0) by_key[{g.train[k].kind, writes(g, g.train[k])}].push_back(k);
+    if (timed(g.train[k])) by_key[{g.train[k].kind, writes(g, g.train[k])}].push_back(k);
   }
   std::vector<double> fwd_sum(n, 0), bwd_sum(g.train.size(), 0);
   std::vector<int> fwd_runs(n, 0);
@@ -183,7 +183,7 @@ TimeModel time_model_from_profile(const Graph& g, const DeviceProfile& profile, 
   double measured_seconds = 0, measured_flops = 0;
   for (size_t k = 0; k < g.train.size(); ++k) {
     const bool measured = k < n ? fwd_runs[k] > 0 : bwd_measured[k];
-    if (!measured || g.train[k].source < 0) continue;
+    if (!measured || !timed(g.train[k])) continue;
     measured_seconds += k < n ? fwd_sum[k] / fwd_runs[k] : bwd_sum[k];
     measured_flops += op_flops(g, g.train[k]);
   }
@@ -199,7 +199,7 @@ TimeModel time_model_from_profile(const Graph& g, const DeviceProfile& profile, 
   }
   for (size_t k = n; k < g.train.size(); ++k) {
     const int32_t src = g.train[k].source;
-    if (src < 0) continue;
+    if (!timed(g.train[k])) continue;
     time.backward_seconds[static_cast<size_t>(src)] +=
         bwd_measured[k] ? bwd_sum[k] : op_flops(g, g.train[k]) / time.flops_per_second;
   }

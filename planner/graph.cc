@@ -7,7 +7,6 @@ namespace edgetrain::planner {
 Region Tensor::region() const {
   switch (role) {
     case Role::Param:
-    case Role::ParamGrad:
     case Role::OptState:
     case Role::RunningStat:
       return Region::Params;

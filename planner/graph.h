@@ -18,8 +18,10 @@ inline constexpr TensorId kNoTensor = -1;
 
 // What a tensor is for; decides its region and how long it must live.
 enum class Role : uint8_t {
-  Input, Label, Activation, Gradient,           // arena: live for part of a step
-  Param, ParamGrad, OptState, RunningStat,      // params block: persistent
+  // arena: live for part of a step. A parameter's gradient lives from its weight-gradient op to
+  // its optimizer update (training.h).
+  Input, Label, Activation, Gradient, ParamGrad,
+  Param, OptState, RunningStat,  // params block: persistent
 };
 
 struct Tensor {

@@ -45,7 +45,7 @@ constexpr const char* kUsage =
     "usage: plan (--model NAME [--image N] [--classes N] | --model-file FILE.json |\n"
     "             --onnx FILE.onnx [--weights-out STATE]) --batch N[,N...]\n"
     "            [--policy store-all|uniform|chen-sqrt|seed|optimal] [--budget BYTES]\n"
-    "            [--out FILE.gen.cc] [--json FILE.json] [--no-in-place]\n"
+    "            [--out FILE.gen.cc] [--json FILE.json] [--no-in-place] [--keep-gradients]\n"
     "            [--profile DEVICE-PROFILE.json] [--report DIR]\n"
     "            [--target host|pi3] [--data fashion-mnist|synthetic:N]\n"
     "            [--freeze LAYER-OR-PREFIX]... [--train-last N]\n"
@@ -54,6 +54,8 @@ constexpr const char* kUsage =
     "       plan --list-models | --list-policies | (--model NAME | ...) --list-layers\n"
     "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB;\n"
     "       least: the optimal policy's least-memory plan.\n"
+    "--keep-gradients: update every parameter at the end of the step, so its gradient can be read\n"
+    "after it (default: right after the gradient's last use; same weights, less memory).\n"
     "--target and --data: the device and the trainer's data the peak-RSS prediction is for\n"
     "(default host; fashion-mnist for 28x28x1 inputs, else synthetic:<batch>).\n"
     "--freeze, --train-last: fine-tune; frozen layers get no gradients, no momentum, no update,\n"
@@ -73,6 +75,7 @@ struct Args {
   uint64_t budget = 0;
   bool least_memory = false;  // --budget least: the optimal policy's least-memory plan
   bool list_models = false, list_policies = false, in_place = true;
+  Updates updates = Updates::AfterLastUse;
 };
 
 uint32_t parse_count(const std::string& flag, const std::string& s, unsigned long max) {
@@ -93,6 +96,7 @@ Args parse_args(int argc, char** argv) {
     if (flag == "--list-models") { a.list_models = true; continue; }
     if (flag == "--list-policies") { a.list_policies = true; continue; }
     if (flag == "--no-in-place") { a.in_place = false; continue; }
+    if (flag == "--keep-gradients") { a.updates = Updates::AtStepEnd; continue; }
     if (flag == "--list-layers") { a.list_layers = true; continue; }
     if (flag == "--help" || flag == "-h") { std::cout << kUsage; std::exit(0); }
     if (flag.rfind("--", 0) != 0) throw std::invalid_argument("unexpected argument '" + flag + "' (see plan --help)");
@@ -179,7 +183,7 @@ int run(const Args& a) {
   for (uint32_t batch : a.batches) {
     Graph g = build(batch);
     const Frozen frozen = freeze_layers(g, a.freeze);
-    derive_schedules(g, frozen.params);
+    derive_schedules(g, frozen.params, a.updates);
     if (!a.freeze.empty()) summary += "plan: " + describe_frozen(g, frozen) + "\n";
     TimeModel time;
     if (!a.profile.empty()) {

@@ -6,7 +6,8 @@
 // touches the statistics twice (invariant 2). Backward ops read whichever instance of a forward
 // value was written last (for BatchNorm statistics, that may be a run long before: they are the
 // same values bit for bit, recomputation being exact, so a BatchNorm or conv stage needs no
-// forward re-run just before its backward). The optimizer ops close the step.
+// forward re-run just before its backward). An optimizer update moves with the backward op it
+// follows (training.h, Updates); updates without a `source` close the step.
 #pragma once
 
 #include "graph.h"

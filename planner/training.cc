@@ -1,5 +1,6 @@
 #include "training.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "prune.h"
@@ -14,8 +15,8 @@ bool is_frozen(const std::vector<bool>& frozen, TensorId id) {
 
 class Backward {
  public:
-  Backward(Graph& g, const std::vector<bool>& frozen)
-      : g_(g), frozen_(frozen), grad_(g.tensors.size(), kNoTensor), parts_(g.tensors.size()),
+  Backward(Graph& g, const std::vector<bool>& frozen, Updates updates)
+      : g_(g), frozen_(frozen), updates_(updates), grad_(g.tensors.size(), kNoTensor), parts_(g.tensors.size()),
         readers_(g.tensors.size(), 0), requires_grad_(requires_grad(g, frozen)),
         producer_(g.tensors.size(), -1) {
     for (size_t i = 0; i < g_.forward.size(); ++i) {
@@ -43,15 +44,43 @@ class Backward {
       for (TensorId id : due_) sum(id);
       due_.clear();
     }
+    add_updates();
+  }
+
+ private:
+  // One SgdMomentum per trained parameter (training.h, Updates).
+  void add_updates() {
+    const size_t n = g_.forward.size();
+    std::vector<std::vector<Op>> after(g_.train.size());  // updates to insert after op k
     for (const auto& [param, grad] : param_grads_) {
       const Tensor& p = g_.at(param);
       const TensorId velocity =
           g_.add({p.name + ".velocity", Role::OptState, DType::F32, Init::Zeros, p.shape});
-      g_.train.push_back({OpKind::SgdMomentum, {param, grad, velocity}, {}});
+      Op update{OpKind::SgdMomentum, {param, grad, velocity}, {}};
+      if (updates_ == Updates::AtStepEnd) {
+        g_.train.push_back(std::move(update));
+        continue;
+      }
+      size_t last = n;
+      for (size_t k = n; k < g_.train.size(); ++k) {
+        const Op& op = g_.train[k];
+        const auto touches = [&](TensorId id) {
+          return std::count(op.in.begin(), op.in.end(), id) + std::count(op.out.begin(), op.out.end(), id) > 0;
+        };
+        if (touches(param) || touches(grad)) last = k;
+      }
+      update.source = g_.train.at(last).source;
+      after[last].push_back(std::move(update));
     }
+    if (updates_ == Updates::AtStepEnd) return;
+    std::vector<Op> train;
+    for (size_t k = 0; k < g_.train.size(); ++k) {
+      train.push_back(std::move(g_.train[k]));
+      for (Op& u : after[k]) train.push_back(std::move(u));
+    }
+    g_.train = std::move(train);
   }
 
- private:
   // Which forward op's backward runs a conv's input gradient. Its own, unless the output gradient
   // is the smaller of the two (a strided or channel-reducing conv, the input read by this conv
   // alone): then the producer of the input runs it, so the gradient held between the two is dy,
@@ -190,6 +219,7 @@ class Backward {
 
   Graph& g_;
   const std::vector<bool>& frozen_;
+  const Updates updates_;
   std::vector<TensorId> grad_;                // the summed gradient of each activation
   std::vector<std::vector<TensorId>> parts_;  // contributions written so far
   std::vector<int> readers_;                  // forward ops reading each tensor
@@ -218,7 +248,7 @@ std::vector<bool> requires_grad(const Graph& g, const std::vector<bool>& frozen)
   return rg;
 }
 
-void derive_schedules(Graph& g, const std::vector<bool>& frozen) {
+void derive_schedules(Graph& g, const std::vector<bool>& frozen, Updates updates) {
   // A ReLU or max pool whose input needs no gradient (below the first trainable layer) keeps no
   // mask or taps: nothing would read them.
   const std::vector<bool> rg = requires_grad(g, frozen);
@@ -228,7 +258,7 @@ void derive_schedules(Graph& g, const std::vector<bool>& frozen) {
   }
   g.train = g.forward;
   for (size_t i = 0; i < g.train.size(); ++i) g.train[i].source = static_cast<int32_t>(i);
-  Backward(g, frozen).run();
+  Backward(g, frozen, updates).run();
 
   g.eval.clear();
   for (const Op& op : g.forward) {

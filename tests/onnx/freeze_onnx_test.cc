@@ -43,7 +43,7 @@ struct FrozenOnnx {
     const Frozen f = freeze_layers(graph, kFrozen);
     CHECK(f.layers == 6);
     CHECK(f.first_trainable == "layer2.conv1");
-    derive_schedules(graph, f.params);
+    derive_schedules(graph, f.params, Updates::AtStepEnd);  // gradients read after a step
     // Frozen BatchNorms write over their conv's output (plan_format.h allows BatchNormEval in
     // place), so the PyTorch comparison covers that path of the runtime too.
     assign_in_place(graph);

@@ -111,7 +111,7 @@ struct PlannedOnnx {
   planner::Graph graph;
   explicit PlannedOnnx(const std::string& file, uint32_t batch) : model(planner::load_onnx(onnx_path(file), batch)) {
     graph = model.graph;
-    planner::derive_schedules(graph);
+    planner::derive_schedules(graph, {}, planner::Updates::AtStepEnd);  // gradients read after a step
     planner::place(graph);
   }
   int32_t id(const std::string& name) const {

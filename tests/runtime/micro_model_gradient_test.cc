@@ -39,7 +39,7 @@ void check_model(const char* what, uint32_t image, uint32_t channels,
 }
 
 void check_graph(Graph g, uint32_t classes) {
-  derive_schedules(g);
+  derive_schedules(g, {}, Updates::AtStepEnd);  // gradients read after a step
   place(g);
   const OwnedPlan owned(g);
 
@@ -149,7 +149,7 @@ TEST_CASE("micro models: residual add of two branches without convs between") {
 namespace {
 // All parameter gradients after one step of `g` as placed, or with every tensor on its own bytes.
 std::vector<float> gradients_after_one_step(Graph g, bool no_reuse) {
-  derive_schedules(g);
+  derive_schedules(g, {}, Updates::AtStepEnd);
   place(g);
   if (no_reuse) {
     uint64_t off = 0;
