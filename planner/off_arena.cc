@@ -214,7 +214,8 @@ PeakPrediction predict_peak(const Graph& g, const OffArenaModel& m, const Traine
   const uint64_t page = m.page_bytes;
   // Data: what the trainer holds while training (pixels, labels, its epoch order of uint32) and
   // the most it holds while reading (idx_dataset.cc: train images, train labels, test images,
-  // test labels, in this order; each file grows a vector).
+  // test labels, in this order; each file grows a vector). Synthetic images are generated into
+  // the input tensor batch by batch (runtime/image_set.h): only the epoch order is held.
   if (data.fashion_mnist) {
     const uint64_t train_px = kFashionTrainImages * kFashionPixels, test_px = kFashionTestImages * kFashionPixels;
     const uint64_t train = train_px + kFashionTrainImages, test = test_px + kFashionTestImages;
@@ -223,10 +224,8 @@ PeakPrediction predict_peak(const Graph& g, const OffArenaModel& m, const Traine
                                  train + vector_read_peak(test_px + kIdxImagesHeader),
                                  train + test});
   } else {
-    const auto& s = g.at(g.input).shape;
-    const uint64_t set = uint64_t{data.synthetic_images} * (uint64_t{s[1]} * s[2] * s[3] + 1);
-    p.data_bytes = 2 * set + 4 * uint64_t{data.synthetic_images};
-    p.data_load_peak = 2 * set;
+    p.data_bytes = 4 * uint64_t{data.synthetic_images};
+    p.data_load_peak = 0;
   }
   // XNNPACK: operators live one at a time (created, run and deleted inside each op), so the
   // first step's peak is the largest op's set; fit_region() then reserves peak + peak/4 + 256 KiB

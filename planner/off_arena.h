@@ -47,9 +47,10 @@ struct OffArenaModel {
 // The defaults measured for a target: "host" or "pi3"; throws std::invalid_argument otherwise.
 OffArenaModel off_arena_model(const std::string& target);
 
-// What the trainer trains on, which it holds whole in memory (runtime/idx_dataset.h): the
-// Fashion-MNIST IDX files (60000 training + 10000 test images, 28x28), or `--synthetic N` (N
-// training + N test images of the plan's input size).
+// What the trainer trains on: the Fashion-MNIST IDX files (60000 training + 10000 test images,
+// 28x28), which it holds whole in memory (runtime/idx_dataset.h), or `--synthetic N` (N training
+// + N test images of the plan's input size), which it generates batch by batch into the input
+// tensor and so does not hold (runtime/image_set.h).
 struct TrainerData {
   bool fashion_mnist = false;
   uint32_t synthetic_images = 0;
@@ -65,7 +66,7 @@ struct PeakPrediction {
   uint64_t xnnpack_region = 0;  // the region fit_region() reserves for it
   uint64_t first_step_heap = 0;  // most the first step's XNNPACK blocks hold on glibc's heap
   uint64_t heap_retained = 0;    // freed brk heap pages that stay resident after it
-  uint64_t data_bytes = 0;      // the data sets and the trainer's epoch order, while training
+  uint64_t data_bytes = 0;      // the data sets held and the trainer's epoch order, while training
   uint64_t data_load_peak = 0;  // the most resident while reading the data files
   uint64_t load_peak = 0;       // the process at that moment
   uint64_t run_peak = 0;        // the process while training

@@ -102,19 +102,6 @@ Status parse_idx_pair(const char* images_name, std::vector<uint8_t> images,
   return Status::ok();
 }
 
-ImageSet synthetic_image_set(uint32_t count, uint32_t height, uint32_t width, uint32_t channels,
-                             uint32_t classes, uint32_t seed) {
-  ImageSet set;
-  set.count = count, set.height = height, set.width = width, set.channels = channels;
-  set.pixels.resize(size_t{count} * height * width * channels);
-  set.labels.resize(count);
-  uint32_t x = seed * 2654435761u + 1;  // xorshift32: cheap and the same everywhere
-  auto next = [&x] { return x ^= x << 13, x ^= x >> 17, x ^= x << 5; };
-  for (uint8_t& p : set.pixels) p = static_cast<uint8_t>(next() >> 24);
-  for (uint8_t& l : set.labels) l = static_cast<uint8_t>(next() % classes);
-  return set;
-}
-
 Status load_idx_pair(const std::string& images_path, const std::string& labels_path,
                      uint32_t classes, ImageSet* out) {
   std::vector<uint8_t> images, labels;

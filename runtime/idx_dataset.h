@@ -6,20 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "image_set.h"
 #include "status.h"
 
 namespace edgetrain {
-
-struct ImageSet {
-  uint32_t count = 0, height = 0, width = 0, channels = 1;
-  std::vector<uint8_t> pixels;  // count x height x width x channels (NHWC)
-  std::vector<uint8_t> labels;  // count
-};
-
-// `count` random images and labels (for memory and speed runs at any input size), reproducible
-// from `seed`.
-ImageSet synthetic_image_set(uint32_t count, uint32_t height, uint32_t width, uint32_t channels,
-                             uint32_t classes, uint32_t seed);
 
 // Reads `<dir>/<prefix>-images-idx3-ubyte.gz` and `<dir>/<prefix>-labels-idx1-ubyte.gz`
 // (prefix "train" or "t10k"); labels must be < `classes`. Errors name the file and the problem.

@@ -25,7 +25,8 @@ constexpr const char* kUsage =
     "of each op's time per step. --save writes the training state atomically every N steps\n"
     "(default 100) and at the end; --resume continues from it, bit for bit. Without --batch,\n"
     "the largest baked plan that fits in the memory the system has available is used.\n"
-    "--synthetic N trains on N random images of the plan's input size instead of DIR.\n"
+    "--synthetic N trains on N random images of the plan's input size instead of DIR,\n"
+    "generated batch by batch (image i is the same in every run; none are held in memory).\n"
     "--init-state FILE starts from a state file's weights, e.g. plan --onnx ... --weights-out FILE.\n";
 
 struct Options {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <numeric>
 #include <vector>
 
@@ -93,13 +92,12 @@ Status check_data_fits(const Plan& plan, const ImageSet& data) {
 }
 
 void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec) {
-  const size_t pixels = size_t{data.height} * data.width * data.channels;
+  const size_t pixels = data.image_bytes();
   uint8_t* x = exec.input();
   int32_t* y = exec.labels();
   for (uint32_t b = 0; b < exec.plan().batch; ++b) {
-    const uint8_t* src = data.pixels.data() + size_t{indices[b]} * pixels;
-    std::memcpy(x + b * pixels, src, pixels);  // the plan's Normalize op makes the floats
-    y[b] = data.labels[indices[b]];
+    data.copy_image(indices[b], x + b * pixels);  // the plan's Normalize op makes the floats
+    y[b] = static_cast<int32_t>(data.label(indices[b]));
   }
 }
 
@@ -208,7 +206,7 @@ Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* 
       const float* row = exec.logits() + size_t{b} * classes;
       uint32_t best = 0;
       for (uint32_t k = 1; k < classes; ++k) best = row[k] > row[best] ? k : best;
-      *correct += best == data.labels[start + b] ? 1 : 0;
+      *correct += best == data.label(start + b) ? 1 : 0;
     }
   }
   *total = n;

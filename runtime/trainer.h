@@ -30,11 +30,12 @@ struct TrainOptions {
 // `available_bytes` (0: unknown, take the largest).
 Status select_plan(const PlanSet& plans, uint32_t batch, uint64_t available_bytes, const Plan** out);
 
-// Checks that the plan's input is [N, height, width, 1] and its logits cover the labels.
+// Checks that the plan's input is [N, height, width, channels] of the data and the data is not empty.
 Status check_data_fits(const Plan& plan, const ImageSet& data);
 
-// Fills the executor's input bytes and labels with the images at `indices` (plan.batch of them);
-// the plan's Normalize op scales and normalises them on the device.
+// Fills the executor's input bytes and labels with the images at `indices` (plan.batch of them),
+// copied from a held set or generated straight into the input tensor; the plan's Normalize op
+// scales and normalises them on the device.
 void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec);
 
 // Trains from `position` until options.steps steps are done, over epochs of `data` each shuffled
