@@ -3,6 +3,7 @@
 // generated C++ (and JSON). Every failure is one line on stderr and exit status 1.
 //
 //   plan --model mobilenet_v1 --batch 32 --budget 300MiB --policy optimal --out plans.gen.cc
+//   plan --model resnet18 --batch 64 --peak-budget 600MB --policy optimal --out plans.gen.cc
 //   plan --model-file my_model.json --batch 8 --out plans.gen.cc   (format: model_file.h)
 //   plan --model fashion_cnn --batch 32 --profile pi3-profile.json ...   (measured op times)
 //   plan --model fashion_cnn --batch 32 --policy optimal --budget 4MiB --report DIR   (report.md, pareto.png)
@@ -30,6 +31,7 @@
 #include "freeze_state.h"
 #include "model_file.h"
 #include "off_arena.h"
+#include "peak_budget.h"
 #include "onnx_weights.h"
 #include "report.h"
 #include "solve.h"
@@ -44,7 +46,7 @@ using namespace edgetrain::planner;
 constexpr const char* kUsage =
     "usage: plan (--model NAME [--image N] [--classes N] | --model-file FILE.json |\n"
     "             --onnx FILE.onnx [--weights-out STATE]) --batch N[,N...]\n"
-    "            [--policy store-all|uniform|chen-sqrt|seed|optimal] [--budget BYTES]\n"
+    "            [--policy store-all|uniform|chen-sqrt|seed|optimal] [--budget BYTES | --peak-budget BYTES]\n"
     "            [--out FILE.gen.cc] [--json FILE.json] [--no-in-place] [--keep-gradients]\n"
     "            [--profile DEVICE-PROFILE.json] [--report DIR]\n"
     "            [--target host|pi3] [--data fashion-mnist|synthetic:N]\n"
@@ -54,6 +56,8 @@ constexpr const char* kUsage =
     "       plan --list-models | --list-policies | (--model NAME | ...) --list-layers\n"
     "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB;\n"
     "       least: the optimal policy's least-memory plan.\n"
+    "--peak-budget BYTES: the trainer's whole process instead, its peak RSS as predicted for\n"
+    "       --target and --data (what a device has free, e.g. 900MB on a Pi 3).\n"
     "--keep-gradients: update every parameter at the end of the step, so its gradient can be read\n"
     "after it (default: right after the gradient's last use; same weights, less memory).\n"
     "--target and --data: the device and the trainer's data the peak-RSS prediction is for\n"
@@ -72,7 +76,7 @@ struct Args {
   std::vector<uint32_t> batches;
   ZooOptions zoo;
   Policy policy = Policy::StoreAll;
-  uint64_t budget = 0;
+  uint64_t budget = 0, peak_budget = 0;
   bool least_memory = false;  // --budget least: the optimal policy's least-memory plan
   bool list_models = false, list_policies = false, in_place = true;
   Updates updates = Updates::AfterLastUse;
@@ -122,6 +126,7 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--policy") a.policy = parse_policy(value);
     else if (flag == "--budget" && value == "least") a.least_memory = true;
     else if (flag == "--budget") a.budget = parse_bytes(value);
+    else if (flag == "--peak-budget") a.peak_budget = parse_bytes(value);
     else if (flag == "--batch") {
       std::stringstream ss(value);
       for (std::string item; std::getline(ss, item, ',');) a.batches.push_back(parse_count(flag, item, 1u << 20));
@@ -141,6 +146,9 @@ Args parse_args(int argc, char** argv) {
   if (!a.list_models && !a.list_policies &&
       (sources != 1 || (a.batches.empty() && a.export_weights.empty() && !a.list_layers))) {
     throw std::invalid_argument("--batch and one of --model, --model-file, --onnx are required (see plan --help)");
+  }
+  if (a.peak_budget != 0 && (a.budget != 0 || a.least_memory)) {
+    throw std::invalid_argument("give --budget or --peak-budget, not both");
   }
   if (!a.report.empty() && a.batches.size() != 1) {
     throw std::invalid_argument("--report describes one plan: give one --batch");
@@ -198,18 +206,21 @@ int run(const Args& a) {
       summary += line;
     }
     const Chain chain = build_chain(g, time);
+    const TrainerData data = a.data.empty() ? default_trainer_data(g) : parse_trainer_data(a.data);
     Planned p;
     try {
       if (a.least_memory && a.policy != Policy::Optimal) {
         throw std::invalid_argument("--budget least needs --policy optimal");
       }
-      p = a.least_memory ? least_memory_plan(g, chain, 1000, a.in_place)
-                         : plan_with_policy(g, chain, a.policy, a.budget, 1000, a.in_place);
+      p = a.least_memory  ? least_memory_plan(g, chain, 1000, a.in_place)
+          : a.peak_budget ? plan_for_peak(g, chain, a.policy, a.peak_budget, off_arena, data, 1000, a.in_place)
+                          : plan_with_policy(g, chain, a.policy, a.budget, 1000, a.in_place);
     } catch (const InfeasibleBudget& e) {
+      const char* what = a.peak_budget ? " bytes of predicted peak RSS" : " bytes";
       throw std::runtime_error(g.model + " batch " + std::to_string(batch) + ": " + e.what() + " in " +
-                               std::to_string(a.budget) + " bytes; the smallest feasible budget is " +
-                               std::to_string(e.smallest_bytes) + " bytes (" +
-                               format_mib(e.smallest_bytes) + ")");
+                               std::to_string(a.peak_budget ? a.peak_budget : a.budget) + what +
+                               "; the smallest feasible budget is " + std::to_string(e.smallest_bytes) +
+                               " bytes (" + format_mib(e.smallest_bytes) + ")");
     }
     if (!a.report.empty()) {
       write_report(a.report, g, chain, p, policy_name(a.policy), a.budget);
@@ -226,7 +237,6 @@ int run(const Args& a) {
                  static_cast<unsigned long long>(pg.params_bytes), format_mib(p.total_bytes()).c_str(),
                  pg.train.size(), 100.0 * p.extra_forward_fraction());
     summary += line;
-    const TrainerData data = a.data.empty() ? default_trainer_data(pg) : parse_trainer_data(a.data);
     const PeakPrediction peak = predict_peak(pg, off_arena, data);
     const std::string data_name =
         data.fashion_mnist ? "fashion-mnist" : "synthetic:" + std::to_string(data.synthetic_images);
