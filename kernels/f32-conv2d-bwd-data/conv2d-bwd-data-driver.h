@@ -2,17 +2,20 @@
 // per kernel tap, dx[p shifted by tap][ic] += sum_oc dy[p][oc] * w[oc][tap][ic], a GEMM whose
 // rows are gathered (dx row, dy row) pointer pairs. Within one tap the pixel -> input-pixel map
 // is one-to-one, so rows of a chunk never alias. Private to kernels/; a Microkernel provides
-// kMR (pixels), kNR (input channels) and template<MR> block(...).
+// kMR (pixels), kNR (input channels), kChunk (pixels gathered per flush; any value gives the same
+// result: each dx element sums its output channels in order within a tap) and
+// template<MR> block(...).
 #pragma once
 
 #include <cassert>
 #include <cstddef>
 
+#include "kernels/block_rows.h"
 #include "kernels/geometry.h"
 
 namespace edgetrain_kernels {
 
-inline constexpr size_t kDataChunk = 64;
+inline constexpr size_t kDataChunk = 64;  // the portable and NEON micro-kernels' kChunk
 
 // Any block size: input-channel tails.
 inline void data_block_any(size_t count, float* const* xr, const float* const* dr, size_t ic0,
@@ -36,15 +39,9 @@ void data_flush(size_t count, float* const* xr, const float* const* dr, size_t i
     for (; k + UK::kMR <= count; k += UK::kMR) {
       UK::template block<UK::kMR>(xr + k, dr + k, ic0, w_tap, oc, oc_stride);
     }
-    switch (count - k) {  // pixel tail
-      case 0: break;
-      case 1: UK::template block<1>(xr + k, dr + k, ic0, w_tap, oc, oc_stride); break;
-      case 2: UK::template block<2>(xr + k, dr + k, ic0, w_tap, oc, oc_stride); break;
-      case 3: UK::template block<3>(xr + k, dr + k, ic0, w_tap, oc, oc_stride); break;
-      default:
-        static_assert(UK::kMR <= 4, "tail cases cover kMR <= 4");
-        break;
-    }
+    with_block_rows<UK::kMR - 1>(count - k, [&](auto rows) {  // pixel tail
+      UK::template block<decltype(rows)::value>(xr + k, dr + k, ic0, w_tap, oc, oc_stride);
+    });
   }
   if (ic0 < in_c) data_block_any(count, xr, dr, ic0, in_c - ic0, w_tap, oc, oc_stride);
 }
@@ -59,8 +56,8 @@ void conv2d_bwd_data_gemm(const f32_window_geometry& g, const float* dy, const f
   const size_t ic = g.in_c, oc = g.out_c, taps = g.kernel_h * g.kernel_w;
   const size_t image = g.in_h * g.in_w * ic;
   for (size_t i = n_begin * image; i < n_end * image; i++) dx[i] = 0.0f;
-  float* xr[kDataChunk];
-  const float* dr[kDataChunk];
+  float* xr[UK::kChunk];
+  const float* dr[UK::kChunk];
   for (size_t n = n_begin; n < n_end; n++) {
     for (size_t tap = 0; tap < taps; tap++) {
       const size_t kh = tap / g.kernel_w, kw = tap % g.kernel_w;
@@ -76,7 +73,7 @@ void conv2d_bwd_data_gemm(const f32_window_geometry& g, const float* dy, const f
           if (iw >= g.in_w) continue;
           xr[count] = dx_row + iw * ic;
           dr[count] = dy_row + ow * oc;
-          if (++count == kDataChunk) {
+          if (++count == UK::kChunk) {
             data_flush<UK>(count, xr, dr, ic, w_tap, oc, taps * ic);
             count = 0;
           }

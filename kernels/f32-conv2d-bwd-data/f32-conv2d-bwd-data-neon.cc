@@ -9,6 +9,7 @@ namespace {
 
 struct NeonMicrokernel {
   static constexpr size_t kMR = 4, kNR = 16;
+  static constexpr size_t kChunk = edgetrain_kernels::kDataChunk;
   template <size_t MR>
   static void block(float* const* xr, const float* const* dr, size_t ic0, const float* w_tap,
                     size_t oc, size_t oc_stride) {

@@ -14,6 +14,7 @@ namespace {
 // sixteen SSE registers; each broadcast dy value feeds four multiply-adds.
 struct PortableMicrokernel {
   static constexpr size_t kMR = 3, kNR = 16, kNV = kNR / 4;
+  static constexpr size_t kChunk = edgetrain_kernels::kDataChunk;
   // xr[m][ic0 + n] += sum_o dr[m][o] * w_tap[o * oc_stride + ic0 + n] for MR pixel rows.
   template <size_t MR>
   static void block(float* const* xr, const float* const* dr, size_t ic0, const float* w_tap,

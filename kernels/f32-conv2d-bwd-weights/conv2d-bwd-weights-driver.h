@@ -1,16 +1,19 @@
 // Driver shared by the tiled weight-gradient variants (portable and NEON): chunks of pixel
 // pointer pairs per tap, micro-kernel blocks over (input, output) channels, scalar tails.
-// Private to kernels/; a Microkernel provides kMR, kNR and template<MR> block(...).
+// Private to kernels/; a Microkernel provides kMR, kNR, kChunk and template<MR> block(...).
+// kChunk (pixels per chunk) is part of the numerics: each chunk's sum is added into dw.
 #pragma once
 
 #include <cassert>
 #include <cstddef>
 
+#include "kernels/block_rows.h"
 #include "kernels/geometry.h"
 
 namespace edgetrain_kernels {
 
-// Pixels per chunk: the chunk's dy rows stay in L1 while every (ic, oc) block reuses them.
+// Pixels per chunk for the portable and NEON micro-kernels: the chunk's dy rows stay in L1 while
+// every (ic, oc) block reuses them.
 inline constexpr size_t kWeightsChunk = 64;
 
 // Any block size, plain loops: channel tails.
@@ -36,15 +39,10 @@ void weights_flush(size_t count, const float* const* xr, const float* const* dr,
     for (; ic0 + UK::kMR <= in_c; ic0 += UK::kMR) {
       UK::template block<UK::kMR>(count, xr, dr, ic0, oc0, dw_tap, oc_stride);
     }
-    switch (in_c - ic0) {  // input-channel tail, still vectorised over output channels
-      case 0: break;
-      case 1: UK::template block<1>(count, xr, dr, ic0, oc0, dw_tap, oc_stride); break;
-      case 2: UK::template block<2>(count, xr, dr, ic0, oc0, dw_tap, oc_stride); break;
-      case 3: UK::template block<3>(count, xr, dr, ic0, oc0, dw_tap, oc_stride); break;
-      default:
-        static_assert(UK::kMR <= 4, "tail cases cover kMR <= 4");
-        break;
-    }
+    // Input-channel tail, still vectorised over output channels.
+    with_block_rows<UK::kMR - 1>(in_c - ic0, [&](auto rows) {
+      UK::template block<decltype(rows)::value>(count, xr, dr, ic0, oc0, dw_tap, oc_stride);
+    });
   }
   if (oc0 < oc_end) weights_block_any(count, xr, dr, 0, in_c, oc0, oc_end - oc0, dw_tap, oc_stride);
 }
@@ -62,8 +60,8 @@ void conv2d_bwd_weights_gemm(const f32_window_geometry& g, const float* x, const
   const size_t ic = g.in_c, oc = g.out_c, oc_stride = taps * ic;
   for (size_t o = oc_begin; o < oc_end; o++)
     for (size_t i = tap_begin * ic; i < tap_end * ic; i++) dw[o * oc_stride + i] = 0.0f;
-  const float* xr[kWeightsChunk];
-  const float* dr[kWeightsChunk];
+  const float* xr[UK::kChunk];
+  const float* dr[UK::kChunk];
   for (size_t tap = tap_begin; tap < tap_end; tap++) {
     const size_t kh = tap / g.kernel_w, kw = tap % g.kernel_w;
     float* dw_tap = dw + tap * ic;
@@ -79,7 +77,7 @@ void conv2d_bwd_weights_gemm(const f32_window_geometry& g, const float* x, const
           if (iw >= g.in_w) continue;
           xr[count] = x_row + iw * ic;
           dr[count] = dy_row + ow * oc;
-          if (++count == kWeightsChunk) {
+          if (++count == UK::kChunk) {
             weights_flush<UK>(count, xr, dr, ic, oc_begin, oc_end, dw_tap, oc_stride);
             count = 0;
           }

@@ -23,7 +23,8 @@ void f32_conv2d_bwd_weights_scalar(const f32_window_geometry& g, const float* x,
 // runtime can split the work across threads: dense convolutions (groups = 1) by output-channel
 // and tap ranges (tap = kh * kernel_w + kw; dbias is written by the tiles with tap_begin == 0)
 // for weights and by image ranges for data; depthwise (groups = in_c = out_c) by channel and
-// image ranges. _tiled is portable C++; _neon (aarch64 only) has intrinsics micro-kernels.
+// image ranges. _tiled is portable C++; _neon (aarch64 only) and _avx2 (x86-64 only, AVX2+FMA
+// CPUs only: see f32_x86_has_avx2_fma in kernels/select.h) have intrinsics micro-kernels.
 void f32_conv2d_bwd_weights_tiled(const f32_window_geometry& g, const float* x, const float* dy,
                                   float* dw, float* dbias, size_t oc_begin, size_t oc_end,
                                   size_t tap_begin, size_t tap_end);
@@ -38,6 +39,13 @@ void f32_conv2d_bwd_weights_neon(const f32_window_geometry& g, const float* x, c
                                  float* dw, float* dbias, size_t oc_begin, size_t oc_end,
                                  size_t tap_begin, size_t tap_end);
 void f32_conv2d_bwd_data_neon(const f32_window_geometry& g, const float* dy, const float* w,
+                              float* dx, size_t n_begin, size_t n_end);
+#endif
+#if defined(__x86_64__)
+void f32_conv2d_bwd_weights_avx2(const f32_window_geometry& g, const float* x, const float* dy,
+                                 float* dw, float* dbias, size_t oc_begin, size_t oc_end,
+                                 size_t tap_begin, size_t tap_end);
+void f32_conv2d_bwd_data_avx2(const f32_window_geometry& g, const float* dy, const float* w,
                               float* dx, size_t n_begin, size_t n_end);
 #endif
 

@@ -1,11 +1,21 @@
-// Build-time variant choice: the generic names the runtime, tests and benchmark call. One target
-// CPU per build, so no run-time dispatch: NEON on aarch64, the portable tiled C++ elsewhere.
+// Variant choice: the generic names the runtime, tests and benchmark call. NEON on aarch64 (the
+// target, chosen at build time). On x86-64 (the host that runs tests and benchmarks) the dense
+// convolution backward checks the CPU at run time, as XNNPACK and PyTorch do: AVX2+FMA
+// micro-kernels where the CPU has both, the portable tiled C++ (baseline SSE2) elsewhere. A
+// machine always takes the same path, so its results are the same bits run to run.
 // None of the selected variants needs a workspace.
 #pragma once
 
 #include <cassert>
 
 #include "kernels/kernels.h"
+
+#if defined(__x86_64__)
+// True on CPUs (and OSes) with AVX2 and FMA; libgcc reads cpuid once at start-up.
+inline bool f32_x86_has_avx2_fma() {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+#endif
 
 // How a convolution's backward is tiled: dense (groups = 1) and depthwise have tiled variants;
 // other group counts run the scalar reference as one tile.
@@ -24,6 +34,12 @@ inline void f32_conv2d_bwd_weights_dense(const f32_window_geometry& g, const flo
 #if defined(__aarch64__)
   f32_conv2d_bwd_weights_neon(g, x, dy, dw, dbias, oc_begin, oc_end, tap_begin, tap_end);
 #else
+#if defined(__x86_64__)
+  if (f32_x86_has_avx2_fma()) {
+    f32_conv2d_bwd_weights_avx2(g, x, dy, dw, dbias, oc_begin, oc_end, tap_begin, tap_end);
+    return;
+  }
+#endif
   f32_conv2d_bwd_weights_tiled(g, x, dy, dw, dbias, oc_begin, oc_end, tap_begin, tap_end);
 #endif
 }
@@ -33,6 +49,12 @@ inline void f32_conv2d_bwd_data_dense(const f32_window_geometry& g, const float*
 #if defined(__aarch64__)
   f32_conv2d_bwd_data_neon(g, dy, w, dx, n_begin, n_end);
 #else
+#if defined(__x86_64__)
+  if (f32_x86_has_avx2_fma()) {
+    f32_conv2d_bwd_data_avx2(g, dy, w, dx, n_begin, n_end);
+    return;
+  }
+#endif
   f32_conv2d_bwd_data_tiled(g, dy, w, dx, n_begin, n_end);
 #endif
 }
