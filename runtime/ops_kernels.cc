@@ -71,8 +71,9 @@ void conv_bwd_weights(const OpContext& c, const f32_window_geometry& g, const fl
   switch (f32_conv2d_kind(g)) {
     case f32_conv_kind::dense: {
       // Output-channel x tap tiles: each owns its part of dw, so no reduction across threads.
-      const size_t want = 4 * threads(c);
-      const size_t oc_tile = tile_for(g.out_c, (want + taps - 1) / taps, 16);
+      const size_t want = 4 * threads(c), tap_tile = f32_conv2d_bwd_weights_tap_tile(g);
+      const size_t tap_tiles = (taps + tap_tile - 1) / tap_tile;
+      const size_t oc_tile = tile_for(g.out_c, (want + tap_tiles - 1) / tap_tiles, 16);
       pthreadpool_parallelize_2d_tile_2d(
           pool_for(c, conv_work(g)),
           [](void* ctx, size_t oc, size_t tap, size_t noc, size_t ntap) {
@@ -80,7 +81,7 @@ void conv_bwd_weights(const OpContext& c, const f32_window_geometry& g, const fl
             f32_conv2d_bwd_weights_dense(task->g, task->a, task->b, task->out, task->dbias, oc,
                                          oc + noc, tap, tap + ntap);
           },
-          &t, g.out_c, taps, oc_tile, 1, 0);
+          &t, g.out_c, taps, oc_tile, tap_tile, 0);
       return;
     }
     case f32_conv_kind::depthwise:

@@ -17,6 +17,10 @@ struct Avx2Microkernel {
   // Twice the portable chunk: each block's sum is added into dw once per chunk (a strided,
   // transposing scatter), and 128 dy lines of a 16-channel block still leave half of L1 for x.
   static constexpr size_t kChunk = 128;
+  // Output pixels per band: a band's dy rows for a 16-channel tile (64 bytes each) and the x rows
+  // under it stay in L2 while all the tile's taps run over them (stems tile all 49 taps at once).
+  static constexpr size_t kBandPixels = 2048;
+  static constexpr bool kFuseTapRows = true;
 
   // acc[m][n] = sum_k xr[k][ic0 + m] * dr[k][oc0 + n] (fused, in k order), then added into dw.
   template <size_t MR>

@@ -10,6 +10,8 @@ namespace {
 struct NeonMicrokernel {
   static constexpr size_t kMR = 4, kNR = 16;
   static constexpr size_t kChunk = edgetrain_kernels::kWeightsChunk;
+  static constexpr size_t kBandPixels = edgetrain_kernels::kWeightsOneBand;
+  static constexpr bool kFuseTapRows = false;
   template <size_t MR>
   static void block(size_t count, const float* const* xr, const float* const* dr, size_t ic0,
                     size_t oc0, float* dw, size_t oc_stride) {

@@ -19,6 +19,8 @@ namespace {
 struct PortableMicrokernel {
   static constexpr size_t kMR = 4, kNR = 8;
   static constexpr size_t kChunk = edgetrain_kernels::kWeightsChunk;
+  static constexpr size_t kBandPixels = edgetrain_kernels::kWeightsOneBand;
+  static constexpr bool kFuseTapRows = false;
   // acc[m][n] = sum_k xr[k][ic0 + m] * dr[k][oc0 + n], then added into dw (strided by oc).
   template <size_t MR>
   static void block(size_t count, const float* const* xr, const float* const* dr, size_t ic0,

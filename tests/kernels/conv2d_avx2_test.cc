@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "kernels/select.h"
@@ -29,7 +30,8 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
 }  // namespace
 
 TEST_CASE("x86-64: the dense conv backward takes the AVX2+FMA kernels where the CPU has them") {
-  MESSAGE("this CPU " << (f32_x86_has_avx2_fma() ? "has" : "lacks") << " AVX2+FMA");
+  const std::string cpu = f32_x86_has_avx2_fma() ? "this CPU has AVX2+FMA" : "this CPU lacks AVX2+FMA";
+  MESSAGE(cpu);
   if (!f32_x86_has_avx2_fma()) return;  // the portable path is covered by the tiled tests
   EDGETRAIN_SEEDED_RNG(rng);
   const WindowCase cases[] = {
@@ -42,10 +44,12 @@ TEST_CASE("x86-64: the dense conv backward takes the AVX2+FMA kernels where the 
       {"in_c 40, out_c 48, 1x1/2", 2, 9, 9, 40, 48, 1, 1, 2, 2, 0, 0, 0, 0, 1},
       {"in_c 64, out_c 70, 3x3, rows > one chunk", 2, 14, 13, 64, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1},
       {"in_c 37, out_c 1, pad bottom/right only", 2, 8, 8, 37, 1, 2, 2, 1, 1, 0, 0, 1, 1, 1},
+      {"in_c 2, 5x3 kernel, 3x3 input (no interior column)", 2, 3, 3, 2, 20, 5, 3, 1, 1, 2, 1, 2, 1, 1},
+      {"in_c 3, 7x7/2, rows of 60 pixels over bands", 1, 40, 120, 3, 16, 7, 7, 2, 2, 3, 3, 3, 3, 1},
   };
   for (const WindowCase& wc : cases) {
     const f32_window_geometry g = geometry(wc);
-    INFO(wc.name);
+    INFO(std::string(wc.name));
     const auto x = uniform(rng, x_size(g)), w = uniform(rng, w_size(g)), dy = uniform(rng, y_size(g));
     std::vector<float> dx_ref(x.size()), dw_ref(w.size()), db_ref(g.out_c);
     f32_conv2d_bwd_data_scalar(g, dy.data(), w.data(), dx_ref.data());
@@ -68,14 +72,19 @@ TEST_CASE("x86-64: the dense conv backward takes the AVX2+FMA kernels where the 
     CHECK(same_bits(dw2, dw));
     CHECK(same_bits(db2, db));
 
-    // Tiles as the runtime hands them out (images; 16-channel multiples x single taps) give the
-    // same bits as the whole op: no element depends on where a tile starts.
+    // Tiles as the runtime hands them out (images; multiples of 16 output channels x the taps
+    // select.h asks for: all of them for in_c < 16, else a kernel row) give the same bits as the
+    // whole op: no element depends on where a tile starts.
+    const size_t tap_tile = f32_conv2d_bwd_weights_tap_tile(g);
+    CHECK(tap_tile == (g.in_c < 16 ? taps : g.kernel_w));
     std::vector<float> dx3(x.size(), 1e30f), dw3(w.size(), 1e30f), db3(g.out_c, 1e30f);
-    for (size_t n = 0; n < g.batch; n++) f32_conv2d_bwd_data_dense(g, dy.data(), w.data(), dx3.data(), n, n + 1);
+    for (size_t n = 0; n < g.batch; n++) {
+      f32_conv2d_bwd_data_dense(g, dy.data(), w.data(), dx3.data(), n, n + 1);
+    }
     for (size_t o = 0; o < g.out_c; o += 16) {
-      for (size_t t = 0; t < taps; t++) {
+      for (size_t t = 0; t < taps; t += tap_tile) {
         f32_conv2d_bwd_weights_dense(g, x.data(), dy.data(), dw3.data(), db3.data(), o,
-                                     std::min(o + 16, g.out_c), t, t + 1);
+                                     std::min(o + 16, g.out_c), t, std::min(t + tap_tile, taps));
       }
     }
     CHECK(same_bits(dx3, dx));

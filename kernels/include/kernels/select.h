@@ -44,6 +44,19 @@ inline void f32_conv2d_bwd_weights_dense(const f32_window_geometry& g, const flo
 #endif
 }
 
+// Taps per weight-gradient tile that suit the selected dense variant (the runtime's tiles are
+// output channels x this many taps). One, except on AVX2, whose driver runs each whole kernel row
+// of a tile as one GEMM (see conv2d-bwd-weights-driver.h): tiles of whole kernel rows, and of
+// every tap for stems, where a tile of fewer taps would stream all of dy for only in_c
+// multiply-adds per value. Any tiles of whole kernel rows give the same bits.
+inline size_t f32_conv2d_bwd_weights_tap_tile(const f32_window_geometry& g) {
+#if defined(__x86_64__)
+  if (f32_x86_has_avx2_fma()) return g.in_c < 16 ? g.kernel_h * g.kernel_w : g.kernel_w;
+#endif
+  (void)g;
+  return 1;
+}
+
 inline void f32_conv2d_bwd_data_dense(const f32_window_geometry& g, const float* dy,
                                       const float* w, float* dx, size_t n_begin, size_t n_end) {
 #if defined(__aarch64__)
