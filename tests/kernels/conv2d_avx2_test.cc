@@ -93,4 +93,41 @@ TEST_CASE("x86-64: the dense conv backward takes the AVX2+FMA kernels where the 
   }
 }
 
+TEST_CASE("x86-64: the depthwise weight gradient takes the AVX2 kernel where the CPU has it") {
+  if (!f32_x86_has_avx2_fma()) return;
+  EDGETRAIN_SEEDED_RNG(rng);
+  const WindowCase cases[] = {
+      // name, N, H, W, C, C, KH, KW, SH, SW, pads (t, l, b, r), groups = C
+      {"1 channel", 2, 7, 9, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+      {"3 channels, stride 2", 2, 9, 8, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1, 3},
+      {"5 channels, no padding", 1, 6, 6, 5, 5, 3, 3, 1, 1, 0, 0, 0, 0, 5},
+      {"13 channels, pad bottom/right", 2, 8, 5, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1, 13},
+      {"32 channels, stride 2, bands of whole rows", 2, 40, 40, 32, 32, 3, 3, 2, 2, 1, 1, 1, 1, 32},
+      {"37 channels, 2x3 input", 3, 2, 3, 37, 37, 3, 3, 1, 1, 1, 1, 1, 1, 37},
+      {"5x5 kernel runs the portable variant", 1, 9, 9, 19, 19, 5, 5, 1, 1, 2, 2, 2, 2, 19},
+  };
+  CHECK(f32_conv2d_bwd_weights_dw_channel_quantum() == 16);
+  for (const WindowCase& wc : cases) {
+    const f32_window_geometry g = geometry(wc);
+    INFO(std::string(wc.name));
+    const auto x = uniform(rng, x_size(g)), dy = uniform(rng, y_size(g));
+    std::vector<float> dw_ref(w_size(g)), db_ref(g.out_c);
+    f32_conv2d_bwd_weights_scalar(g, x.data(), dy.data(), dw_ref.data(), db_ref.data());
+    std::vector<float> dw(dw_ref.size(), 1e30f), db(g.out_c, 1e30f);
+    f32_conv2d_bwd_weights_dw_avx2(g, x.data(), dy.data(), dw.data(), db.data(), 0, g.in_c);
+    check_close("dw", dw, to_double(dw_ref), kRtol, kAtolFrac);
+    check_close("db", db, to_double(db_ref), kRtol, kAtolFrac);
+    // Selected, and in channel tiles of 16 and of 7: the same bits.
+    for (size_t tile : {size_t{16}, size_t{7}}) {
+      std::vector<float> dw2(dw.size(), -1.0f), db2(g.out_c, -1.0f);
+      for (size_t c = 0; c < g.in_c; c += tile) {
+        f32_conv2d_bwd_weights_dw(g, x.data(), dy.data(), dw2.data(), db2.data(), c,
+                                  std::min(c + tile, g.in_c));
+      }
+      CHECK(same_bits(dw2, dw));
+      CHECK(same_bits(db2, db));
+    }
+  }
+}
+
 #endif  // __x86_64__

@@ -72,11 +72,28 @@ inline void f32_conv2d_bwd_data_dense(const f32_window_geometry& g, const float*
 #endif
 }
 
-// Depthwise tiles: channels (weights), images (data). GCC vectorises these well on both ISAs.
+// Depthwise tiles: channels (weights), images (data). Portable C++ that GCC vectorises, and an
+// AVX2 weight gradient for 3x3 kernels on x86-64 CPUs that have it.
 inline void f32_conv2d_bwd_weights_dw(const f32_window_geometry& g, const float* x,
                                       const float* dy, float* dw, float* dbias, size_t c_begin,
                                       size_t c_end) {
+#if defined(__x86_64__)
+  if (f32_x86_has_avx2_fma()) {
+    f32_conv2d_bwd_weights_dw_avx2(g, x, dy, dw, dbias, c_begin, c_end);
+    return;
+  }
+#endif
   f32_conv2d_bwd_weights_dw_tiled(g, x, dy, dw, dbias, c_begin, c_end);
+}
+
+// Channels per depthwise weight-gradient tile: a multiple of this. AVX2 reads whole 64-byte
+// lines of x and dy per tile (narrower tiles each stream every line for a part of it); the
+// portable variant keeps the finer tiles. Results do not depend on it.
+inline size_t f32_conv2d_bwd_weights_dw_channel_quantum() {
+#if defined(__x86_64__)
+  if (f32_x86_has_avx2_fma()) return 16;
+#endif
+  return 8;
 }
 
 inline void f32_conv2d_bwd_data_dw(const f32_window_geometry& g, const float* dy, const float* w,
