@@ -92,8 +92,8 @@ void conv_bwd_weights(const OpContext& c, const f32_window_geometry& g, const fl
             f32_conv2d_bwd_weights_dw(task->g, task->a, task->b, task->out, task->dbias, c0,
                                       c0 + nc);
           },
-          &t, g.in_c, tile_for(g.in_c, 2 * threads(c), f32_conv2d_bwd_weights_dw_channel_quantum()),
-          0);
+          &t, g.in_c,
+          tile_for(g.in_c, 2 * threads(c), f32_conv2d_bwd_weights_dw_channel_quantum()), 0);
       return;
     case f32_conv_kind::grouped:
       f32_conv2d_bwd_weights_scalar(g, x, dy, dw, dbias);

@@ -28,7 +28,9 @@ struct Avx2Microkernel {
                                                         const float* const* dr, size_t ic0,
                                                         size_t oc0, float* dw, size_t oc_stride) {
     __m256 acc[MR][2];
-    _Pragma("GCC unroll 8") for (size_t m = 0; m < MR; m++) acc[m][0] = acc[m][1] = _mm256_setzero_ps();
+    _Pragma("GCC unroll 8") for (size_t m = 0; m < MR; m++) {
+      acc[m][0] = acc[m][1] = _mm256_setzero_ps();
+    }
     for (size_t k = 0; k < count; k++) {
       const float* xp = xr[k] + ic0;
       const __m256 d0 = _mm256_loadu_ps(dr[k] + oc0), d1 = _mm256_loadu_ps(dr[k] + oc0 + 8);

@@ -1,4 +1,4 @@
-// The x86-64 run-time choice of the dense conv backward: on a CPU with AVX2 and FMA the selected
+// The x86-64 run-time choice of the conv backward: on a CPU with AVX2 and FMA the selected
 // kernels (kernels/select.h) are the AVX2 micro-kernels, bit for bit; they match the scalar
 // reference within the tiled tolerance on shapes that exercise every tail (in_c 1, 3, 5 and
 // other non-multiples of the 6-row block, out_c not a multiple of the 16-wide vectors, stride 2,
@@ -30,7 +30,8 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
 }  // namespace
 
 TEST_CASE("x86-64: the dense conv backward takes the AVX2+FMA kernels where the CPU has them") {
-  const std::string cpu = f32_x86_has_avx2_fma() ? "this CPU has AVX2+FMA" : "this CPU lacks AVX2+FMA";
+  const std::string cpu =
+      f32_x86_has_avx2_fma() ? "this CPU has AVX2+FMA" : "this CPU lacks AVX2+FMA";
   MESSAGE(cpu);
   if (!f32_x86_has_avx2_fma()) return;  // the portable path is covered by the tiled tests
   EDGETRAIN_SEEDED_RNG(rng);
@@ -44,13 +45,14 @@ TEST_CASE("x86-64: the dense conv backward takes the AVX2+FMA kernels where the 
       {"in_c 40, out_c 48, 1x1/2", 2, 9, 9, 40, 48, 1, 1, 2, 2, 0, 0, 0, 0, 1},
       {"in_c 64, out_c 70, 3x3, rows > one chunk", 2, 14, 13, 64, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1},
       {"in_c 37, out_c 1, pad bottom/right only", 2, 8, 8, 37, 1, 2, 2, 1, 1, 0, 0, 1, 1, 1},
-      {"in_c 2, 5x3 kernel, 3x3 input (no interior column)", 2, 3, 3, 2, 20, 5, 3, 1, 1, 2, 1, 2, 1, 1},
+      {"in_c 2, 5x3 kernel, 3x3 input: no interior", 2, 3, 3, 2, 20, 5, 3, 1, 1, 2, 1, 2, 1, 1},
       {"in_c 3, 7x7/2, rows of 60 pixels over bands", 1, 40, 120, 3, 16, 7, 7, 2, 2, 3, 3, 3, 3, 1},
   };
   for (const WindowCase& wc : cases) {
     const f32_window_geometry g = geometry(wc);
     INFO(std::string(wc.name));
-    const auto x = uniform(rng, x_size(g)), w = uniform(rng, w_size(g)), dy = uniform(rng, y_size(g));
+    const auto x = uniform(rng, x_size(g)), w = uniform(rng, w_size(g));
+    const auto dy = uniform(rng, y_size(g));
     std::vector<float> dx_ref(x.size()), dw_ref(w.size()), db_ref(g.out_c);
     f32_conv2d_bwd_data_scalar(g, dy.data(), w.data(), dx_ref.data());
     f32_conv2d_bwd_weights_scalar(g, x.data(), dy.data(), dw_ref.data(), db_ref.data());
@@ -93,7 +95,7 @@ TEST_CASE("x86-64: the dense conv backward takes the AVX2+FMA kernels where the 
   }
 }
 
-TEST_CASE("x86-64: the depthwise weight gradient takes the AVX2 kernel where the CPU has it") {
+TEST_CASE("x86-64: the depthwise backward takes the AVX2 kernels where the CPU has them") {
   if (!f32_x86_has_avx2_fma()) return;
   EDGETRAIN_SEEDED_RNG(rng);
   const WindowCase cases[] = {
@@ -104,6 +106,9 @@ TEST_CASE("x86-64: the depthwise weight gradient takes the AVX2 kernel where the
       {"13 channels, pad bottom/right", 2, 8, 5, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1, 13},
       {"32 channels, stride 2, bands of whole rows", 2, 40, 40, 32, 32, 3, 3, 2, 2, 1, 1, 1, 1, 32},
       {"37 channels, 2x3 input", 3, 2, 3, 37, 37, 3, 3, 1, 1, 1, 1, 1, 1, 37},
+      {"24 channels, stride 2, pad 2", 2, 9, 11, 24, 24, 3, 3, 2, 2, 2, 2, 2, 2, 24},
+      {"72 channels (two blocks), stride 2", 1, 7, 7, 72, 72, 3, 3, 2, 2, 0, 0, 0, 0, 72},
+      {"40 channels, stride 1, pad 0", 2, 6, 9, 40, 40, 3, 3, 1, 1, 0, 0, 0, 0, 40},
       {"5x5 kernel runs the portable variant", 1, 9, 9, 19, 19, 5, 5, 1, 1, 2, 2, 2, 2, 19},
   };
   CHECK(f32_conv2d_bwd_weights_dw_channel_quantum() == 16);
@@ -111,8 +116,17 @@ TEST_CASE("x86-64: the depthwise weight gradient takes the AVX2 kernel where the
     const f32_window_geometry g = geometry(wc);
     INFO(std::string(wc.name));
     const auto x = uniform(rng, x_size(g)), dy = uniform(rng, y_size(g));
-    std::vector<float> dw_ref(w_size(g)), db_ref(g.out_c);
+    const auto w = uniform(rng, w_size(g));
+    std::vector<float> dw_ref(w_size(g)), db_ref(g.out_c), dx_ref(x.size());
     f32_conv2d_bwd_weights_scalar(g, x.data(), dy.data(), dw_ref.data(), db_ref.data());
+    f32_conv2d_bwd_data_scalar(g, dy.data(), w.data(), dx_ref.data());
+    std::vector<float> dx(x.size(), 1e30f), dx2(x.size(), -1.0f);
+    f32_conv2d_bwd_data_dw_avx2(g, dy.data(), w.data(), dx.data(), 0, g.batch);
+    check_close("dx", dx, to_double(dx_ref), kRtol, kAtolFrac);
+    for (size_t n = 0; n < g.batch; n++) {  // selected, image by image: the same bits
+      f32_conv2d_bwd_data_dw(g, dy.data(), w.data(), dx2.data(), n, n + 1);
+    }
+    CHECK(same_bits(dx2, dx));
     std::vector<float> dw(dw_ref.size(), 1e30f), db(g.out_c, 1e30f);
     f32_conv2d_bwd_weights_dw_avx2(g, x.data(), dy.data(), dw.data(), db.data(), 0, g.in_c);
     check_close("dw", dw, to_double(dw_ref), kRtol, kAtolFrac);

@@ -72,8 +72,8 @@ inline void f32_conv2d_bwd_data_dense(const f32_window_geometry& g, const float*
 #endif
 }
 
-// Depthwise tiles: channels (weights), images (data). Portable C++ that GCC vectorises, and an
-// AVX2 weight gradient for 3x3 kernels on x86-64 CPUs that have it.
+// Depthwise tiles: channels (weights), images (data). Portable C++ that GCC vectorises, and AVX2
+// kernels for 3x3 on x86-64 CPUs that have it.
 inline void f32_conv2d_bwd_weights_dw(const f32_window_geometry& g, const float* x,
                                       const float* dy, float* dw, float* dbias, size_t c_begin,
                                       size_t c_end) {
@@ -98,6 +98,12 @@ inline size_t f32_conv2d_bwd_weights_dw_channel_quantum() {
 
 inline void f32_conv2d_bwd_data_dw(const f32_window_geometry& g, const float* dy, const float* w,
                                    float* dx, size_t n_begin, size_t n_end) {
+#if defined(__x86_64__)
+  if (f32_x86_has_avx2_fma()) {
+    f32_conv2d_bwd_data_dw_avx2(g, dy, w, dx, n_begin, n_end);
+    return;
+  }
+#endif
   f32_conv2d_bwd_data_dw_tiled(g, dy, w, dx, n_begin, n_end);
 }
 
