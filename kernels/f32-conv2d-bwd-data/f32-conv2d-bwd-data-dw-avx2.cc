@@ -9,6 +9,7 @@
 
 #include <cassert>
 
+#include "kernels/avx2_lanes.h"
 #include "kernels/kernels.h"
 
 namespace {
@@ -24,10 +25,9 @@ __attribute__((target("avx2,fma"))) void dx_row(const f32_window_geometry& g, co
                                                 size_t c, size_t lanes, size_t lo, size_t hi,
                                                 float* dx_row) {
   const size_t ch = g.in_c;
-  const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(lanes)),
-                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  const __m256i mask = edgetrain_kernels::avx2_lane_mask(lanes);
   auto load = [mask](const float* p) __attribute__((target("avx2,fma"), always_inline)) {
-    return Masked ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p);
+    return edgetrain_kernels::avx2_load_lanes<Masked>(p, mask);
   };
   __m256 w[9];
   _Pragma("GCC unroll 9") for (size_t t = 0; t < 9; t++) w[t] = load(wt + t * kBlock);
@@ -62,11 +62,7 @@ __attribute__((target("avx2,fma"))) void dx_row(const f32_window_geometry& g, co
       }
     }
     const __m256 sum = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), acc[2]);
-    if (Masked) {
-      _mm256_maskstore_ps(dx_row + iw * ch, mask, sum);
-    } else {
-      _mm256_storeu_ps(dx_row + iw * ch, sum);
-    }
+    edgetrain_kernels::avx2_store_lanes<Masked>(dx_row + iw * ch, mask, sum);
   }
 }
 

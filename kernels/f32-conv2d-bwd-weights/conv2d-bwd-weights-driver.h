@@ -108,11 +108,7 @@ void conv2d_bwd_weights_gemm(const f32_window_geometry& g, const float* x, const
   for (size_t o = oc_begin; o < oc_end; o++)
     for (size_t i = tap_begin * ic; i < tap_end * ic; i++) dw[o * oc_stride + i] = 0.0f;
   WeightsGather<UK> gather{g, x, dy, dw, oc_begin, oc_end, oc_stride, {}, {}, 0};
-  // Columns whose whole row of taps lies inside x: [ow_lo, ow_hi).
-  size_t ow_hi = g.in_w + g.pad_left >= kw_n ? (g.in_w + g.pad_left - kw_n) / g.stride_w + 1 : 0;
-  ow_hi = ow_hi < g.out_w ? ow_hi : g.out_w;
-  size_t ow_lo = (g.pad_left + g.stride_w - 1) / g.stride_w;
-  ow_lo = ow_lo < ow_hi ? ow_lo : ow_hi;
+  const window_span inner = window_interior_columns(g);
   // Bands of output rows (over images and rows, a size fixed by the geometry): every tap of the
   // tile runs over a band while its dy and x rows are still in cache. Sums depend on the bands,
   // never on the tiles.
@@ -123,11 +119,11 @@ void conv2d_bwd_weights_gemm(const f32_window_geometry& g, const float* x, const
     for (size_t tap = tap_begin; tap < tap_end;) {
       const size_t kh = tap / kw_n, kw = tap % kw_n;
       if (UK::kFuseTapRows && kw_n > 1 && kw == 0 && tap + kw_n <= tap_end) {
-        gather.add(r0, r1, kh, 0, ow_lo, ow_hi, tap * ic, kw_n * ic);
+        gather.add(r0, r1, kh, 0, inner.begin, inner.end, tap * ic, kw_n * ic);
         gather.flush(tap * ic, kw_n * ic);
         for (size_t k = 0; k < kw_n; k++) {
-          gather.add(r0, r1, kh, k, 0, ow_lo, (tap + k) * ic, ic);
-          gather.add(r0, r1, kh, k, ow_hi, g.out_w, (tap + k) * ic, ic);
+          gather.add(r0, r1, kh, k, 0, inner.begin, (tap + k) * ic, ic);
+          gather.add(r0, r1, kh, k, inner.end, g.out_w, (tap + k) * ic, ic);
           gather.flush((tap + k) * ic, ic);
         }
         tap += kw_n;

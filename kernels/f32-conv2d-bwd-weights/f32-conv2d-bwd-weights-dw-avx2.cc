@@ -8,6 +8,7 @@
 
 #include <cassert>
 
+#include "kernels/avx2_lanes.h"
 #include "kernels/kernels.h"
 
 namespace {
@@ -16,23 +17,17 @@ constexpr size_t kBlock = 64;        // channels per stack block
 constexpr size_t kBandPixels = 512;  // a band's dy and x rows for a block stay in L2
 constexpr size_t kSums = 10;         // nine taps, then the bias
 
-// Which output columns have their whole row of taps inside x: [lo, hi).
-struct Interior {
-  size_t lo, hi;
-};
-
 // Sums over output rows [r0, r1) for channels [c, c + lanes), lanes <= 8 (Masked when < 8;
 // masked-out lanes are never read): out[t][lane] for the nine taps t, out[9][lane] for the bias.
 template <bool Masked>
 __attribute__((target("avx2,fma"))) void band_sums(const f32_window_geometry& g, const float* x,
                                                    const float* dy, size_t c, size_t lanes,
-                                                   size_t r0, size_t r1, Interior cols,
+                                                   size_t r0, size_t r1, window_span cols,
                                                    float (*out)[8]) {
   const size_t ch = g.in_c;
-  const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(lanes)),
-                                          _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  const __m256i mask = edgetrain_kernels::avx2_lane_mask(lanes);
   auto load = [mask](const float* p) __attribute__((target("avx2,fma"), always_inline)) {
-    return Masked ? _mm256_maskload_ps(p, mask) : _mm256_loadu_ps(p);
+    return edgetrain_kernels::avx2_load_lanes<Masked>(p, mask);
   };
   __m256 s[9], sb = _mm256_setzero_ps();
   _Pragma("GCC unroll 9") for (size_t t = 0; t < 9; t++) s[t] = _mm256_setzero_ps();
@@ -51,7 +46,7 @@ __attribute__((target("avx2,fma"))) void band_sums(const f32_window_geometry& g,
       const __m256 d = load(dy_row + ow * ch);
       sb = _mm256_add_ps(sb, d);
       const size_t iw0 = ow * g.stride_w - g.pad_left;  // wraps left of the input
-      if (rows_in && ow >= cols.lo && ow < cols.hi) {
+      if (rows_in && ow >= cols.begin && ow < cols.end) {
         _Pragma("GCC unroll 3") for (size_t kh = 0; kh < 3; kh++) {
           _Pragma("GCC unroll 3") for (size_t kw = 0; kw < 3; kw++) {
             s[kh * 3 + kw] =
@@ -85,10 +80,7 @@ void f32_conv2d_bwd_weights_dw_avx2(const f32_window_geometry& g, const float* x
   assert(x != nullptr && dy != nullptr && dw != nullptr);
   assert(g.groups == g.in_c && g.in_c == g.out_c && window_geometry_valid(g));
   assert(c_begin <= c_end && c_end <= g.in_c);
-  size_t hi = g.in_w + g.pad_left >= 3 ? (g.in_w + g.pad_left - 3) / g.stride_w + 1 : 0;
-  hi = hi < g.out_w ? hi : g.out_w;
-  const size_t lo = (g.pad_left + g.stride_w - 1) / g.stride_w;
-  const Interior cols{lo < hi ? lo : hi, hi};
+  const window_span cols = window_interior_columns(g);
   const size_t rows = g.batch * g.out_h;
   const size_t band = kBandPixels / g.out_w > 0 ? kBandPixels / g.out_w : 1;
   float acc[kSums][kBlock];

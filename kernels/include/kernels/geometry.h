@@ -38,6 +38,19 @@ inline void for_each_input_tap(const f32_window_geometry& g, size_t oh, size_t o
   }
 }
 
+// Output columns [begin, end) whose whole row of kernel_w taps lies inside the input (no tap in
+// the left or right padding); kernels take a fast path there and check taps at the edges.
+struct window_span {
+  size_t begin, end;
+};
+inline window_span window_interior_columns(const f32_window_geometry& g) {
+  const size_t k = g.kernel_w;
+  size_t end = g.in_w + g.pad_left >= k ? (g.in_w + g.pad_left - k) / g.stride_w + 1 : 0;
+  end = end < g.out_w ? end : g.out_w;
+  const size_t begin = (g.pad_left + g.stride_w - 1) / g.stride_w;
+  return {begin < end ? begin : end, end};
+}
+
 // Output extent of a window op along one axis (floor mode, as PyTorch).
 constexpr size_t window_out_extent(size_t in, size_t kernel, size_t stride, size_t pad_before,
                                    size_t pad_after) {

@@ -1,8 +1,9 @@
 // Variant choice: the generic names the runtime, tests and benchmark call. NEON on aarch64 (the
-// target, chosen at build time). On x86-64 (the host that runs tests and benchmarks) the dense
-// convolution backward checks the CPU at run time, as XNNPACK and PyTorch do: AVX2+FMA
-// micro-kernels where the CPU has both, the portable tiled C++ (baseline SSE2) elsewhere. A
-// machine always takes the same path, so its results are the same bits run to run.
+// target, chosen at build time). On x86-64 (the host that runs tests and benchmarks) the
+// convolution backward (dense, and depthwise 3x3) checks the CPU at run time, as XNNPACK and
+// PyTorch do: AVX2+FMA kernels where the CPU has both, the portable tiled C++ (baseline SSE2)
+// elsewhere. A machine always takes the same path, so its results are the same bits run to run;
+// tile sizes the runtime asks for below never change them.
 // None of the selected variants needs a workspace.
 #pragma once
 
