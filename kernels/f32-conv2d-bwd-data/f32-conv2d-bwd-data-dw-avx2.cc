@@ -1,6 +1,7 @@
 // Input gradient of a 3x3 stride-1 depthwise convolution on AVX2+FMA CPUs (kernels/select.h
-// checks at run time; other kernel sizes and strides run the portable dw_tiled variant, which
-// measured as fast at stride 2, where each dx pixel gathers only one to four taps). Gather form:
+// checks at run time; other kernel sizes, stride 2, where each dx pixel gathers only one to four
+// taps, and inputs narrower than kMinWidth run the portable dw_tiled variant, which measured as
+// fast or faster there). Gather form:
 // each dx vector of 8 channels sums the dy vectors of the output pixels whose window covers it,
 // with the nine tap weights of those channels held in registers, and is written once; the
 // portable variant scatters every dy through its window into dx (nine read-modify-writes per
@@ -14,7 +15,8 @@
 
 namespace {
 
-constexpr size_t kBlock = 64;  // channels per transposed-weight block
+constexpr size_t kBlock = 64;     // channels per transposed-weight block
+constexpr size_t kMinWidth = 14;  // input columns
 
 // One input row of dx for channels [c, c + lanes), lanes <= 8 (Masked when < 8). wt: the block's
 // weights as [tap][kBlock channels], from channel c. Columns [lo, hi) have all three taps inside
@@ -70,7 +72,8 @@ __attribute__((target("avx2,fma"))) void dx_row(const f32_window_geometry& g, co
 
 void f32_conv2d_bwd_data_dw_avx2(const f32_window_geometry& g, const float* dy, const float* w,
                                  float* dx, size_t n_begin, size_t n_end) {
-  if (g.kernel_h != 3 || g.kernel_w != 3 || g.stride_h != 1 || g.stride_w != 1) {
+  if (g.kernel_h != 3 || g.kernel_w != 3 || g.stride_h != 1 || g.stride_w != 1 ||
+      g.in_w < kMinWidth) {
     f32_conv2d_bwd_data_dw_tiled(g, dy, w, dx, n_begin, n_end);
     return;
   }

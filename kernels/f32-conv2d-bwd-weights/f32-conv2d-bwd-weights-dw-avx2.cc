@@ -1,5 +1,6 @@
 // Weight and bias gradients of a 3x3 depthwise convolution on AVX2+FMA CPUs (kernels/select.h
-// checks at run time; other kernel sizes run the portable dw_tiled variant). Eight channels at a
+// checks at run time; other kernel sizes, and outputs narrower than kMinWidth, where the portable
+// variant's long channel loops measured faster, run the portable dw_tiled variant). Eight channels at a
 // time keep all nine taps' sums and the bias sum in ymm registers over a band of output rows: each
 // dy vector is loaded once per pixel and each x vector comes from L1, where the portable variant
 // reads and writes a [tap][channel] array for every tap of every pixel. Band sums are added into
@@ -16,6 +17,7 @@ namespace {
 constexpr size_t kBlock = 64;        // channels per stack block
 constexpr size_t kBandPixels = 512;  // a band's dy and x rows for a block stay in L2
 constexpr size_t kSums = 10;         // nine taps, then the bias
+constexpr size_t kMinWidth = 14;     // output columns
 
 // Sums over output rows [r0, r1) for channels [c, c + lanes), lanes <= 8 (Masked when < 8;
 // masked-out lanes are never read): out[t][lane] for the nine taps t, out[9][lane] for the bias.
@@ -73,7 +75,7 @@ __attribute__((target("avx2,fma"))) void band_sums(const f32_window_geometry& g,
 
 void f32_conv2d_bwd_weights_dw_avx2(const f32_window_geometry& g, const float* x, const float* dy,
                                     float* dw, float* dbias, size_t c_begin, size_t c_end) {
-  if (g.kernel_h != 3 || g.kernel_w != 3) {
+  if (g.kernel_h != 3 || g.kernel_w != 3 || g.out_w < kMinWidth) {
     f32_conv2d_bwd_weights_dw_tiled(g, x, dy, dw, dbias, c_begin, c_end);
     return;
   }

@@ -100,16 +100,19 @@ TEST_CASE("x86-64: the depthwise backward takes the AVX2 kernels where the CPU h
   EDGETRAIN_SEEDED_RNG(rng);
   const WindowCase cases[] = {
       // name, N, H, W, C, C, KH, KW, SH, SW, pads (t, l, b, r), groups = C
-      {"1 channel", 2, 7, 9, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1},
-      {"3 channels, stride 2", 2, 9, 8, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1, 3},
-      {"5 channels, no padding", 1, 6, 6, 5, 5, 3, 3, 1, 1, 0, 0, 0, 0, 5},
-      {"13 channels, pad bottom/right", 2, 8, 5, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1, 13},
+      // At least 14 columns wide: the AVX2 kernels.
+      {"1 channel", 2, 7, 16, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+      {"3 channels, stride 2", 2, 9, 29, 3, 3, 3, 3, 2, 2, 1, 1, 1, 1, 3},
+      {"5 channels, no padding", 1, 6, 16, 5, 5, 3, 3, 1, 1, 0, 0, 0, 0, 5},
+      {"13 channels, pad bottom/right", 2, 8, 15, 13, 13, 3, 3, 1, 1, 0, 0, 1, 1, 13},
       {"32 channels, stride 2, bands of whole rows", 2, 40, 40, 32, 32, 3, 3, 2, 2, 1, 1, 1, 1, 32},
-      {"37 channels, 2x3 input", 3, 2, 3, 37, 37, 3, 3, 1, 1, 1, 1, 1, 1, 37},
-      {"24 channels, stride 2, pad 2", 2, 9, 11, 24, 24, 3, 3, 2, 2, 2, 2, 2, 2, 24},
-      {"72 channels (two blocks), stride 2", 1, 7, 7, 72, 72, 3, 3, 2, 2, 0, 0, 0, 0, 72},
-      {"40 channels, stride 1, pad 0", 2, 6, 9, 40, 40, 3, 3, 1, 1, 0, 0, 0, 0, 40},
-      {"5x5 kernel runs the portable variant", 1, 9, 9, 19, 19, 5, 5, 1, 1, 2, 2, 2, 2, 19},
+      {"37 channels, 2 rows", 3, 2, 14, 37, 37, 3, 3, 1, 1, 1, 1, 1, 1, 37},
+      {"24 channels, stride 2, pad 2", 2, 9, 30, 24, 24, 3, 3, 2, 2, 2, 2, 2, 2, 24},
+      {"72 channels (two blocks), stride 1", 1, 5, 17, 72, 72, 3, 3, 1, 1, 1, 1, 1, 1, 72},
+      {"40 channels, stride 1, pad 0", 2, 6, 18, 40, 40, 3, 3, 1, 1, 0, 0, 0, 0, 40},
+      // Narrower, or other kernels: the portable variants behind the same entry points.
+      {"7 columns", 2, 7, 7, 16, 16, 3, 3, 1, 1, 1, 1, 1, 1, 16},
+      {"5x5 kernel", 1, 9, 16, 19, 19, 5, 5, 1, 1, 2, 2, 2, 2, 19},
   };
   CHECK(f32_conv2d_bwd_weights_dw_channel_quantum() == 16);
   for (const WindowCase& wc : cases) {

@@ -47,7 +47,8 @@ void f32_conv2d_bwd_weights_avx2(const f32_window_geometry& g, const float* x, c
                                  size_t tap_begin, size_t tap_end);
 void f32_conv2d_bwd_data_avx2(const f32_window_geometry& g, const float* dy, const float* w,
                               float* dx, size_t n_begin, size_t n_end);
-// Depthwise 3x3 in registers (data: stride 1); other shapes run the _dw_tiled variants.
+// Depthwise 3x3 in registers (data: stride 1), at least 14 columns wide; other shapes run the
+// _dw_tiled variants.
 void f32_conv2d_bwd_weights_dw_avx2(const f32_window_geometry& g, const float* x, const float* dy,
                                     float* dw, float* dbias, size_t c_begin, size_t c_end);
 void f32_conv2d_bwd_data_dw_avx2(const f32_window_geometry& g, const float* dy, const float* w,
