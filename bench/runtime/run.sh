@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One training step of MobileNet v1 (224x224, batch 8 and 32) and ResNet-18 (batch 32 and 64):
-# ours store-all, ours optimal (budgets in CMakeLists.txt), PyTorch 1.13 without and with
+# ours store-all, ours optimal (peak-RSS budgets in CMakeLists.txt), PyTorch 1.13 without and with
 # checkpoint_sequential, side by side in one run, same thread count. Each configuration runs in
 # its own process so its peak RSS (VmHWM) is its own.
 #   bench/runtime/run.sh [--threads N] [--steps N] [--only MODEL:BATCH]
