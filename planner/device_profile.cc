@@ -157,6 +157,9 @@ TimeModel time_model_from_profile(const Graph& g, const DeviceProfile& profile, 
   ProfileMatch m;
   m.run_batch = run->batch;
   for (const DeviceProfile::OpTime& t : run->ops) {
+    // A recomputed training BatchNorm runs as BatchNormEval (rewrite.h), a cheaper op than the
+    // forward it stands for: not a sample of it.
+    if (t.kind == OpKind::BatchNormEval && base_name(t.writes) != t.writes) continue;
     const auto it = by_key.find({t.kind, base_name(t.writes)});
     if (it == by_key.end()) {
       if (t.kind != OpKind::SgdMomentum) ++m.unmatched_ops;

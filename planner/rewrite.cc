@@ -35,6 +35,14 @@ void apply_strategy(Graph& g, const Chain& c, const Strategy& s) {
         const int run = runs[static_cast<size_t>(i)]++;
         for (TensorId& id : op.in) id = current(id);
         if (run > 0) {
+          if (op.kind == OpKind::BatchNormTrain && op.out.size() == 3) {
+            // Normalise with the first run's batch statistics, not compute them again: the same
+            // bits (f32_batchnorm_apply_tiled is the training forward's own normalising pass).
+            op.kind = OpKind::BatchNormEval;
+            op.in[3] = current(op.out[1]);
+            op.in[4] = current(op.out[2]);
+            op.out.resize(1);
+          }
           op.params.update_running_stats = 0;
           for (TensorId& id : op.out) {
             if (id == kNoTensor) continue;

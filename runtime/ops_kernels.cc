@@ -250,6 +250,26 @@ void batchnorm_train(const OpContext& c, const BatchNormTask& t) {
       const_cast<BatchNormTask*>(&t), t.channels, channel_tile(c, t.channels), 0);
 }
 
+// Normalising with given statistics: evaluation (running statistics) and recomputations of a
+// training forward (its batch statistics, planner/rewrite.h), the same bits as that forward.
+struct BatchNormApplyTask {
+  size_t rows, channels;
+  float eps;
+  const float *x, *gamma, *beta, *mean, *var;
+  float* y;
+};
+
+void batchnorm_apply(const OpContext& c, const BatchNormApplyTask& t) {
+  pthreadpool_parallelize_1d_tile_1d(
+      pool_for(c, kElementWork * static_cast<double>(t.rows * t.channels)),
+      [](void* ctx, size_t c0, size_t nc) {
+        const auto* b = static_cast<const BatchNormApplyTask*>(ctx);
+        f32_batchnorm_apply(b->rows, b->channels, b->eps, b->x, b->gamma, b->beta, b->mean, b->var,
+                            b->y, c0, c0 + nc);
+      },
+      const_cast<BatchNormApplyTask*>(&t), t.channels, channel_tile(c, t.channels), 0);
+}
+
 void batchnorm_bwd(const OpContext& c, const BatchNormTask& t) {
   pthreadpool_parallelize_1d_tile_1d(
       pool_for(c, kElementWork * static_cast<double>(t.rows * t.channels)),
@@ -278,8 +298,8 @@ Status run_kernel_op(const OpContext& c, const OpDesc& d) {
     }
     case OpKind::BatchNormEval: {
       const Matrix m = as_matrix(c, d.in[0]);
-      f32_batchnorm_fwd_eval_scalar(m.rows, m.cols, p.eps, c.f32(d.in[0]), c.f32(d.in[1]),
-                                    c.f32(d.in[2]), c.f32(d.in[3]), c.f32(d.in[4]), c.f32(d.out[0]));
+      batchnorm_apply(c, {m.rows, m.cols, p.eps, c.f32(d.in[0]), c.f32(d.in[1]), c.f32(d.in[2]),
+                          c.f32(d.in[3]), c.f32(d.in[4]), c.f32(d.out[0])});
       return Status::ok();
     }
     case OpKind::SoftmaxCrossEntropy: {

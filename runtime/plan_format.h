@@ -51,7 +51,8 @@ enum class OpKind : uint16_t {
   Normalize,            // in [image u8]             out [y]  (y = (x / 255 - mean) / std)
   Conv2d,               // in [x, w, b|-1]           out [y]
   BatchNormTrain,       // in [x, gamma, beta, running_mean, running_var]  out [y, mean, var]
-  BatchNormEval,        // in [x, gamma, beta, running_mean, running_var]  out [y]
+  BatchNormEval,        // in [x, gamma, beta, mean, var]  out [y]  (running statistics, or a
+                        // recomputed BatchNormTrain's batch statistics: the same bits as it)
   Relu,                 // in [x]                    out [y, mask|-1]  (mask: Bit, for ReluBwd)
   Relu6,                // in [x]                    out [y, mask|-1]
   MaxPool2d,            // in [x]                    out [y, taps|-1]  (taps: U8 winning tap)

@@ -1,7 +1,8 @@
 // Training-mode batch norm over a channel range, row-major: the inner loops run over contiguous
 // channels, so they vectorise (the scalar reference walks one channel down all rows at a time).
 // Same two-pass statistics as the reference; sums are float over blocks of kRowBlock rows and
-// double across blocks, so the error stays that of a kRowBlock-term float sum.
+// double across blocks, so the error stays that of a kRowBlock-term float sum. The normalising
+// pass is f32_batchnorm_apply_tiled, which also runs evaluation and recomputations.
 #include <cassert>
 #include <cmath>
 
@@ -49,16 +50,26 @@ void f32_batchnorm_fwd_train_tiled(size_t rows, size_t channels, float eps, cons
       }
       for (size_t c = 0; c < cb; c++) acc[c] += part[c];
     }
-    float scale[kChannelBlock], shift[kChannelBlock];
+    for (size_t c = 0; c < cb; c++) var[c0 + c] = static_cast<float>(acc[c] / static_cast<double>(rows));
+  }
+  // Pass 3: normalise, as the apply kernel does (so a recomputation through it is exact).
+  f32_batchnorm_apply_tiled(rows, channels, eps, x, gamma, beta, mean, var, y, c_begin, c_end);
+}
+
+void f32_batchnorm_apply_tiled(size_t rows, size_t channels, float eps, const float* x,
+                               const float* gamma, const float* beta, const float* mean,
+                               const float* var, float* y, size_t c_begin, size_t c_end) {
+  assert(c_begin <= c_end && c_end <= channels);
+  float scale[kChannelBlock], shift[kChannelBlock];
+  for (size_t c0 = c_begin; c0 < c_end; c0 += kChannelBlock) {
+    const size_t cb = c_end - c0 < kChannelBlock ? c_end - c0 : kChannelBlock;
     for (size_t c = 0; c < cb; c++) {
-      var[c0 + c] = static_cast<float>(acc[c] / static_cast<double>(rows));
       scale[c] = gamma[c0 + c] * (1.0f / std::sqrt(var[c0 + c] + eps));
-      shift[c] = beta[c0 + c] - mu[c] * scale[c];
+      shift[c] = beta[c0 + c] - mean[c0 + c] * scale[c];
     }
-    // Pass 3: normalise.
-    for (size_t r = 0; r < rows; r++) {
+    for (size_t r = 0; r < rows; r++) {  // y may be x: each element is read before it is written
       float* yr = y + r * channels + c0;
-      const float* xr = xc + r * channels;
+      const float* xr = x + r * channels + c0;
       for (size_t c = 0; c < cb; c++) yr[c] = xr[c] * scale[c] + shift[c];
     }
   }

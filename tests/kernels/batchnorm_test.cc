@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "kernels/kernels.h"
@@ -92,4 +93,30 @@ TEST_CASE("batchnorm backward matches finite differences of the training forward
     check_close("dgamma", dgamma, fd_gradient(rd, gd, [&](const dvec& v) { return fwd(xd, v, bd); }), 1e-3, 1e-4);
     check_close("dbeta", dbeta, fd_gradient(rd, bd, [&](const dvec& v) { return fwd(xd, gd, v); }), 1e-3, 1e-4);
   }
+}
+
+TEST_CASE("batchnorm apply with the training forward's statistics writes its bits, in place too") {
+  // What a recomputed BatchNorm runs (planner/rewrite.h): 300 channels span two channel blocks.
+  EDGETRAIN_SEEDED_RNG(rng);
+  const size_t rows = 70, ch = 300;
+  const std::vector<float> x = uniform(rng, rows * ch, -3.0f, 5.0f);
+  const std::vector<float> gamma = uniform(rng, ch, 0.5f, 2.0f), beta = uniform(rng, ch, -1.0f, 1.0f);
+  std::vector<float> y(rows * ch), mean(ch), var(ch);
+  f32_batchnorm_fwd_train_tiled(rows, ch, 1e-5f, x.data(), gamma.data(), beta.data(), y.data(),
+                                mean.data(), var.data(), 0, ch);
+  std::vector<float> again(rows * ch, NAN);
+  f32_batchnorm_apply_tiled(rows, ch, 1e-5f, x.data(), gamma.data(), beta.data(), mean.data(),
+                            var.data(), again.data(), 0, 130);
+  f32_batchnorm_apply_tiled(rows, ch, 1e-5f, x.data(), gamma.data(), beta.data(), mean.data(),
+                            var.data(), again.data(), 130, ch);
+  CHECK(std::memcmp(again.data(), y.data(), y.size() * 4) == 0);
+  std::vector<float> inplace = x;
+  f32_batchnorm_apply_tiled(rows, ch, 1e-5f, inplace.data(), gamma.data(), beta.data(), mean.data(),
+                            var.data(), inplace.data(), 0, ch);
+  CHECK(std::memcmp(inplace.data(), y.data(), y.size() * 4) == 0);
+  // With running statistics it is evaluation: the scalar reference's value up to rounding.
+  std::vector<float> eval(rows * ch);
+  f32_batchnorm_fwd_eval_scalar(rows, ch, 1e-5f, x.data(), gamma.data(), beta.data(), mean.data(),
+                                var.data(), eval.data());
+  for (size_t i = 0; i < y.size(); ++i) CHECK(y[i] == doctest::Approx(eval[i]).epsilon(1e-5).scale(1.0));
 }

@@ -107,10 +107,12 @@ TEST_CASE("zoo optimal plans at their least memory have the reviewed byte budget
   // Parameter gradients in the arena, each updated right after its last use (training.h): totals
   // -25 to -31%; at batch 2 the largest conv's gradient (ResNet: 9 MiB) now bounds the arena
   // (reviewed).
-  const Pinned pinned[] = {{"mobilenet_v1", 4284480, 30109888},
-                           {"mobilenet_v2", 1730240, 19760576},
-                           {"resnet18", 9581120, 99072704},
-                           {"resnet34", 9581120, 179967680}};
+  // A recomputed BatchNorm normalises with its first run's statistics, which then live to its
+  // backward (+22 KiB to +108 KiB at this size; +768 B for MobileNet v1 b32 at 224) (reviewed).
+  const Pinned pinned[] = {{"mobilenet_v1", 4363840, 30189248},
+                           {"mobilenet_v2", 1840576, 19870912},
+                           {"resnet18", 9603136, 99094720},
+                           {"resnet34", 9624640, 180011200}};
   for (const Pinned& p : pinned) {
     CAPTURE(std::string(p.model));
     Graph g = build_zoo_model(p.model, 2, {64, 10});

@@ -79,6 +79,12 @@ void f32_batchnorm_bwd_scalar(size_t rows, size_t channels, float eps, const flo
 void f32_batchnorm_fwd_train_tiled(size_t rows, size_t channels, float eps, const float* x,
                                    const float* gamma, const float* beta, float* y, float* mean,
                                    float* var, size_t c_begin, size_t c_end);
+// y = x * scale + shift with scale = gamma / sqrt(var + eps), shift = beta - mean * scale,
+// computed exactly as the training forward normalises: with that forward's mean and var it
+// writes the same bits (a recomputation), with running statistics it is evaluation. y may be x.
+void f32_batchnorm_apply_tiled(size_t rows, size_t channels, float eps, const float* x,
+                               const float* gamma, const float* beta, const float* mean,
+                               const float* var, float* y, size_t c_begin, size_t c_end);
 void f32_batchnorm_bwd_tiled(size_t rows, size_t channels, float eps, const float* x,
                              const float* gamma, const float* mean, const float* var,
                              const float* dy, float* dx, float* dgamma, float* dbeta,

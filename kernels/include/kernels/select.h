@@ -145,6 +145,11 @@ inline void f32_batchnorm_fwd_train(size_t rows, size_t channels, float eps, con
                                     float* var, size_t c_begin, size_t c_end) {
   f32_batchnorm_fwd_train_tiled(rows, channels, eps, x, gamma, beta, y, mean, var, c_begin, c_end);
 }
+inline void f32_batchnorm_apply(size_t rows, size_t channels, float eps, const float* x,
+                                const float* gamma, const float* beta, const float* mean,
+                                const float* var, float* y, size_t c_begin, size_t c_end) {
+  f32_batchnorm_apply_tiled(rows, channels, eps, x, gamma, beta, mean, var, y, c_begin, c_end);
+}
 inline void f32_batchnorm_bwd(size_t rows, size_t channels, float eps, const float* x,
                               const float* gamma, const float* mean, const float* var,
                               const float* dy, float* dx, float* dgamma, float* dbeta,
