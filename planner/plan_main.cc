@@ -54,7 +54,7 @@ constexpr const char* kUsage =
     "            [--from-state STATE --weights-out STATE]\n"
     "       plan --onnx FILE.onnx --export-weights STATE --out-onnx OUT.onnx\n"
     "       plan --list-models | --list-policies | (--model NAME | ...) --list-layers\n"
-    "BYTES: the whole step (arena + parameters, gradients, momentum), e.g. 300MiB, 1.5GB;\n"
+    "BYTES: the whole step (arena incl. gradients + weights, momentum), e.g. 300MiB, 1.5GB;\n"
     "       least: the optimal policy's least-memory plan.\n"
     "--peak-budget BYTES: the trainer's whole process instead, its peak RSS as predicted for\n"
     "       --target and --data (what a device has free, e.g. 900MB on a Pi 3).\n"

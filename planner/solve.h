@@ -1,7 +1,7 @@
 // From a model graph, a policy and a memory budget to a placed, checked plan.
 //
 // Budgets count the whole step: the arena (activations, gradients, workspaces) plus the params
-// block (weights, their gradients, momentum, BatchNorm statistics), as the device allocates
+// block (weights, momentum, BatchNorm statistics), as the device allocates
 // both. Each policy's family is planned and placed for real; the fastest member whose bytes fit
 // wins (ties: the smaller). The optimal policy re-solves with a tighter DP budget while
 // placement's fragmentation makes the real arena exceed the budget.

@@ -13,8 +13,8 @@ inline constexpr uint32_t kPlanMagic = 0x4e4c5045u;  // "EPLN", little-endian
 inline constexpr uint32_t kPlanVersion = 2;
 inline constexpr uint64_t kTensorAlignment = 64;  // every offset, in both regions
 
-// Arena: activations, their gradients and workspaces; reused across the step.
-// Params: weights, their gradients, optimizer state and BatchNorm running statistics; persistent.
+// Arena: activations, all gradients (a weight's lives until its update) and workspaces; reused
+// across the step. Params: weights, optimizer state and BatchNorm running statistics; persistent.
 enum class Region : uint8_t { Arena, Params };
 // U8: the input image, max-pool winning taps. Bit: backward masks, 8 elements per byte (bit
 // i % 8 of byte i / 8); `bytes` is ceil(elements / 8).

@@ -1,6 +1,6 @@
 // The planner benchmark of issue 4: for MobileNet v1 224x224 batch 32 and ResNet-18 224x224
 // batch 64 (or the models given as NAME:BATCH arguments), every policy's plans with arena bytes,
-// peak bytes of the whole step (arena + parameters, gradients, momentum, BN statistics), extra
+// peak bytes of the whole step (arena incl. gradients + weights, momentum, BN statistics), extra
 // time over store-all (FLOP-based), and the planner's own run time.
 //
 //   build/host/bench/planner/planner_bench [NAME:BATCH ...]
