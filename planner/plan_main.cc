@@ -23,21 +23,21 @@
 #include <string>
 #include <vector>
 
-#include "atomic_file.h"
-#include "chain.h"
-#include "device_profile.h"
-#include "emit.h"
-#include "freeze.h"
-#include "freeze_state.h"
-#include "model_file.h"
-#include "off_arena.h"
-#include "peak_budget.h"
-#include "onnx_weights.h"
-#include "report.h"
-#include "solve.h"
-#include "training.h"
-#include "units.h"
-#include "zoo.h"
+#include "checkpoint/chain.h"
+#include "checkpoint/peak_budget.h"
+#include "checkpoint/solve.h"
+#include "cost/device_profile.h"
+#include "cost/off_arena.h"
+#include "emit/emit.h"
+#include "emit/report.h"
+#include "graph/freeze.h"
+#include "graph/training.h"
+#include "import/freeze_state.h"
+#include "import/model_file.h"
+#include "import/onnx_weights.h"
+#include "import/zoo.h"
+#include "util/atomic_file.h"
+#include "util/units.h"
 
 namespace {
 

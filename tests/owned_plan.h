@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "graph.h"
+#include "graph/graph.h"
 #include "plan_format.h"
 
 namespace edgetrain::test {

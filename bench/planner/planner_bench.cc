@@ -19,12 +19,12 @@
 #include <string>
 #include <vector>
 
-#include "chain.h"
-#include "freeze.h"
-#include "solve.h"
-#include "training.h"
-#include "units.h"
-#include "zoo.h"
+#include "checkpoint/chain.h"
+#include "checkpoint/solve.h"
+#include "graph/freeze.h"
+#include "graph/training.h"
+#include "import/zoo.h"
+#include "util/units.h"
 
 using namespace edgetrain::planner;
 

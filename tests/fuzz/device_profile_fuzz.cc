@@ -7,9 +7,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "device_profile.h"
-#include "training.h"
-#include "zoo.h"
+#include "cost/device_profile.h"
+#include "graph/training.h"
+#include "import/zoo.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace edgetrain::planner;

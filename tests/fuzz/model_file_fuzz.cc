@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "model_file.h"
+#include "import/model_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string text(reinterpret_cast<const char*>(data), size);

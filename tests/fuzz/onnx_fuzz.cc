@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "onnx_import.h"
+#include "import/onnx_import.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string bytes(reinterpret_cast<const char*>(data), size);

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kernels/geometry.h"
+#include "window.h"  // runtime/contract: output extents
 
 namespace edgetrain::test {
 

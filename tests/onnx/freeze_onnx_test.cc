@@ -18,12 +18,12 @@
 #include <iterator>
 
 #include "../test_random.h"
-#include "freeze.h"
-#include "freeze_state.h"
-#include "in_place.h"
+#include "graph/freeze.h"
+#include "import/freeze_state.h"
+#include "import/onnx_weights.h"
+#include "memory/in_place.h"
+#include "memory/simulate.h"
 #include "onnx_test_util.h"
-#include "onnx_weights.h"
-#include "simulate.h"
 #include "state_file.h"
 
 using namespace edgetrain;

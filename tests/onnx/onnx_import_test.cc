@@ -12,8 +12,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "import/onnx_weights.h"
 #include "onnx_test_util.h"
-#include "onnx_weights.h"
 #include "state_file.h"
 
 using namespace edgetrain;

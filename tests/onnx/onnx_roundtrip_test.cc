@@ -11,8 +11,8 @@
 #include <stdexcept>
 
 #include "../test_random.h"
+#include "import/onnx_weights.h"
 #include "onnx_test_util.h"
-#include "onnx_weights.h"
 #include "state_file.h"
 
 using namespace edgetrain;

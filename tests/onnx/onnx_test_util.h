@@ -13,11 +13,11 @@
 
 #include "../owned_plan.h"
 #include "executor.h"
-#include "graph.h"
-#include "onnx_import.h"
-#include "placement.h"
+#include "graph/graph.h"
+#include "graph/training.h"
+#include "import/onnx_import.h"
+#include "memory/placement.h"
 #include "state_file.h"
-#include "training.h"
 #include "xnn_context.h"
 
 namespace edgetrain::test {

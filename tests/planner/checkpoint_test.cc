@@ -2,13 +2,13 @@
 
 #include <algorithm>
 
-#include "optimal.h"
-#include "placement.h"
-#include "policies.h"
-#include "rewrite.h"
-#include "solve.h"
-#include "training.h"
-#include "zoo.h"
+#include "checkpoint/optimal.h"
+#include "checkpoint/policies.h"
+#include "checkpoint/rewrite.h"
+#include "checkpoint/solve.h"
+#include "graph/training.h"
+#include "import/zoo.h"
+#include "memory/placement.h"
 
 using namespace edgetrain;
 using namespace edgetrain::planner;

@@ -3,10 +3,10 @@
 #include <sstream>
 #include <string>
 
-#include "device_profile.h"
-#include "solve.h"
-#include "training.h"
-#include "zoo.h"
+#include "checkpoint/solve.h"
+#include "cost/device_profile.h"
+#include "graph/training.h"
+#include "import/zoo.h"
 
 using namespace edgetrain;
 using namespace edgetrain::planner;

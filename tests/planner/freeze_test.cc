@@ -5,13 +5,13 @@
 #include <algorithm>
 #include <set>
 
-#include "chain.h"
-#include "freeze.h"
-#include "placement.h"
-#include "simulate.h"
-#include "solve.h"
-#include "training.h"
-#include "zoo.h"
+#include "checkpoint/chain.h"
+#include "checkpoint/solve.h"
+#include "graph/freeze.h"
+#include "graph/training.h"
+#include "import/zoo.h"
+#include "memory/placement.h"
+#include "memory/simulate.h"
 
 using namespace edgetrain;
 using namespace edgetrain::planner;

@@ -1,12 +1,12 @@
 #include <doctest/doctest.h>
 
-#include "in_place.h"
-#include "placement.h"
-#include "policies.h"
-#include "simulate.h"
-#include "solve.h"
-#include "training.h"
-#include "zoo.h"
+#include "checkpoint/policies.h"
+#include "checkpoint/solve.h"
+#include "graph/training.h"
+#include "import/zoo.h"
+#include "memory/in_place.h"
+#include "memory/placement.h"
+#include "memory/simulate.h"
 
 using namespace edgetrain;
 using namespace edgetrain::planner;

@@ -2,9 +2,9 @@
 
 #include <string>
 
-#include "model_file.h"
-#include "solve.h"
-#include "training.h"
+#include "checkpoint/solve.h"
+#include "graph/training.h"
+#include "import/model_file.h"
 
 using namespace edgetrain;
 using namespace edgetrain::planner;

@@ -1,9 +1,9 @@
 #include <doctest/doctest.h>
 
-#include "chain.h"
-#include "peak_budget.h"
-#include "training.h"
-#include "zoo.h"
+#include "checkpoint/chain.h"
+#include "checkpoint/peak_budget.h"
+#include "graph/training.h"
+#include "import/zoo.h"
 
 using namespace edgetrain::planner;
 

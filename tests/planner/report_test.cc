@@ -2,9 +2,9 @@
 
 #include <string>
 
-#include "report.h"
-#include "training.h"
-#include "zoo.h"
+#include "emit/report.h"
+#include "graph/training.h"
+#include "import/zoo.h"
 
 using namespace edgetrain::planner;
 

@@ -1,9 +1,9 @@
 #include <doctest/doctest.h>
 
-#include "placement.h"
-#include "simulate.h"
-#include "training.h"
-#include "zoo.h"
+#include "graph/training.h"
+#include "import/zoo.h"
+#include "memory/placement.h"
+#include "memory/simulate.h"
 
 using namespace edgetrain;
 using namespace edgetrain::planner;

@@ -1,11 +1,11 @@
 #include <doctest/doctest.h>
 
-#include "chain.h"
-#include "placement.h"
-#include "simulate.h"
-#include "solve.h"
-#include "training.h"
-#include "zoo.h"
+#include "checkpoint/chain.h"
+#include "checkpoint/solve.h"
+#include "graph/training.h"
+#include "import/zoo.h"
+#include "memory/placement.h"
+#include "memory/simulate.h"
 
 using namespace edgetrain;
 using namespace edgetrain::planner;

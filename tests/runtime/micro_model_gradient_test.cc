@@ -15,10 +15,10 @@
 #include "../owned_plan.h"
 #include "../test_random.h"
 #include "executor.h"
-#include "model_builder.h"
-#include "placement.h"
-#include "training.h"
-#include "zoo.h"
+#include "graph/model_builder.h"
+#include "graph/training.h"
+#include "import/zoo.h"
+#include "memory/placement.h"
 
 using namespace edgetrain;
 using namespace edgetrain::planner;

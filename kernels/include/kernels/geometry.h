@@ -51,8 +51,3 @@ inline window_span window_interior_columns(const f32_window_geometry& g) {
   return {begin < end ? begin : end, end};
 }
 
-// Output extent of a window op along one axis (floor mode, as PyTorch).
-constexpr size_t window_out_extent(size_t in, size_t kernel, size_t stride, size_t pad_before,
-                                   size_t pad_after) {
-  return (in + pad_before + pad_after - kernel) / stride + 1;
-}

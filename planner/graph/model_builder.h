@@ -1,0 +1,51 @@
+// Builds the forward graph of a model layer by layer, creating parameter tensors with PyTorch's
+// default initialisation. `training.h` then derives the backward pass and the optimizer.
+#pragma once
+
+#include <string>
+
+#include "graph/graph.h"
+
+namespace edgetrain::planner {
+
+// The normalisation every model applies to its byte images: Fashion-MNIST's mean and standard
+// deviation of x / 255 (one pair for all models and channels; the runtime feeds raw bytes).
+inline constexpr float kImageMean = 0.2860f;
+inline constexpr float kImageStd = 0.3530f;
+
+class ModelBuilder {
+ public:
+  // Input images [batch, height, width, channels]; labels [batch] in [0, classes).
+  ModelBuilder(std::string model, uint32_t batch, uint32_t height, uint32_t width,
+               uint32_t channels, uint32_t classes);
+
+  TensorId conv(const std::string& name, TensorId x, uint32_t out_c, uint32_t kernel,
+                uint32_t stride, uint32_t pad, uint32_t groups = 1, bool bias = false);
+  TensorId batchnorm(const std::string& name, TensorId x);
+  TensorId relu(const std::string& name, TensorId x);
+  TensorId relu6(const std::string& name, TensorId x);
+  TensorId add(const std::string& name, TensorId a, TensorId b);  // residual join, same shapes
+  TensorId maxpool(const std::string& name, TensorId x, uint32_t kernel, uint32_t stride,
+                   uint32_t pad);
+  TensorId global_avgpool(const std::string& name, TensorId x);
+  TensorId fc(const std::string& name, TensorId x, uint32_t out);  // flattens x's [H,W,C]
+  // Ends the model: softmax cross-entropy over `logits` against the labels.
+  Graph finish(TensorId logits);
+
+  // The input image as floats (the output of the Normalize op that reads the byte batch).
+  TensorId input() const { return image_; }
+  const std::vector<uint32_t>& shape(TensorId id) const { return g_.at(id).shape; }
+
+ private:
+  TensorId activation(const std::string& name, std::vector<uint32_t> shape);
+  // What a backward reads instead of an activation: a ReLU mask (Bit), max-pool taps (U8).
+  TensorId mask(const std::string& name, std::vector<uint32_t> shape, DType dtype);
+  TensorId param(const std::string& name, std::vector<uint32_t> shape, Init init,
+                 uint32_t fan_in = 0);
+
+  Graph g_;
+  TensorId image_ = kNoTensor;
+  uint32_t classes_;
+};
+
+}  // namespace edgetrain::planner
