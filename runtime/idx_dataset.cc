@@ -18,11 +18,23 @@ struct GzFile {
   ~GzFile() { if (f) gzclose(f); }
 };
 
+// gzerror's text without the "<path>: " it starts with (the error line names the file already).
+const char* gz_reason(gzFile f, const std::string& path, int* code) {
+  const char* why = gzerror(f, code);
+  if (std::strncmp(why, path.c_str(), path.size()) == 0 && std::strncmp(why + path.size(), ": ", 2) == 0) {
+    why += path.size() + 2;
+  }
+  return why;
+}
+
 uint32_t big_endian(const uint8_t* p) {
   return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
 }
 
-// Reads the whole (decompressed) file.
+constexpr const char* kFix = "re-download it, or reinstall Debian's dataset-fashion-mnist";
+
+// Reads the whole (decompressed) file. gzread reports a stream cut short (a lost trailer, so
+// no CRC check) as a plain end of file; only gzerror afterwards tells it from a clean end.
 Status read_all(const std::string& path, std::vector<uint8_t>* out) {
   GzFile file{gzopen(path.c_str(), "rb")};
   if (!file.f) {
@@ -35,11 +47,18 @@ Status read_all(const std::string& path, std::vector<uint8_t>* out) {
     const int n = gzread(file.f, chunk, sizeof chunk);
     if (n < 0) {
       int code = 0;
-      return Status::error(StatusCode::BadData, "data file '%s' is corrupt: %s", path.c_str(),
-                           gzerror(file.f, &code));
+      const char* why = gz_reason(file.f, path, &code);
+      return Status::error(StatusCode::BadData, "data file '%s' is corrupt (%s): %s", path.c_str(),
+                           code == Z_ERRNO ? std::strerror(errno) : why, kFix);
     }
     if (n == 0) break;
     out->insert(out->end(), chunk, chunk + n);
+  }
+  int code = Z_OK;
+  const char* why = gz_reason(file.f, path, &code);
+  if (code != Z_OK) {
+    return Status::error(StatusCode::BadData, "data file '%s' is %s (%s after %zu bytes): %s", path.c_str(),
+                         code == Z_BUF_ERROR ? "truncated" : "corrupt", why, out->size(), kFix);
   }
   return Status::ok();
 }
@@ -49,8 +68,8 @@ Status parse_header(const char* path, const std::vector<uint8_t>& data, uint32_t
                     uint32_t dims, uint32_t* shape) {
   const size_t header = 4 + 4 * size_t{dims};
   if (data.size() < header) {
-    return Status::error(StatusCode::BadData, "data file '%s' is truncated: %zu bytes, no IDX header",
-                         path, data.size());
+    return Status::error(StatusCode::BadData, "data file '%s' is truncated: %zu bytes, no IDX header: %s",
+                         path, data.size(), kFix);
   }
   if (big_endian(data.data()) != magic) {
     return Status::error(StatusCode::BadData, "data file '%s' has magic 0x%08x, expected 0x%08x (IDX %s)",
@@ -62,13 +81,13 @@ Status parse_header(const char* path, const std::vector<uint8_t>& data, uint32_t
     if (shape[i] == 0 || shape[i] > kMaxDimension) {
       return Status::error(StatusCode::BadData, "data file '%s' has dimension %u = %u", path, i, shape[i]);
     }
-    payload *= shape[i];  // < 2^48 after two factors, so the third cannot overflow
-    if (payload > data.size()) break;
+    // Dimensions < 2^24: at most 2^72 bytes, so saturate instead of wrapping.
+    if (__builtin_mul_overflow(payload, shape[i], &payload)) payload = UINT64_MAX - header;
   }
   if (data.size() != header + payload) {
-    return Status::error(StatusCode::BadData, "data file '%s' is %s: %zu bytes, header promises %llu",
+    return Status::error(StatusCode::BadData, "data file '%s' is %s: %zu bytes, its IDX header promises %llu: %s",
                          path, data.size() < header + payload ? "truncated" : "too long",
-                         data.size(), static_cast<unsigned long long>(header + payload));
+                         data.size(), static_cast<unsigned long long>(header + payload), kFix);
   }
   return Status::ok();
 }

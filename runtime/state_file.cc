@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <libgen.h>
 #include <string>
 #include <vector>
@@ -46,6 +47,29 @@ Status io_error(const char* what, const std::string& path) {
                        std::strerror(errno));
 }
 
+// The directory a path's file lives in ("." for a bare name).
+std::string parent_dir(const char* path) {
+  std::string copy = path;
+  return ::dirname(copy.data());
+}
+
+uint64_t mix(uint64_t z) {  // splitmix64's finaliser
+  z += 0x9e3779b97f4a7c15ull;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+// Unpredictable enough for a temporary's name (O_EXCL makes a guessed one harmless anyway).
+uint64_t random_nonce() {
+  uint64_t r = 0;
+  if (::getentropy(&r, sizeof r) == 0 && r != 0) return r;
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  return mix(static_cast<uint64_t>(ts.tv_nsec) ^ static_cast<uint64_t>(ts.tv_sec) << 30 ^
+             static_cast<uint64_t>(::getpid()) << 48) | 1;
+}
+
 }  // namespace
 
 uint64_t state_payload_bytes(const Plan& plan) {
@@ -58,18 +82,55 @@ uint64_t state_payload_bytes(const Plan& plan) {
 
 Status check_save_path(const char* path) {
   struct stat st {};
+  if (*path == '\0') {
+    return Status::error(StatusCode::InvalidArgument, "--save needs a file path, got ''");
+  }
+  if (::stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    return Status::error(StatusCode::InvalidArgument,
+                         "cannot save the training state to '%s': it is a directory (give a file "
+                         "path, e.g. '%s/state.bin')", path, path);
+  }
   if (::stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
     return Status::error(StatusCode::InvalidArgument,
                          "cannot save the training state to '%s': not a regular file (give a file path)", path);
   }
+  // The temporary and the rename need a writable, searchable directory.
+  const std::string dir = parent_dir(path);
+  if (::stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    return Status::error(StatusCode::InvalidArgument,
+                         "cannot save the training state to '%s': directory '%s' does not exist "
+                         "(create it or give another --save path)", path, dir.c_str());
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return Status::error(StatusCode::InvalidArgument,
+                         "cannot save the training state to '%s': directory '%s' is not writable "
+                         "(%s; give a --save path in a directory you can write)", path, dir.c_str(),
+                         std::strerror(errno));
+  }
   return Status::ok();
 }
 
+std::string state_temp_name(const char* path, uint64_t nonce) {
+  static constexpr char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  uint64_t bits = mix(nonce);
+  std::string name = std::string(path) + ".tmp.";
+  for (int i = 0; i < 6; ++i, bits /= 62) name += kChars[bits % 62];
+  return name;
+}
+
 Status save_state(const char* path, const Plan& plan, const unsigned char* params,
-                  const TrainPosition& position) {
+                  const TrainPosition& position, uint64_t temp_nonce) {
   EDGETRAIN_RETURN_IF_ERROR(check_save_path(path));
-  const std::string tmp = std::string(path) + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  uint64_t nonce = temp_nonce != 0 ? temp_nonce : random_nonce();
+  // O_EXCL | O_NOFOLLOW: a name someone else made (a file, or a symlink to a victim) is never
+  // opened; take the next name instead, as mkstemp does.
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt, ++nonce) {
+    tmp = state_temp_name(path, nonce);
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) break;
+  }
   if (fd < 0) return io_error("create", tmp);
   StateHeader h{};
   std::memcpy(h.magic, kStateMagic, sizeof kStateMagic);
@@ -90,12 +151,11 @@ Status save_state(const char* path, const Plan& plan, const unsigned char* param
   if (::close(fd) != 0) ok = false;
   if (!ok || ::rename(tmp.c_str(), path) != 0) {
     const Status s = io_error("write", tmp);
-    ::unlink(tmp.c_str());
+    ::unlink(tmp.c_str());  // ours: created above with O_EXCL
     return s;
   }
   // The rename itself must reach the disk before we call the save done.
-  std::string dir = path;
-  const int dfd = ::open(::dirname(dir.data()), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int dfd = ::open(parent_dir(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
@@ -152,6 +212,18 @@ Status load_state(const char* path, const Plan& plan, unsigned char* params, Tra
   std::fclose(f);
   if (failed) return io_error("read", path);
   return parse_state(path, data.data(), data.size(), plan, params, position);
+}
+
+Status load_initial_state(const char* path, const Plan& plan, unsigned char* params) {
+  TrainPosition ignored;
+  EDGETRAIN_RETURN_IF_ERROR(load_state(path, plan, params, &ignored));
+  for (uint32_t i = 0; i < plan.train_op_count; ++i) {
+    const OpDesc& op = plan.train_ops[i];
+    if (op.kind != OpKind::SgdMomentum || op.in[2] < 0) continue;
+    const TensorDesc& velocity = plan.tensors[op.in[2]];
+    std::memset(params + velocity.offset, 0, velocity.bytes);
+  }
+  return Status::ok();
 }
 
 }  // namespace edgetrain

@@ -4,11 +4,14 @@
 //
 // Layout (little-endian): "ETSTATE1", u32 version, u32 0, u64 model hash, u64 step, u32 epoch,
 // u32 cursor, u64 payload bytes, payload (tensors in id order), u32 CRC-32 of all before it.
-// Saves are atomic: a temporary file is written and fsync'ed, then renamed over the old one.
+// Saves are atomic: a temporary file of a fresh name (<path>.tmp.XXXXXX, created with O_EXCL and
+// O_NOFOLLOW, so a planted file or symlink is never written through) is written and fsync'ed,
+// then renamed over the old one, and the directory fsync'ed.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "plan_format.h"
 #include "status.h"
@@ -25,14 +28,26 @@ struct TrainPosition {
 uint64_t state_payload_bytes(const Plan& plan);
 
 // Refuses a path the atomic save cannot replace: one that exists and is not a regular file
-// (/dev/null, a pipe), which the rename would swap for a file. save_state checks it too.
+// (a directory, /dev/null, a pipe: the rename would fail or swap it for a file), or one whose
+// directory does not exist or is not writable. The trainer checks it before any work;
+// save_state checks it too.
 Status check_save_path(const char* path);
 
+// The temporary's name for `nonce`: <path>.tmp.XXXXXX (six characters [A-Za-z0-9]).
+std::string state_temp_name(const char* path, uint64_t nonce);
+
+// temp_nonce picks the first temporary name tried (each taken name moves to the next nonce);
+// 0: a random one. Tests pass their own to plant files where the save will look.
 Status save_state(const char* path, const Plan& plan, const unsigned char* params,
-                  const TrainPosition& position);
+                  const TrainPosition& position, uint64_t temp_nonce = 0);
 
 // Verifies everything before touching `params`: on any error they are unchanged.
 Status load_state(const char* path, const Plan& plan, unsigned char* params, TrainPosition* position);
+
+// For --init-state: load_state's checks, then only the weights and BatchNorm running statistics
+// are kept; the momentum (every SgdMomentum velocity) is zeroed and the saved position ignored,
+// so training starts at step 0 as from fresh weights.
+Status load_initial_state(const char* path, const Plan& plan, unsigned char* params);
 
 // The same check and restore from bytes in memory (`name` is for messages).
 Status parse_state(const char* name, const uint8_t* data, size_t size, const Plan& plan,

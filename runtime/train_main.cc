@@ -2,6 +2,9 @@
 //
 //   edgetrain-train [--data DIR] [--steps N] [--batch N] [--lr X] [--momentum X]
 //                   [--weight-decay X] [--threads N] [--log-every N] [--eval-images N] [--seed N]
+//                   [--log-format text|json] ... (kUsage below)
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -20,6 +23,7 @@ constexpr const char* kUsage =
     "                       [--weight-decay X] [--threads N] [--log-every N] [--eval-images N]\n"
     "                       [--seed N] [--profile] [--save FILE [--save-every N] [--resume]]\n"
     "                       [--synthetic N] [--lr-schedule constant|cosine] [--init-state FILE]\n"
+    "                       [--log-format text|json]\n"
     "Trains the baked plan's model on the IDX files in DIR (default\n"
     "/usr/share/datasets/fashion-mnist) and prints the test accuracy. --profile adds a table\n"
     "of each op's time per step. --save writes the training state atomically every N steps\n"
@@ -27,12 +31,19 @@ constexpr const char* kUsage =
     "the largest baked plan that fits in the memory the system has available is used.\n"
     "--synthetic N trains on N random images of the plan's input size instead of DIR,\n"
     "generated batch by batch (image i is the same in every run; none are held in memory).\n"
-    "--init-state FILE starts from a state file's weights, e.g. plan --onnx ... --weights-out FILE.\n";
+    "--init-state FILE starts from a state file's weights and BatchNorm statistics (e.g. plan\n"
+    "--onnx ... --weights-out FILE) at step 0 with zero momentum; --resume continues a run instead.\n"
+    "--save FILE is checked before any work: its directory must exist and be writable.\n"
+    "--threads N: at most 4 per CPU of this machine (default: one per core).\n"
+    "--log-format json writes every progress line as one JSON object per line on stdout\n"
+    "(events plan, initial_state, resumed, step, saved, profile, profile_total, eval, memory);\n"
+    "text (the default) writes them for people. Errors stay one line of text on stderr.\n";
 
 struct Options {
   std::string data = "/usr/share/datasets/fashion-mnist";
   uint32_t batch = 0, threads = 0, eval_images = 0, synthetic = 0;
   bool profile = false, resume = false;
+  LogFormat log_format = LogFormat::Text;
   std::string save, init_state;
   TrainOptions train;
 };
@@ -45,6 +56,18 @@ Status parse_number(const char* flag, const char* text, double lo, double hi, do
     return Status::error(StatusCode::InvalidArgument, "%s wants a number in [%g, %g], got '%s'", flag, lo, hi, text);
   }
   *out = v;
+  return Status::ok();
+}
+
+// More threads than this only queue on the cores (and 5000 take minutes to start and join).
+Status check_threads(uint32_t threads) {
+  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+  const uint32_t cpus = online > 0 ? static_cast<uint32_t>(online) : 1;
+  if (threads > 4 * cpus) {
+    return Status::error(StatusCode::InvalidArgument,
+                         "--threads %u is more than 4 per CPU (this machine has %u): pass at most %u, "
+                         "or leave it out for one per core", threads, cpus, 4 * cpus);
+  }
   return Status::ok();
 }
 
@@ -87,6 +110,13 @@ Status parse_args(int argc, char** argv, Options* o) {
       }
       o->train.schedule = name == "cosine" ? LrSchedule::Cosine : LrSchedule::Constant;
     }
+    else if (flag == "--log-format") {
+      const std::string name = value;
+      if (name != "text" && name != "json") {
+        return Status::error(StatusCode::InvalidArgument, "--log-format is text or json, got '%s'", value);
+      }
+      o->log_format = name == "json" ? LogFormat::Json : LogFormat::Text;
+    }
     else if (flag == "--synthetic") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->synthetic));
     else if (flag == "--save-every") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.save_every));
     else if (flag == "--steps") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.steps));
@@ -103,6 +133,7 @@ Status parse_args(int argc, char** argv, Options* o) {
   if (o->resume && o->save.empty()) {
     return Status::error(StatusCode::InvalidArgument, "--resume needs --save FILE (the state to resume from)");
   }
+  if (o->threads > 0) EDGETRAIN_RETURN_IF_ERROR(check_threads(o->threads));
   if (!o->save.empty()) EDGETRAIN_RETURN_IF_ERROR(check_save_path(o->save.c_str()));
   if (o->resume && !o->init_state.empty()) {
     return Status::error(StatusCode::InvalidArgument, "--init-state and --resume both pick the starting state: give one");
@@ -130,35 +161,60 @@ Status run(const Options& o) {
   EDGETRAIN_RETURN_IF_ERROR(xnn.init(o.threads));
   Executor exec;
   EDGETRAIN_RETURN_IF_ERROR(exec.init(*plan, xnn, o.train.seed));
-  std::printf("plan %s batch %u: arena %llu B (lower bound %llu B), params %llu B, %u ops/step, "
-              "%zu threads, %u %straining images\n",
-              plan->model, plan->batch, static_cast<unsigned long long>(plan->arena_bytes),
-              static_cast<unsigned long long>(plan->arena_lower_bound),
-              static_cast<unsigned long long>(plan->params_bytes), plan->train_op_count,
-              xnn.threads(), train_set.count, o.synthetic ? "synthetic " : "");
+  const bool json = o.log_format == LogFormat::Json;
+  if (json) {
+    JsonLine(stdout, "plan").string("model", plan->model).integer("batch", plan->batch)
+        .integer("arena_bytes", plan->arena_bytes).integer("arena_lower_bound_bytes", plan->arena_lower_bound)
+        .integer("params_bytes", plan->params_bytes).integer("ops", plan->train_op_count)
+        .integer("threads", xnn.threads()).integer("images", train_set.count)
+        .boolean("synthetic", o.synthetic > 0);
+  } else {
+    std::printf("plan %s batch %u: arena %llu B (lower bound %llu B), params %llu B, %u ops/step, "
+                "%zu threads, %u %straining images\n",
+                plan->model, plan->batch, static_cast<unsigned long long>(plan->arena_bytes),
+                static_cast<unsigned long long>(plan->arena_lower_bound),
+                static_cast<unsigned long long>(plan->params_bytes), plan->train_op_count,
+                xnn.threads(), train_set.count, o.synthetic ? "synthetic " : "");
+  }
   TrainPosition position;
   TrainOptions train_options = o.train;
+  train_options.log_format = o.log_format;
   if (!o.save.empty()) train_options.save_path = o.save.c_str();
   if (o.resume) {
     EDGETRAIN_RETURN_IF_ERROR(load_state(o.save.c_str(), *plan, exec.params(), &position));
-    std::printf("resumed from %s at step %llu\n", o.save.c_str(), static_cast<unsigned long long>(position.step));
+    train_options.resumed = true;
+    if (json) {
+      JsonLine(stdout, "resumed").string("path", o.save.c_str()).integer("step", position.step);
+    } else {
+      std::printf("resumed from %s at step %llu\n", o.save.c_str(), static_cast<unsigned long long>(position.step));
+    }
   }
   if (!o.init_state.empty()) {  // e.g. the weights of an imported ONNX model
-    EDGETRAIN_RETURN_IF_ERROR(load_state(o.init_state.c_str(), *plan, exec.params(), &position));
-    std::printf("initial state from %s\n", o.init_state.c_str());
+    EDGETRAIN_RETURN_IF_ERROR(load_initial_state(o.init_state.c_str(), *plan, exec.params()));
+    if (json) {
+      JsonLine(stdout, "initial_state").string("path", o.init_state.c_str());
+    } else {
+      std::printf("initial weights and BatchNorm statistics from %s (step 0, momentum zero)\n",
+                  o.init_state.c_str());
+    }
   }
   const uint64_t first_step = position.step;
   std::vector<double> op_seconds;
   if (o.profile) exec.set_op_times(&op_seconds);
   EDGETRAIN_RETURN_IF_ERROR(train(exec, train_set, train_options, &position, stdout));
   if (o.profile && position.step > first_step) {
-    print_op_times(*plan, op_seconds, static_cast<uint32_t>(position.step - first_step), stdout);
+    print_op_times(*plan, op_seconds, static_cast<uint32_t>(position.step - first_step), stdout, o.log_format);
   }
 
   uint32_t correct = 0, total = 0;
   EDGETRAIN_RETURN_IF_ERROR(evaluate(exec, test_set, o.eval_images, &correct, &total));
-  std::printf("test accuracy %.2f%% (%u of %u images)\n", 100.0 * correct / total, correct, total);
-  print_peak_rss(*plan, stdout);
+  if (json) {
+    JsonLine(stdout, "eval").number("accuracy", static_cast<double>(correct) / total).integer("correct", correct)
+        .integer("images", total);
+  } else {
+    std::printf("test accuracy %.2f%% (%u of %u images)\n", 100.0 * correct / total, correct, total);
+  }
+  print_peak_rss(*plan, stdout, o.log_format);
   return Status::ok();
 }
 

@@ -1,6 +1,7 @@
 #include "trainer.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -11,7 +12,6 @@
 namespace edgetrain {
 
 namespace {
-
 
 uint64_t next_random(uint64_t& state) {  // splitmix64: the same sequence on every platform
   uint64_t z = (state += 0x9e3779b97f4a7c15ull);
@@ -40,7 +40,79 @@ bool params_finite(const Executor& exec) {
   return true;
 }
 
+// What the error of a stopped run can promise about the state file.
+void describe_saved(const TrainOptions& options, bool saved, uint64_t last_saved, char* out, size_t size) {
+  if (saved) {
+    std::snprintf(out, size, "the state saved at step %llu is intact", static_cast<unsigned long long>(last_saved));
+  } else {
+    std::snprintf(out, size, "no state was saved%s", options.save_path ? "" : " (--save FILE keeps one)");
+  }
+}
+
 }  // namespace
+
+JsonLine::JsonLine(FILE* out, const char* event) : out_(out) {
+  std::fputs("{\"event\":", out_);
+  std::fputc('"', out_);
+  std::fputs(event, out_);
+  std::fputc('"', out_);
+}
+
+JsonLine::~JsonLine() {
+  std::fputs("}\n", out_);
+  std::fflush(out_);
+}
+
+void JsonLine::key(const char* name) {
+  std::fputs(",\"", out_);
+  std::fputs(name, out_);
+  std::fputs("\":", out_);
+}
+
+JsonLine& JsonLine::integer(const char* name, uint64_t value) {
+  key(name);
+  std::fprintf(out_, "%llu", static_cast<unsigned long long>(value));
+  return *this;
+}
+
+JsonLine& JsonLine::number(const char* name, double value) {
+  if (!std::isfinite(value)) return null(name);
+  key(name);
+  char buf[32];
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, value);
+  std::fwrite(buf, 1, static_cast<size_t>(r.ptr - buf), out_);
+  return *this;
+}
+
+JsonLine& JsonLine::string(const char* name, const char* value) {
+  key(name);
+  std::fputc('"', out_);
+  for (const char* c = value; *c; ++c) {
+    const auto u = static_cast<unsigned char>(*c);
+    if (u == '"' || u == '\\') {
+      std::fputc('\\', out_);
+      std::fputc(u, out_);
+    } else if (u < 0x20) {
+      std::fprintf(out_, "\\u%04x", u);
+    } else {
+      std::fputc(u, out_);
+    }
+  }
+  std::fputc('"', out_);
+  return *this;
+}
+
+JsonLine& JsonLine::boolean(const char* name, bool value) {
+  key(name);
+  std::fputs(value ? "true" : "false", out_);
+  return *this;
+}
+
+JsonLine& JsonLine::null(const char* name) {
+  key(name);
+  std::fputs("null", out_);
+  return *this;
+}
 
 float scheduled_lr(float lr, LrSchedule schedule, uint64_t step, uint32_t steps) {
   if (schedule == LrSchedule::Constant || steps == 0) return lr;
@@ -108,6 +180,8 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
   epoch_order(options.seed, position->epoch, order);
   std::vector<uint32_t> indices(batch);
   uint64_t last_saved = position->step;
+  bool saved = options.save_path != nullptr && options.resumed;  // the file holds last_saved
+  char saved_note[96];
 
   using Clock = std::chrono::steady_clock;
   auto interval_start = Clock::now();
@@ -128,43 +202,65 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
     const uint64_t step = ++position->step;
     const float loss = exec.loss();
     if (!std::isfinite(loss)) {
-      return Status::error(StatusCode::NonFinite,
-                           "loss is %f at step %llu: lower the learning rate (--lr); the state saved "
-                           "at step %llu is intact", static_cast<double>(loss),
-                           static_cast<unsigned long long>(step), static_cast<unsigned long long>(last_saved));
+      describe_saved(options, saved, last_saved, saved_note, sizeof saved_note);
+      return Status::error(StatusCode::NonFinite, "loss is %f at step %llu: lower the learning rate (--lr); %s",
+                           static_cast<double>(loss), static_cast<unsigned long long>(step), saved_note);
     }
     loss_sum += loss;
     ++in_interval;
     if (step % options.log_every == 0 || step == options.steps) {
       const double seconds = std::chrono::duration<double>(Clock::now() - interval_start).count();
-      std::fprintf(log, "step %5llu/%u  loss %.4f  %8.1f img/s  arena %llu B  peak RSS %.1f MiB\n",
-                   static_cast<unsigned long long>(step), options.steps, loss_sum / in_interval,
-                   in_interval * batch / seconds, static_cast<unsigned long long>(exec.plan().arena_bytes),
-                   static_cast<double>(peak_rss_bytes()) / (1 << 20));
-      std::fflush(log);
+      const double mean_loss = loss_sum / in_interval, images_per_second = in_interval * batch / seconds;
+      if (options.log_format == LogFormat::Json) {
+        JsonLine(log, "step").integer("step", step).integer("steps", options.steps).number("loss", mean_loss)
+            .number("img_per_s", images_per_second).integer("arena_bytes", exec.plan().arena_bytes)
+            .integer("peak_rss_bytes", peak_rss_bytes());
+      } else {
+        std::fprintf(log, "step %5llu/%u  loss %.4f  %8.1f img/s  arena %llu B  peak RSS %.1f MiB\n",
+                     static_cast<unsigned long long>(step), options.steps, mean_loss, images_per_second,
+                     static_cast<unsigned long long>(exec.plan().arena_bytes),
+                     static_cast<double>(peak_rss_bytes()) / (1 << 20));
+        std::fflush(log);
+      }
       loss_sum = 0;
       in_interval = 0;
       interval_start = Clock::now();
     }
     if (options.save_path && (step % options.save_every == 0 || step == options.steps)) {
       if (!params_finite(exec)) {
-        return Status::error(StatusCode::NonFinite,
-                             "parameters are not finite at step %llu: not saved; the state saved at "
-                             "step %llu is intact", static_cast<unsigned long long>(step),
-                             static_cast<unsigned long long>(last_saved));
+        describe_saved(options, saved, last_saved, saved_note, sizeof saved_note);
+        return Status::error(StatusCode::NonFinite, "parameters are not finite at step %llu: not saved; %s",
+                             static_cast<unsigned long long>(step), saved_note);
       }
       EDGETRAIN_RETURN_IF_ERROR(save_state(options.save_path, exec.plan(), exec.params(), *position));
       last_saved = step;
+      saved = true;
+      if (options.log_format == LogFormat::Json) {
+        JsonLine(log, "saved").integer("step", step).string("path", options.save_path);
+      }
     }
   }
   return Status::ok();
 }
 
-void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32_t steps, FILE* out) {
+void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32_t steps, FILE* out,
+                    LogFormat format) {
   std::vector<uint32_t> order(seconds.size());
   std::iota(order.begin(), order.end(), 0u);
   std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return seconds[a] > seconds[b]; });
   const double total = std::accumulate(seconds.begin(), seconds.end(), 0.0);
+  if (format == LogFormat::Json) {
+    for (uint32_t i : order) {
+      const OpDesc& op = plan.train_ops[i];
+      const int32_t shown = op.out[0] >= 0 ? op.out[0] : op.in[0];
+      JsonLine(out, "profile").integer("op", i).string("kind", op_kind_name(op.kind))
+          .string("writes", plan.tensors[shown].name).number("ms_per_step", 1e3 * seconds[i] / steps)
+          .number("share", seconds[i] / total);
+    }
+    JsonLine(out, "profile_total").integer("ops", seconds.size()).integer("steps", steps)
+        .number("ms_per_step", 1e3 * total / steps);
+    return;
+  }
   std::fprintf(out, "%4s  %-26s %-22s %10s %6s\n", "op", "kind", "writes", "ms/step", "share");
   for (uint32_t i : order) {
     const OpDesc& op = plan.train_ops[i];
@@ -175,10 +271,23 @@ void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32
   std::fprintf(out, "%4s  %-26s %-22s %10.3f\n", "", "total", "", 1e3 * total / steps);
 }
 
-void print_peak_rss(const Plan& plan, FILE* out) {
+void print_peak_rss(const Plan& plan, FILE* out, LogFormat format) {
   const uint64_t measured = peak_rss_bytes();
   const uint64_t region = XnnContext::alloc_stats().region_capacity;
   const uint64_t predicted = plan.predicted_peak_bytes;
+  if (format == LogFormat::Json) {
+    JsonLine line(out, "memory");
+    line.integer("peak_rss_bytes", measured);
+    if (predicted == 0) {
+      line.null("predicted_peak_bytes").null("relative_error");
+    } else {
+      line.integer("predicted_peak_bytes", predicted)
+          .number("relative_error", (static_cast<double>(measured) - static_cast<double>(predicted)) /
+                               static_cast<double>(predicted));
+    }
+    line.integer("xnnpack_region_bytes", region);
+    return;
+  }
   if (predicted == 0) {
     std::fprintf(out, "peak RSS %llu B measured (no prediction in this plan), XNNPACK region %llu B\n",
                  static_cast<unsigned long long>(measured), static_cast<unsigned long long>(region));

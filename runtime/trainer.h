@@ -16,6 +16,31 @@ namespace edgetrain {
 enum class LrSchedule { Constant, Cosine };
 float scheduled_lr(float lr, LrSchedule schedule, uint64_t step, uint32_t steps);
 
+// How progress is written: lines for people, or one JSON object per line for tools
+// ({"event": "plan"|"initial_state"|"resumed"|"step"|"saved"|"profile"|"profile_total"|"eval"|
+// "memory", ...}; see README "Training").
+enum class LogFormat { Text, Json };
+
+// One JSON object on one line, written field by field straight to the stream (no allocation, so
+// it may run between training steps). Floating-point numbers are printed in their shortest form
+// that reads back as the same double (std::to_chars); non-finite ones as null.
+class JsonLine {
+ public:
+  JsonLine(FILE* out, const char* event);
+  ~JsonLine();  // closes the object, writes the newline and flushes
+  JsonLine(const JsonLine&) = delete;
+  JsonLine& operator=(const JsonLine&) = delete;
+  JsonLine& integer(const char* key, uint64_t value);
+  JsonLine& number(const char* key, double value);
+  JsonLine& string(const char* key, const char* value);
+  JsonLine& boolean(const char* key, bool value);
+  JsonLine& null(const char* key);
+
+ private:
+  void key(const char* name);
+  FILE* out_;
+};
+
 struct TrainOptions {
   uint32_t steps = 300;  // total, counting steps done before a resume
   uint32_t log_every = 50;
@@ -24,6 +49,8 @@ struct TrainOptions {
   LrSchedule schedule = LrSchedule::Constant;
   const char* save_path = nullptr;  // training state, saved every save_every steps and at the end
   uint32_t save_every = 100;
+  bool resumed = false;  // save_path already holds the state at the starting position (--resume)
+  LogFormat log_format = LogFormat::Text;
 };
 
 // The plan for `batch`; when batch == 0, the largest batch whose arena and params block fit in
@@ -40,16 +67,18 @@ void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec);
 
 // Trains from `position` until options.steps steps are done, over epochs of `data` each shuffled
 // from (seed, epoch), printing a line every log_every steps and saving the state if asked.
-// A non-finite loss stops training; the last saved state is left as it was.
+// A non-finite loss stops training; the last saved state is left as it was, and the error says
+// which step it holds (or that no state was saved).
 Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
              TrainPosition* position, FILE* log);
 
 // A table of the train ops' times (from Executor::set_op_times) per step, slowest first.
-void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32_t steps, FILE* out);
+void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32_t steps, FILE* out,
+                    LogFormat format = LogFormat::Text);
 
 // The process's peak RSS (VmHWM) against the plan's prediction (Plan::predicted_peak_bytes,
 // when the planner made one), with XNNPACK's region for reference: one line.
-void print_peak_rss(const Plan& plan, FILE* out);
+void print_peak_rss(const Plan& plan, FILE* out, LogFormat format = LogFormat::Text);
 
 // Top-1 accuracy over the first `limit` images (all when 0), BatchNorm in eval mode.
 Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total);

@@ -14,10 +14,10 @@ namespace {
 
 const char* kFashion = "/usr/share/datasets/fashion-mnist";
 
-// A gzip file in the test's temp directory.
-std::string write_gz(const std::string& name, const std::vector<uint8_t>& bytes) {
+// A gzip file in the test's temp directory (mode "wb0": stored blocks, no compression).
+std::string write_gz(const std::string& name, const std::vector<uint8_t>& bytes, const char* mode = "wb") {
   const std::string path = "/tmp/edgetrain_idx_test_" + std::to_string(getpid()) + "_" + name;
-  gzFile f = gzopen(path.c_str(), "wb");
+  gzFile f = gzopen(path.c_str(), mode);
   REQUIRE(f != nullptr);
   if (!bytes.empty()) REQUIRE(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())) > 0);
   gzclose(f);
@@ -96,4 +96,73 @@ TEST_CASE("a corrupt gzip stream is an error, not a crash") {
   CHECK(std::string(s.message()).find("corrupt.gz") != std::string::npos);
   std::remove(gz.c_str());
   std::remove(lp.c_str());
+}
+
+namespace {
+
+std::vector<uint8_t> file_bytes(const std::string& path) {
+  std::vector<uint8_t> b;
+  FILE* f = std::fopen(path.c_str(), "rb");
+  REQUIRE(f != nullptr);
+  for (int c; (c = std::fgetc(f)) != EOF;) b.push_back(static_cast<uint8_t>(c));
+  std::fclose(f);
+  return b;
+}
+
+void put_bytes(const std::string& path, const std::vector<uint8_t>& b) {
+  FILE* f = std::fopen(path.c_str(), "wb");
+  REQUIRE(f != nullptr);
+  std::fwrite(b.data(), 1, b.size(), f);
+  std::fclose(f);
+}
+
+// Loads `images` as stored-block gzip with `damage` applied to the file's bytes.
+Status load_damaged(void (*damage)(std::vector<uint8_t>&)) {
+  const std::string ip = write_gz("cut.gz", idx(0x803, {3, 2, 2}, 12), "wb0");
+  const std::string lp = write_gz("cut-labels.gz", idx(0x801, {3}, 3));
+  std::vector<uint8_t> b = file_bytes(ip);
+  damage(b);
+  put_bytes(ip, b);
+  ImageSet set;
+  const Status s = load_idx_pair(ip, lp, 10, &set);
+  std::remove(ip.c_str());
+  std::remove(lp.c_str());
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a gzip stream cut short is refused: without its trailer nothing checks the CRC") {
+  // Undamaged, the stored-block file loads (the damage below is all that fails).
+  CHECK(load_damaged([](std::vector<uint8_t>&) {}).is_ok());
+  // The trailer (CRC-32 and length, 8 bytes) cut off: every pixel is there, but unchecked.
+  Status s = load_damaged([](std::vector<uint8_t>& b) { b.resize(b.size() - 8); });
+  CHECK(s.code() == StatusCode::BadData);
+  CHECK(std::string(s.message()).find("cut.gz' is truncated (unexpected end of file") != std::string::npos);
+  CHECK(std::string(s.message()).find("re-download it") != std::string::npos);
+  // A flipped pixel bit (stored blocks decode it silently) and the trailer cut: corrupt pixels.
+  s = load_damaged([](std::vector<uint8_t>& b) {
+    b[b.size() - 8 - 3] ^= 0x10;
+    b.resize(b.size() - 8);
+  });
+  CHECK(s.code() == StatusCode::BadData);
+  CHECK(std::string(s.message()).find("is truncated") != std::string::npos);
+  // Only part of the trailer left.
+  s = load_damaged([](std::vector<uint8_t>& b) { b.resize(b.size() - 3); });
+  CHECK_FALSE(s.is_ok());
+  // With the trailer, the CRC catches the flipped bit.
+  s = load_damaged([](std::vector<uint8_t>& b) { b[b.size() - 8 - 3] ^= 0x10; });
+  CHECK(s.code() == StatusCode::BadData);
+  CHECK(std::string(s.message()).find("cut.gz' is corrupt (incorrect data check)") != std::string::npos);
+}
+
+TEST_CASE("an IDX header must match the data's real size: short and trailing bytes are refused") {
+  const auto labels = idx(0x801, {3}, 3);
+  const std::string too_long = load_error(idx(0x803, {3, 2, 2}, 13), labels);
+  CHECK(too_long.find("images.gz' is too long: 29 bytes, its IDX header promises 28") != std::string::npos);
+  const std::string too_short = load_error(idx(0x803, {3, 2, 2}, 11), labels);
+  CHECK(too_short.find("images.gz' is truncated: 27 bytes, its IDX header promises 28") != std::string::npos);
+  // Dimensions whose product overflows 64 bits are not wrapped into a small, matching size.
+  const std::string huge = load_error(idx(0x803, {1u << 23, 1u << 23, 1u << 23}, 0), labels);
+  CHECK(huge.find("is truncated") != std::string::npos);
 }

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -154,11 +155,102 @@ TEST_CASE("damaged or foreign state files are refused and leave the parameters a
   std::remove(path.c_str());
 }
 
-TEST_CASE("a save that cannot be written says so and leaves nothing behind") {
+TEST_CASE("a save path that cannot be written is refused up front, saying why") {
   Trainer t(1);
   const Status s = save_state("/nonexistent-dir/state.bin", t.exec.plan(), t.exec.params(), {});
-  CHECK(s.code() == StatusCode::IoError);
-  CHECK(std::string(s.message()).find("/nonexistent-dir/state.bin.tmp") != std::string::npos);
+  CHECK(s.code() == StatusCode::InvalidArgument);
+  CHECK(std::string(s.message()).find("directory '/nonexistent-dir' does not exist") != std::string::npos);
+  CHECK(std::string(check_save_path("/nonexistent-dir/state.bin").message()) == s.message());
+  CHECK(std::string(check_save_path("/tmp").message()).find("'/tmp': it is a directory") != std::string::npos);
+  CHECK(std::string(check_save_path("/dev/null").message()).find("not a regular file") != std::string::npos);
+  CHECK(check_save_path(temp_path("new.state").c_str()).is_ok());
+  CHECK(check_save_path("relative-name.state").is_ok());  // the current directory
+  if (geteuid() != 0) {  // root may write anywhere
+    const std::string dir = temp_path("readonly");
+    REQUIRE(mkdir(dir.c_str(), 0555) == 0);
+    CHECK(std::string(check_save_path((dir + "/s.state").c_str()).message()).find("is not writable") !=
+          std::string::npos);
+    rmdir(dir.c_str());
+  }
+}
+
+TEST_CASE("a save never writes through a file or symlink planted at a temporary's name") {
+  Trainer t(1);
+  const Plan& plan = t.exec.plan();
+  const std::string path = temp_path("planted"), victim = temp_path("victim");
+  const std::vector<uint8_t> victim_bytes = {'k', 'e', 'e', 'p'};
+  write_file(victim, victim_bytes);
+  const uint64_t nonce = 0x1234;
+  // The old fixed name and the first two names this save will try.
+  const std::vector<std::string> planted = {path + ".tmp", state_temp_name(path.c_str(), nonce),
+                                            state_temp_name(path.c_str(), nonce + 1)};
+  CHECK(planted[1] != planted[2]);
+  CHECK(planted[1].rfind(path + ".tmp.", 0) == 0);
+  CHECK(planted[1].size() == path.size() + 11);
+  for (const std::string& p : planted) REQUIRE(symlink(victim.c_str(), p.c_str()) == 0);
+
+  REQUIRE(save_state(path.c_str(), plan, t.exec.params(), {3, 0, 12}, nonce).is_ok());
+  CHECK(read_file(victim) == victim_bytes);
+  struct stat st {};
+  for (const std::string& p : planted) {
+    CHECK(lstat(p.c_str(), &st) == 0);
+    CHECK(S_ISLNK(st.st_mode));
+  }
+  REQUIRE(lstat(path.c_str(), &st) == 0);
+  CHECK(S_ISREG(st.st_mode));
+  CHECK(access(state_temp_name(path.c_str(), nonce + 2).c_str(), F_OK) != 0);  // renamed away
+  Trainer other(2);
+  TrainPosition pos;
+  REQUIRE(load_state(path.c_str(), plan, other.exec.params(), &pos).is_ok());
+  CHECK(pos.step == 3);
+  CHECK(same_state(plan, other.params(), t.params()));
+  for (const std::string& p : planted) std::remove(p.c_str());
+  std::remove(path.c_str());
+  std::remove(victim.c_str());
+}
+
+TEST_CASE("--init-state takes the weights and BatchNorm statistics only: step 0, momentum zero") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  const ImageSet data = random_images(8, rng);
+  const std::string path = temp_path("init");
+  TrainOptions options;
+  options.steps = 5;
+  options.log_every = 100;
+  options.optimizer = {0.05f, 0.9f, 0.0f};
+  options.save_path = path.c_str();
+  FILE* null = std::fopen("/dev/null", "w");
+  Trainer trained(1);
+  TrainPosition p5;
+  REQUIRE(train(trained.exec, data, options, &p5, null).is_ok());
+  const Plan& plan = trained.exec.plan();
+
+  Trainer fresh(7);
+  REQUIRE(load_initial_state(path.c_str(), plan, fresh.exec.params()).is_ok());
+  uint32_t velocities = 0;
+  for (uint32_t i = 0; i < plan.train_op_count; ++i) {
+    const OpDesc& op = plan.train_ops[i];
+    if (op.kind != OpKind::SgdMomentum) continue;
+    ++velocities;
+    const TensorDesc& w = plan.tensors[op.in[0]];
+    const TensorDesc& v = plan.tensors[op.in[2]];
+    CHECK(std::memcmp(fresh.exec.params() + w.offset, trained.exec.params() + w.offset, w.bytes) == 0);
+    const std::vector<uint8_t> zeros(v.bytes, 0);
+    CHECK(std::memcmp(fresh.exec.params() + v.offset, zeros.data(), v.bytes) == 0);
+    CHECK(std::memcmp(trained.exec.params() + v.offset, zeros.data(), v.bytes) != 0);  // it had momentum
+  }
+  CHECK(velocities > 0);
+  for (const char* stat : {"bn1.running_mean", "bn1.running_var"}) {
+    const TensorDesc& t = plan.tensors[tensor_id(plan, stat)];
+    CHECK(std::memcmp(fresh.exec.params() + t.offset, trained.exec.params() + t.offset, t.bytes) == 0);
+  }
+  // Four steps from that state are four steps, not none (the saved step 5 is not resumed).
+  TrainPosition from_zero;
+  options.steps = 4;
+  options.save_path = nullptr;
+  REQUIRE(train(fresh.exec, data, options, &from_zero, null).is_ok());
+  std::fclose(null);
+  CHECK(from_zero.step == 4);
+  std::remove(path.c_str());
 }
 
 TEST_CASE("non-finite parameters are never saved and the last good state stays") {
@@ -180,10 +272,45 @@ TEST_CASE("non-finite parameters are never saved and the last good state stays")
   // the check before each save still catches the weight itself.
   t.exec.context().f32(tensor_id(t.exec.plan(), "fc.weight"))[3] = std::numeric_limits<float>::quiet_NaN();
   options.steps = 4;
+  options.resumed = true;  // the file holds the state at pos (step 2), as after --resume
   const Status s = train(t.exec, data, options, &pos, null);
   std::fclose(null);
   CHECK(s.code() == StatusCode::NonFinite);
   CHECK(std::string(s.message()).find("state saved at step 2 is intact") != std::string::npos);
   CHECK(read_file(path) == good);
   std::remove(path.c_str());
+}
+
+TEST_CASE("a stopped run's error says no state was saved when none was") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  const ImageSet data = random_images(8, rng);
+  const std::string path = temp_path("never_saved");
+  TrainOptions options;
+  options.steps = 3;
+  options.log_every = 100;
+  options.save_path = path.c_str();
+  options.save_every = 1;
+  FILE* null = std::fopen("/dev/null", "w");
+  Trainer t(1);
+  t.exec.context().f32(tensor_id(t.exec.plan(), "fc.weight"))[3] = std::numeric_limits<float>::quiet_NaN();
+  TrainPosition pos;
+  Status s = train(t.exec, data, options, &pos, null);
+  CHECK(s.code() == StatusCode::NonFinite);
+  // (The loss may or may not be NaN already: XNNPACK's clamps; either error ends the same way.)
+  const std::string first = s.message();
+  CHECK(first.find("at step 1: ") != std::string::npos);
+  CHECK(first.substr(first.size() - 20) == "; no state was saved");
+  CHECK(access(path.c_str(), F_OK) != 0);
+
+  // Started from a state at step 2 that is not save_path's (--init-state): still none saved.
+  TrainPosition later{2, 0, 0};
+  s = train(t.exec, data, options, &later, null);
+  CHECK(std::string(s.message()).find("at step 3: ") != std::string::npos);
+  CHECK(std::string(s.message()).find("; no state was saved") != std::string::npos);
+  // Resumed from save_path at step 2: that file is the state left intact.
+  options.resumed = true;
+  later = {2, 0, 0};
+  s = train(t.exec, data, options, &later, null);
+  CHECK(std::string(s.message()).find("the state saved at step 2 is intact") != std::string::npos);
+  std::fclose(null);
 }
