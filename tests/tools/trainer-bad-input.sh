@@ -28,6 +28,26 @@ case $case_name in
   corrupt-gzip)
     head -c 3000 "$real/train-labels-idx1-ubyte.gz" > "$data/train-labels-idx1-ubyte.gz"
     expect "train-labels-idx1-ubyte.gz' is (corrupt|truncated)" "$@" --data "$data" ;;
+  gzip-trailer-cut)  # every byte decompresses, but without the trailer nothing checks the CRC
+    head -c -8 "$real/train-labels-idx1-ubyte.gz" > "$data/train-labels-idx1-ubyte.gz"
+    expect "train-labels-idx1-ubyte.gz' is truncated \\(unexpected end of file after 60008 bytes\\): re-download it" \
+      "$@" --data "$data" --steps 1 ;;
+  gzip-bit-flipped-trailer-cut)  # a stored-block (uncompressed) gzip decodes a flipped bit silently
+    /usr/bin/python3 -c 'import gzip, sys; sys.stdout.buffer.write(gzip.compress(open(sys.argv[1], "rb").read(), compresslevel=0))' \
+      <(gzip -dc "$real/t10k-labels-idx1-ubyte.gz") > "$tmp/stored.gz"
+    /usr/bin/python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-100] ^= 1; sys.stdout.buffer.write(b[:-8])' \
+      "$tmp/stored.gz" > "$data/t10k-labels-idx1-ubyte.gz"
+    expect "t10k-labels-idx1-ubyte.gz' is truncated" "$@" --data "$data" --steps 1 ;;
+  too-many-threads)
+    expect "--threads 5000 is more than 4 per CPU \\(this machine has [0-9]+\\): pass at most" \
+      "$@" --threads 5000 --steps 1 ;;
+  save-dir-missing)  # found before any work, not at the first save after it
+    expect "cannot save the training state to '$tmp/none/x.state': directory '$tmp/none' does not exist" \
+      "$@" --save "$tmp/none/x.state" ;;
+  save-is-directory)
+    expect "cannot save the training state to '$tmp': it is a directory" "$@" --save "$tmp" ;;
+  bad-log-format)
+    expect "--log-format is text or json, got 'xml'" "$@" --log-format xml ;;
   corrupt-state)
     head -c 4000 /dev/urandom > "$tmp/state.bin"
     expect "'$tmp/state.bin' is not an edgetrain state file" "$@" --save "$tmp/state.bin" --resume --steps 1 ;;
