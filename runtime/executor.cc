@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "ops/dispatch.h"
 #include "param_init.h"
 #include "plan_check.h"
 
@@ -31,8 +32,7 @@ Status Executor::run(const OpDesc* ops, uint32_t count, std::vector<double>* op_
   if (op_seconds) op_seconds->resize(count, 0.0);  // no-op after the first step
   for (uint32_t i = 0; i < count; ++i) {
     const auto start = std::chrono::steady_clock::now();
-    EDGETRAIN_RETURN_IF_ERROR(is_xnnpack_op(ops[i].kind) ? run_xnnpack_op(ctx_, ops[i])
-                                                         : run_kernel_op(ctx_, ops[i]));
+    EDGETRAIN_RETURN_IF_ERROR(run_op(ctx_, ops[i]));
     if (op_seconds) {
       (*op_seconds)[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }

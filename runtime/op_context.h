@@ -1,5 +1,5 @@
 // What one op needs to run: the plan's tables, the two memory regions, the thread pool and the
-// optimizer settings. Shared by the XNNPACK-backed forward ops and the kernel-backed ops.
+// optimizer settings; views of its tensors. Read by every op adapter (ops/ops.h).
 #pragma once
 
 #include <pthreadpool.h>
@@ -48,10 +48,20 @@ inline f32_window_geometry window_geometry(const OpContext& c, const OpDesc& op,
           p.stride_h, p.stride_w, p.pad_top, p.pad_left, p.groups == 0 ? 1u : p.groups};
 }
 
-// Forward ops that XNNPACK computes (Conv2d, Add, GlobalAvgPool, FullyConnected).
-bool is_xnnpack_op(OpKind kind);
-Status run_xnnpack_op(const OpContext& c, const OpDesc& op);
-// Every other op, through our kernels.
-Status run_kernel_op(const OpContext& c, const OpDesc& op);
+// A tensor seen as a [rows, cols] matrix.
+struct MatrixView {
+  size_t rows, cols;
+};
+// [N*H*W, C]: rows of the last dimension (BatchNorm's channels).
+inline MatrixView channel_rows(const OpContext& c, int32_t id) {
+  const TensorDesc& t = c.tensor(id);
+  const size_t cols = t.rank == 1 ? t.shape[0] : t.shape[t.rank - 1];
+  return {c.elements(id) / cols, cols};
+}
+// [N, everything else]: the batch's rows (the FC and loss view).
+inline MatrixView batch_rows(const OpContext& c, int32_t id) {
+  const size_t batch = c.tensor(id).shape[0];
+  return {batch, c.elements(id) / batch};
+}
 
 }  // namespace edgetrain

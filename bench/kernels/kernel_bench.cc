@@ -1,6 +1,6 @@
 // Kernel benchmark: every layer shape of MobileNet v1 and ResNet-18 (224x224, batch 8 by
-// default), forward and backward, through the runtime's own op dispatch (run_xnnpack_op /
-// run_kernel_op on one-op plans), so it times exactly what a training step runs, threads
+// default), forward and backward, through the runtime's own op dispatch (run_op
+// on one-op plans), so it times exactly what a training step runs, threads
 // included. Prints one CSV line per op; bench/kernels/compare.py adds PyTorch side by side.
 //   edgetrain-kernel-bench [--threads T] [--batch N] [--reps R] [--net mobilenet_v1|resnet18]
 #include <algorithm>
@@ -14,6 +14,7 @@
 
 #include "aligned_buffer.h"
 #include "op_context.h"
+#include "ops/dispatch.h"
 #include "xnn_context.h"
 
 using namespace edgetrain;
@@ -216,7 +217,7 @@ int run(size_t threads, uint32_t batch, int reps, const char* only_net) {
       double best = 1e30;
       for (int r = 0; r < reps; r++) {
         const auto t0 = std::chrono::steady_clock::now();
-        const Status st = is_xnnpack_op(t.desc.kind) ? run_xnnpack_op(c, t.desc) : run_kernel_op(c, t.desc);
+        const Status st = run_op(c, t.desc);
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         if (!st.is_ok()) {
           std::fprintf(stderr, "%s %s: %s\n", L.name, t.op, st.message());

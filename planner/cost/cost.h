@@ -1,4 +1,4 @@
-// Time costs of ops. Bytes are exact and come from the tensors themselves (placement.h's
+// Time costs of ops (FLOPs per kind: graph/op_rules.h). Bytes are exact and come from the tensors themselves (placement.h's
 // aligned_bytes); time comes from FLOP counts until a device profile (device_profile.h) replaces
 // them with measured seconds.
 #pragma once
@@ -7,16 +7,13 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "graph/op_rules.h"  // op_flops
 
 namespace edgetrain::planner {
 
-// Floating-point operations of one op (multiply-add = 2). Element-wise ops count one per
-// element and op, so memory-bound layers (BN, ReLU) are not free to recompute.
-double op_flops(const Graph& g, const Op& op);
-
 // Whether a train op's time belongs to a forward op's stage in the time model: forward and
 // backward ops, not the optimizer's updates, which cost the same in every schedule.
-inline bool timed(const Op& op) { return op.source >= 0 && op.kind != OpKind::SgdMomentum; }
+inline bool timed(const Op& op) { return op.source >= 0 && op_info(op.kind).phase != OpPhase::Optimizer; }
 
 // Seconds per train op. Without a profile, FLOPs at `flops_per_second`: the unit only scales
 // every time alike, so policies compare the same either way.

@@ -7,6 +7,8 @@
 
 #include <cstdint>
 
+#include "op_kinds.h"
+
 namespace edgetrain {
 
 inline constexpr uint32_t kPlanMagic = 0x4e4c5045u;  // "EPLN", little-endian
@@ -46,48 +48,6 @@ struct TensorDesc {
   uint64_t bytes;   // exact payload bytes (product of shape x element size)
 };
 
-enum class OpKind : uint16_t {
-  // Forward. in/out slots in brackets.
-  Normalize,            // in [image u8]             out [y]  (y = (x / 255 - mean) / std)
-  Conv2d,               // in [x, w, b|-1]           out [y]
-  BatchNormTrain,       // in [x, gamma, beta, running_mean, running_var]  out [y, mean, var]
-  BatchNormEval,        // in [x, gamma, beta, mean, var]  out [y]  (running statistics, or a
-                        // recomputed BatchNormTrain's batch statistics: the same bits as it)
-  Relu,                 // in [x]                    out [y, mask|-1]  (mask: Bit, for ReluBwd)
-  Relu6,                // in [x]                    out [y, mask|-1]
-  MaxPool2d,            // in [x]                    out [y, taps|-1]  (taps: U8 winning tap)
-  GlobalAvgPool,        // in [x]                    out [y]  (y is [N,1,1,C])
-  FullyConnected,       // in [x, w, b|-1]           out [y]
-  Add,                  // in [a, b]                 out [y]  (residual joins; gradient sums)
-  SoftmaxCrossEntropy,  // in [logits, labels]       out [loss, probs]
-  // Backward. Gradients are written, never accumulated: where a tensor feeds several ops, the
-  // plan sums their contributions with Add.
-  SoftmaxCrossEntropyBwd,    // in [probs, labels]         out [dlogits]
-  FullyConnectedBwdData,     // in [dy, w]                 out [dx]
-  FullyConnectedBwdWeights,  // in [x, dy]                 out [dw, db|-1]
-  GlobalAvgPoolBwd,          // in [dy]                    out [dx]
-  ReluBwd,                   // in [mask, dy]              out [dx]  (Relu and Relu6)
-  BatchNormBwd,              // in [x, gamma, mean, var, dy]  out [dx, dgamma, dbeta]
-  MaxPool2dBwd,              // in [taps, dy]              out [dx]
-  Conv2dBwdData,             // in [dy, w]                 out [dx]
-  Conv2dBwdWeights,          // in [x, dy]                 out [dw, db|-1]
-  // Optimizer.
-  SgdMomentum,  // in [w, dw, velocity]  out []  (updates w and velocity in place)
-};
-inline constexpr uint16_t kOpKindCount = static_cast<uint16_t>(OpKind::SgdMomentum) + 1;
-
-// The enumerator's name, as generated plans spell it.
-inline const char* op_kind_name(OpKind kind) {
-  static constexpr const char* kNames[kOpKindCount] = {
-      "Normalize", "Conv2d", "BatchNormTrain", "BatchNormEval", "Relu", "Relu6", "MaxPool2d", "GlobalAvgPool",
-      "FullyConnected", "Add", "SoftmaxCrossEntropy", "SoftmaxCrossEntropyBwd",
-      "FullyConnectedBwdData", "FullyConnectedBwdWeights", "GlobalAvgPoolBwd", "ReluBwd",
-      "BatchNormBwd", "MaxPool2dBwd", "Conv2dBwdData", "Conv2dBwdWeights",
-      "SgdMomentum"};
-  const auto i = static_cast<uint16_t>(kind);
-  return i < kOpKindCount ? kNames[i] : "?";
-}
-
 // One flat parameter record for every op; fields an op does not use are zero.
 struct OpParams {
   uint16_t kernel_h, kernel_w;
@@ -99,38 +59,17 @@ struct OpParams {
   float norm_mean, norm_std;  // Normalize
   uint8_t update_running_stats;  // BatchNormTrain: 1 only in the first forward of a step
   // 0, or k + 1 when out[0] is written over in[k] (same offset and bytes): only where
-  // op_allows_in_place(kind, k) says the kernel reads each element before overwriting it.
+  // op_allows_in_place(kind, k) (op_kinds.h) says the kernel reads each element before
+  // overwriting it.
   uint8_t in_place;
 };
 
-// The in-place writes the runtime's kernels support (out[0] over in[slot]): elementwise ops, and
-// BatchNorm backward's dx over dy (it reduces dy before writing dx).
-inline bool op_allows_in_place(OpKind kind, int slot) {
-  switch (kind) {
-    case OpKind::Relu:
-    case OpKind::Relu6:
-    case OpKind::BatchNormEval:  // frozen layers' BatchNorm (planner/freeze.h)
-      return slot == 0;  // y over x
-    case OpKind::ReluBwd:
-      return slot == 1;  // dx over dy
-    case OpKind::Add:
-      return slot == 0 || slot == 1;
-    case OpKind::BatchNormBwd:
-      return slot == 4;  // dx over dy
-    default:
-      return false;
-  }
-}
-
-inline constexpr int kMaxOpInputs = 5;
-inline constexpr int kMaxOpOutputs = 3;
-
 struct OpDesc {
   OpKind kind;
-  int32_t in[kMaxOpInputs];    // tensor ids, -1 where unused
-  int32_t out[kMaxOpOutputs];  // tensor ids, -1 where unused
-  int32_t workspace;           // arena scratch the op's kernel needs, -1 if none; sized by
-                               // the kernels' *_workspace_bytes functions
+  int32_t in[kMaxOpInputs];    // tensor ids by slot (op_kinds.h: slot::<Kind>), -1 where unused
+  int32_t out[kMaxOpOutputs];  // tensor ids by slot, -1 where unused
+  int32_t workspace;           // arena scratch the op's kernel needs, -1 if none (no kernel
+                               // needs one today)
   OpParams params;
 };
 

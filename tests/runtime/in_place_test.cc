@@ -8,6 +8,7 @@
 #include "../test_random.h"
 #include "aligned_buffer.h"
 #include "op_context.h"
+#include "ops/dispatch.h"
 #include "xnn_context.h"
 
 using namespace edgetrain;
@@ -51,7 +52,7 @@ struct Arena {
     return {ctx.f32(id), ctx.f32(id) + tensors[id].bytes / 4};
   }
   Status run(const OpDesc& op) const {
-    return is_xnnpack_op(op.kind) ? run_xnnpack_op(ctx, op) : run_kernel_op(ctx, op);
+    return run_op(ctx, op);
   }
 };
 

@@ -13,6 +13,7 @@
 #include "aligned_buffer.h"
 #include "kernels/kernels.h"
 #include "op_context.h"
+#include "ops/dispatch.h"
 #include "xnn_context.h"
 
 using namespace edgetrain;
@@ -58,7 +59,7 @@ class OneOp {
   }
 
   std::vector<float> run_op(const OpDesc& op) {
-    const Status s = is_xnnpack_op(op.kind) ? run_xnnpack_op(ctx_, op) : run_kernel_op(ctx_, op);
+    const Status s = edgetrain::run_op(ctx_, op);
     REQUIRE_MESSAGE(s.is_ok(), s.message());
     return values(op.out[0]);
   }

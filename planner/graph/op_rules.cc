@@ -1,0 +1,181 @@
+#include "graph/op_rules.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "graph/backward.h"
+
+namespace edgetrain::planner {
+
+namespace {
+
+// ---- FLOPs -------------------------------------------------------------------------------------
+
+double elems(const Graph& g, TensorId id) {
+  return id == kNoTensor ? 0.0 : static_cast<double>(g.at(id).bytes() / 4);
+}
+
+// One per element of the output (of the input for ops without one): ReLU, add, pooling sums.
+double elementwise_flops(const Graph& g, const Op& op) {
+  return elems(g, op.out.empty() || op.out[0] == kNoTensor ? op.in[0] : op.out[0]);
+}
+
+double conv_flops(const Graph& g, const Op& op) {
+  const auto& w = g.at(op.in[slot::Conv2d::w]).shape;  // [out_c][kh][kw][in_c / groups]
+  return 2.0 * elems(g, op.out[slot::Conv2d::y]) * w[1] * w[2] * w[3];
+}
+
+// Both conv gradients: a multiply-add per dy element, tap and input channel of its group.
+double conv_bwd_flops(const std::vector<uint32_t>& dy, const std::vector<uint32_t>& w, const OpParams& p) {
+  const double per_out = static_cast<double>(p.kernel_h) * p.kernel_w;
+  return 2.0 * dy[0] * dy[1] * dy[2] * dy[3] * per_out * w[3];
+}
+double conv_bwd_data_flops(const Graph& g, const Op& op) {
+  using S = slot::Conv2dBwdData;
+  return conv_bwd_flops(g.at(op.in[S::dy]).shape, g.at(op.in[S::w]).shape, op.params);
+}
+double conv_bwd_weights_flops(const Graph& g, const Op& op) {
+  using S = slot::Conv2dBwdWeights;
+  return conv_bwd_flops(g.at(op.in[S::dy]).shape, g.at(op.out[S::dw]).shape, op.params);
+}
+
+double fc_flops(const Graph& g, const Op& op) {
+  using S = slot::FullyConnected;
+  return 2.0 * elems(g, op.out[S::y]) * g.at(op.in[S::w]).shape[1];
+}
+double fc_bwd_data_flops(const Graph& g, const Op& op) {
+  using S = slot::FullyConnectedBwdData;
+  return 2.0 * elems(g, op.in[S::dy]) * g.at(op.in[S::w]).shape[1];
+}
+double fc_bwd_weights_flops(const Graph& g, const Op& op) {
+  using S = slot::FullyConnectedBwdWeights;
+  return 2.0 * elems(g, op.in[S::dy]) * g.at(op.out[S::dw]).shape[1];
+}
+
+double bn_train_flops(const Graph& g, const Op& op) { return 8.0 * elems(g, op.in[slot::BatchNormTrain::x]); }  // statistics + normalise
+double bn_eval_flops(const Graph& g, const Op& op) { return 2.0 * elems(g, op.in[slot::BatchNormEval::x]); }
+double bn_bwd_flops(const Graph& g, const Op& op) { return 10.0 * elems(g, op.in[slot::BatchNormBwd::x]); }
+
+double maxpool_flops(const Graph& g, const Op& op) {
+  return elems(g, op.out[slot::MaxPool2d::y]) * op.params.kernel_h * op.params.kernel_w;
+}
+double maxpool_bwd_flops(const Graph& g, const Op& op) {
+  return elems(g, op.in[slot::MaxPool2dBwd::dy]) * op.params.kernel_h * op.params.kernel_w;
+}
+
+double loss_flops(const Graph& g, const Op& op) { return 5.0 * elems(g, op.in[0]); }  // logits or probs
+double sgd_flops(const Graph& g, const Op& op) { return 4.0 * elems(g, op.in[slot::SgdMomentum::w]); }
+
+// ---- Backward rules ----------------------------------------------------------------------------
+
+void conv_backward(Backward& b, const Op& op, TensorId dy) {
+  using S = slot::Conv2d;
+  b.weight_gradients(OpKind::Conv2dBwdWeights, op, dy);
+  if (b.needs_grad(op.in[S::x])) {
+    b.emit(OpKind::Conv2dBwdData, {dy, op.in[S::w]}, {b.contribution(op.in[S::x])}, op.params,
+           b.input_gradient_owner(op));
+  }
+}
+
+void fc_backward(Backward& b, const Op& op, TensorId dy) {
+  using S = slot::FullyConnected;
+  b.weight_gradients(OpKind::FullyConnectedBwdWeights, op, dy);
+  if (b.needs_grad(op.in[S::x])) {
+    b.emit(OpKind::FullyConnectedBwdData, {dy, op.in[S::w]}, {b.contribution(op.in[S::x])});
+  }
+}
+
+void bn_train_backward(Backward& b, const Op& op, TensorId dy) {
+  using S = slot::BatchNormTrain;
+  b.emit(OpKind::BatchNormBwd, {op.in[S::x], op.in[S::gamma], op.out[S::mean], op.out[S::var], dy},
+         {b.contribution(op.in[S::x]), b.contribution(op.in[S::gamma]), b.contribution(op.in[S::beta])},
+         op.params);
+}
+
+void bn_eval_backward(Backward& b, const Op& op, TensorId) {  // frozen layers (freeze.h)
+  if (b.needs_grad(op.in[slot::BatchNormEval::x])) {
+    throw std::logic_error("no backward rule for a BatchNormEval whose input needs a gradient");
+  }
+}
+
+// From the forward's 1-bit mask: neither x nor y is kept for it (Relu and Relu6).
+void relu_backward(Backward& b, const Op& op, TensorId dy) {
+  using S = slot::Relu;
+  if (b.needs_grad(op.in[S::x])) {
+    b.emit(OpKind::ReluBwd, {op.out[S::mask], dy}, {b.contribution(op.in[S::x])});
+  }
+}
+
+// From the forward's winning taps, not x.
+void maxpool_backward(Backward& b, const Op& op, TensorId dy) {
+  using S = slot::MaxPool2d;
+  if (b.needs_grad(op.in[S::x])) {
+    b.emit(OpKind::MaxPool2dBwd, {op.out[S::taps], dy}, {b.contribution(op.in[S::x])}, op.params);
+  }
+}
+
+void gavgpool_backward(Backward& b, const Op& op, TensorId dy) {
+  using S = slot::GlobalAvgPool;
+  if (b.needs_grad(op.in[S::x])) b.emit(OpKind::GlobalAvgPoolBwd, {dy}, {b.contribution(op.in[S::x])});
+}
+
+// d(a+b)/da = d(a+b)/db = 1: dy itself is both contributions, no copy. Safe because gradients
+// are never written in place.
+void add_backward(Backward& b, const Op& op, TensorId dy) {
+  for (TensorId x : op.in) {
+    if (b.needs_grad(x)) b.add_part(x, dy);
+  }
+}
+
+void loss_backward(Backward& b, const Op& op, TensorId) {
+  using S = slot::SoftmaxCrossEntropy;
+  b.emit(OpKind::SoftmaxCrossEntropyBwd, {op.out[S::probs], op.in[S::labels]},
+         {b.contribution(op.in[S::logits])});
+}
+
+constexpr GradFlow kNone = GradFlow::None, kOut = GradFlow::FromOutput, kLoss = GradFlow::FromLoss;
+
+// clang-format off
+constexpr OpRule kOpRules[kOpKindCount] = {
+    // kind                              gradient  backward rule       FLOPs
+    {OpKind::Normalize,                  kNone,    nullptr,            elementwise_flops},
+    {OpKind::Conv2d,                     kOut,     conv_backward,      conv_flops},
+    {OpKind::BatchNormTrain,             kOut,     bn_train_backward,  bn_train_flops},
+    {OpKind::BatchNormEval,              kOut,     bn_eval_backward,   bn_eval_flops},
+    {OpKind::Relu,                       kOut,     relu_backward,      elementwise_flops},
+    {OpKind::Relu6,                      kOut,     relu_backward,      elementwise_flops},
+    {OpKind::MaxPool2d,                  kOut,     maxpool_backward,   maxpool_flops},
+    {OpKind::GlobalAvgPool,              kOut,     gavgpool_backward,  elementwise_flops},
+    {OpKind::FullyConnected,             kOut,     fc_backward,        fc_flops},
+    {OpKind::Add,                        kOut,     add_backward,       elementwise_flops},
+    {OpKind::SoftmaxCrossEntropy,        kLoss,    loss_backward,      loss_flops},
+    {OpKind::SoftmaxCrossEntropyBwd,     kOut,     nullptr,            loss_flops},
+    {OpKind::FullyConnectedBwdData,      kOut,     nullptr,            fc_bwd_data_flops},
+    {OpKind::FullyConnectedBwdWeights,   kOut,     nullptr,            fc_bwd_weights_flops},
+    {OpKind::GlobalAvgPoolBwd,           kOut,     nullptr,            elementwise_flops},
+    {OpKind::ReluBwd,                    kOut,     nullptr,            elementwise_flops},
+    {OpKind::BatchNormBwd,               kOut,     nullptr,            bn_bwd_flops},
+    {OpKind::MaxPool2dBwd,               kOut,     nullptr,            maxpool_bwd_flops},
+    {OpKind::Conv2dBwdData,              kOut,     nullptr,            conv_bwd_data_flops},
+    {OpKind::Conv2dBwdWeights,           kOut,     nullptr,            conv_bwd_weights_flops},
+    {OpKind::SgdMomentum,                kOut,     nullptr,            sgd_flops},
+};
+// clang-format on
+
+constexpr bool in_enum_order() {
+  for (uint16_t k = 0; k < kOpKindCount; ++k) {
+    if (static_cast<uint16_t>(kOpRules[k].kind) != k || kOpRules[k].flops == nullptr) return false;
+  }
+  return true;
+}
+static_assert(in_enum_order(), "kOpRules must hold every OpKind, in enum order, with its FLOPs");
+
+}  // namespace
+
+const OpRule& op_rule(OpKind kind) {
+  const auto k = static_cast<uint16_t>(kind);
+  if (k >= kOpKindCount) throw std::logic_error("op kind " + std::to_string(k) + " has no planner rule");
+  return kOpRules[k];
+}
+
+}  // namespace edgetrain::planner

@@ -1,0 +1,232 @@
+// The op kinds of a plan: one row each in kOpKinds, the table both sides read.
+//
+// A row says what the plan format knows of a kind: its name as generated plans spell it, its
+// phase, its operand slots (named, in order; `?` marks a slot that may be -1) and which inputs
+// its kernel may write its first output over. Code names slots through the `slot::<Kind>` enums
+// below (op.in[slot::Conv2d::w]), never by bare index.
+//
+// Adding an op kind (docs/ARCHITECTURE.md, "Adding an op"): an enumerator and a slot struct and
+// a row here; its planner rule (planner/graph/op_rules.cc: backward and FLOPs); its runtime
+// adapter (runtime/ops/dispatch.cc); its kernels. Each table is checked at compile time to hold
+// every kind in enum order.
+#pragma once
+
+#include <cstdint>
+
+namespace edgetrain {
+
+inline constexpr int kMaxOpInputs = 5;
+inline constexpr int kMaxOpOutputs = 3;
+
+enum class OpKind : uint16_t {
+  // Forward.
+  Normalize, Conv2d, BatchNormTrain, BatchNormEval, Relu, Relu6, MaxPool2d, GlobalAvgPool,
+  FullyConnected, Add, SoftmaxCrossEntropy,
+  // Backward. Gradients are written, never accumulated: where a tensor feeds several ops, the
+  // plan sums their contributions with Add.
+  SoftmaxCrossEntropyBwd, FullyConnectedBwdData, FullyConnectedBwdWeights, GlobalAvgPoolBwd,
+  ReluBwd, BatchNormBwd, MaxPool2dBwd, Conv2dBwdData, Conv2dBwdWeights,
+  // Optimizer.
+  SgdMomentum,
+};
+inline constexpr uint16_t kOpKindCount = static_cast<uint16_t>(OpKind::SgdMomentum) + 1;
+
+// Operand slots of each kind: `In` indexes OpDesc::in, `Out` OpDesc::out.
+namespace slot {
+struct Normalize {  // y = (x / 255 - mean) / std
+  enum In : uint8_t { image };
+  enum Out : uint8_t { y };
+};
+struct Conv2d {
+  enum In : uint8_t { x, w, b };
+  enum Out : uint8_t { y };
+};
+struct BatchNormTrain {  // batch statistics; updates the running ones when update_running_stats
+  enum In : uint8_t { x, gamma, beta, running_mean, running_var };
+  enum Out : uint8_t { y, mean, var };
+};
+struct BatchNormEval {  // given statistics: running ones, or a recomputed BatchNormTrain's own
+  enum In : uint8_t { x, gamma, beta, mean, var };
+  enum Out : uint8_t { y };
+};
+struct Relu {  // also Relu6; mask: DType::Bit, what ReluBwd reads
+  enum In : uint8_t { x };
+  enum Out : uint8_t { y, mask };
+};
+using Relu6 = Relu;
+struct MaxPool2d {  // taps: DType::U8, the winning tap of each window, what MaxPool2dBwd reads
+  enum In : uint8_t { x };
+  enum Out : uint8_t { y, taps };
+};
+struct GlobalAvgPool {  // y is [N,1,1,C]
+  enum In : uint8_t { x };
+  enum Out : uint8_t { y };
+};
+struct FullyConnected {
+  enum In : uint8_t { x, w, b };
+  enum Out : uint8_t { y };
+};
+struct Add {  // residual joins and gradient sums
+  enum In : uint8_t { a, b };
+  enum Out : uint8_t { y };
+};
+struct SoftmaxCrossEntropy {
+  enum In : uint8_t { logits, labels };
+  enum Out : uint8_t { loss, probs };
+};
+struct SoftmaxCrossEntropyBwd {
+  enum In : uint8_t { probs, labels };
+  enum Out : uint8_t { dlogits };
+};
+struct FullyConnectedBwdData {
+  enum In : uint8_t { dy, w };
+  enum Out : uint8_t { dx };
+};
+struct FullyConnectedBwdWeights {
+  enum In : uint8_t { x, dy };
+  enum Out : uint8_t { dw, db };
+};
+struct GlobalAvgPoolBwd {
+  enum In : uint8_t { dy };
+  enum Out : uint8_t { dx };
+};
+struct ReluBwd {  // Relu and Relu6
+  enum In : uint8_t { mask, dy };
+  enum Out : uint8_t { dx };
+};
+struct BatchNormBwd {
+  enum In : uint8_t { x, gamma, mean, var, dy };
+  enum Out : uint8_t { dx, dgamma, dbeta };
+};
+struct MaxPool2dBwd {
+  enum In : uint8_t { taps, dy };
+  enum Out : uint8_t { dx };
+};
+struct Conv2dBwdData {
+  enum In : uint8_t { dy, w };
+  enum Out : uint8_t { dx };
+};
+struct Conv2dBwdWeights {
+  enum In : uint8_t { x, dy };
+  enum Out : uint8_t { dw, db };
+};
+struct SgdMomentum {  // updates w and velocity in place
+  enum In : uint8_t { w, dw, velocity };
+};
+}  // namespace slot
+
+enum class OpPhase : uint8_t { Forward, Backward, Optimizer };
+
+struct OpKindInfo {
+  OpKind kind;
+  const char* name;
+  OpPhase phase;
+  const char* inputs;   // slot names in slot order, space-separated; `name?`: may be -1
+  const char* outputs;
+  // Bit k: out[0] may be written over in[k] (the kernel reads each element before writing it).
+  uint8_t in_place;
+};
+
+namespace op_table_detail {
+constexpr uint8_t slot_bit(int k) { return static_cast<uint8_t>(1u << k); }
+}  // namespace op_table_detail
+
+inline constexpr OpKindInfo kOpKinds[kOpKindCount] = {
+#define EDGETRAIN_OP(kind) OpKind::kind, #kind
+    // clang-format off
+    // kind                                 phase               inputs                         outputs           out[0] over
+    {EDGETRAIN_OP(Normalize),               OpPhase::Forward,   "image",                        "y",              0},
+    {EDGETRAIN_OP(Conv2d),                  OpPhase::Forward,   "x w b?",                       "y",              0},
+    {EDGETRAIN_OP(BatchNormTrain),          OpPhase::Forward,   "x gamma beta running_mean running_var", "y mean var", 0},
+    {EDGETRAIN_OP(BatchNormEval),           OpPhase::Forward,   "x gamma beta mean var",        "y",              op_table_detail::slot_bit(slot::BatchNormEval::x)},
+    {EDGETRAIN_OP(Relu),                    OpPhase::Forward,   "x",                            "y mask?",        op_table_detail::slot_bit(slot::Relu::x)},
+    {EDGETRAIN_OP(Relu6),                   OpPhase::Forward,   "x",                            "y mask?",        op_table_detail::slot_bit(slot::Relu::x)},
+    {EDGETRAIN_OP(MaxPool2d),               OpPhase::Forward,   "x",                            "y taps?",        0},
+    {EDGETRAIN_OP(GlobalAvgPool),           OpPhase::Forward,   "x",                            "y",              0},
+    {EDGETRAIN_OP(FullyConnected),          OpPhase::Forward,   "x w b?",                       "y",              0},
+    {EDGETRAIN_OP(Add),                     OpPhase::Forward,   "a b",                          "y",              op_table_detail::slot_bit(slot::Add::a) | op_table_detail::slot_bit(slot::Add::b)},
+    {EDGETRAIN_OP(SoftmaxCrossEntropy),     OpPhase::Forward,   "logits labels",                "loss probs",     0},
+    {EDGETRAIN_OP(SoftmaxCrossEntropyBwd),  OpPhase::Backward,  "probs labels",                 "dlogits",        0},
+    {EDGETRAIN_OP(FullyConnectedBwdData),   OpPhase::Backward,  "dy w",                         "dx",             0},
+    {EDGETRAIN_OP(FullyConnectedBwdWeights), OpPhase::Backward, "x dy",                         "dw db?",         0},
+    {EDGETRAIN_OP(GlobalAvgPoolBwd),        OpPhase::Backward,  "dy",                           "dx",             0},
+    {EDGETRAIN_OP(ReluBwd),                 OpPhase::Backward,  "mask dy",                      "dx",             op_table_detail::slot_bit(slot::ReluBwd::dy)},
+    {EDGETRAIN_OP(BatchNormBwd),            OpPhase::Backward,  "x gamma mean var dy",          "dx dgamma? dbeta?", op_table_detail::slot_bit(slot::BatchNormBwd::dy)},
+    {EDGETRAIN_OP(MaxPool2dBwd),            OpPhase::Backward,  "taps dy",                      "dx",             0},
+    {EDGETRAIN_OP(Conv2dBwdData),           OpPhase::Backward,  "dy w",                         "dx",             0},
+    {EDGETRAIN_OP(Conv2dBwdWeights),        OpPhase::Backward,  "x dy",                         "dw db?",         0},
+    {EDGETRAIN_OP(SgdMomentum),             OpPhase::Optimizer, "w dw velocity",                "",               0},
+    // clang-format on
+#undef EDGETRAIN_OP
+};
+
+inline constexpr const OpKindInfo& op_info(OpKind kind) { return kOpKinds[static_cast<uint16_t>(kind)]; }
+
+namespace op_table_detail {
+constexpr bool in_enum_order() {
+  for (uint16_t k = 0; k < kOpKindCount; ++k) {
+    if (static_cast<uint16_t>(kOpKinds[k].kind) != k) return false;
+  }
+  return true;
+}
+// Slots named in a row's list, and whether slot `k` carries `?`.
+constexpr int slot_count(const char* s) {
+  int n = 0;
+  for (bool in_word = false; *s != '\0'; ++s) {
+    if (*s != ' ' && !in_word) ++n;
+    in_word = *s != ' ';
+  }
+  return n;
+}
+constexpr bool slot_optional(const char* s, int k) {
+  int n = -1;
+  for (bool in_word = false; *s != '\0'; ++s) {
+    if (*s != ' ' && !in_word) ++n;
+    in_word = *s != ' ';
+    if (n == k && *s == '?') return true;
+  }
+  return false;
+}
+}  // namespace op_table_detail
+static_assert(op_table_detail::in_enum_order(), "kOpKinds must list every OpKind in enum order");
+
+inline constexpr int op_input_count(OpKind kind) { return op_table_detail::slot_count(op_info(kind).inputs); }
+inline constexpr int op_output_count(OpKind kind) { return op_table_detail::slot_count(op_info(kind).outputs); }
+// Whether in[k] (outputs: out[k]) may be -1.
+inline constexpr bool op_input_optional(OpKind kind, int k) {
+  return op_table_detail::slot_optional(op_info(kind).inputs, k);
+}
+inline constexpr bool op_output_optional(OpKind kind, int k) {
+  return op_table_detail::slot_optional(op_info(kind).outputs, k);
+}
+
+// The enumerator's name, as generated plans spell it ("?" for a value past the table).
+inline const char* op_kind_name(OpKind kind) {
+  return static_cast<uint16_t>(kind) < kOpKindCount ? op_info(kind).name : "?";
+}
+
+// Whether out[0] may be written over in[slot] (same offset and bytes).
+inline constexpr bool op_allows_in_place(OpKind kind, int slot) {
+  return slot >= 0 && slot < kMaxOpInputs && (op_info(kind).in_place >> slot & 1u) != 0;
+}
+
+// Each row's slot lists match its slot enums and fit OpDesc.
+namespace op_table_detail {
+constexpr bool slots_fit() {
+  for (uint16_t k = 0; k < kOpKindCount; ++k) {
+    const OpKind kind = static_cast<OpKind>(k);
+    if (op_input_count(kind) > kMaxOpInputs || op_output_count(kind) > kMaxOpOutputs) return false;
+  }
+  return true;
+}
+}  // namespace op_table_detail
+static_assert(op_table_detail::slots_fit(), "a kOpKinds row names more slots than OpDesc holds");
+static_assert(op_input_count(OpKind::BatchNormTrain) == slot::BatchNormTrain::running_var + 1 &&
+                  op_output_count(OpKind::BatchNormTrain) == slot::BatchNormTrain::var + 1 &&
+                  op_input_count(OpKind::BatchNormBwd) == slot::BatchNormBwd::dy + 1 &&
+                  op_output_count(OpKind::BatchNormBwd) == slot::BatchNormBwd::dbeta + 1 &&
+                  op_input_count(OpKind::SgdMomentum) == slot::SgdMomentum::velocity + 1 &&
+                  op_output_count(OpKind::Relu) == slot::Relu::mask + 1,
+              "kOpKinds slot lists and the slot enums disagree");
+
+}  // namespace edgetrain

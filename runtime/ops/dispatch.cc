@@ -1,0 +1,58 @@
+#include "ops/dispatch.h"
+
+#include "ops/ops.h"
+
+namespace edgetrain {
+
+namespace {
+
+struct RunnerRow {
+  OpKind kind;
+  ops::Runner run;
+};
+
+// clang-format off
+constexpr RunnerRow kRunners[kOpKindCount] = {
+    {OpKind::Normalize,                ops::normalize},
+    {OpKind::Conv2d,                   ops::conv2d},
+    {OpKind::BatchNormTrain,           ops::batchnorm_train},
+    {OpKind::BatchNormEval,            ops::batchnorm_eval},
+    {OpKind::Relu,                     ops::relu},
+    {OpKind::Relu6,                    ops::relu6},
+    {OpKind::MaxPool2d,                ops::maxpool2d},
+    {OpKind::GlobalAvgPool,            ops::global_avgpool},
+    {OpKind::FullyConnected,           ops::fully_connected},
+    {OpKind::Add,                      ops::add},
+    {OpKind::SoftmaxCrossEntropy,      ops::softmax_xent},
+    {OpKind::SoftmaxCrossEntropyBwd,   ops::softmax_xent_bwd},
+    {OpKind::FullyConnectedBwdData,    ops::fully_connected_bwd_data},
+    {OpKind::FullyConnectedBwdWeights, ops::fully_connected_bwd_weights},
+    {OpKind::GlobalAvgPoolBwd,         ops::global_avgpool_bwd},
+    {OpKind::ReluBwd,                  ops::relu_bwd},
+    {OpKind::BatchNormBwd,             ops::batchnorm_bwd},
+    {OpKind::MaxPool2dBwd,             ops::maxpool2d_bwd},
+    {OpKind::Conv2dBwdData,            ops::conv2d_bwd_data},
+    {OpKind::Conv2dBwdWeights,         ops::conv2d_bwd_weights},
+    {OpKind::SgdMomentum,              ops::sgd_momentum},
+};
+// clang-format on
+
+constexpr bool in_enum_order() {
+  for (uint16_t k = 0; k < kOpKindCount; ++k) {
+    if (static_cast<uint16_t>(kRunners[k].kind) != k || kRunners[k].run == nullptr) return false;
+  }
+  return true;
+}
+static_assert(in_enum_order(), "kRunners must hold every OpKind, in enum order");
+
+}  // namespace
+
+Status run_op(const OpContext& c, const OpDesc& op) {
+  const auto k = static_cast<uint16_t>(op.kind);
+  if (k >= kOpKindCount) {
+    return Status::error(StatusCode::InvalidPlan, "op kind %d has no runtime adapter", static_cast<int>(k));
+  }
+  return kRunners[k].run(c, op);
+}
+
+}  // namespace edgetrain
