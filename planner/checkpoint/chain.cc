@@ -74,7 +74,10 @@ uint64_t peak_bytes(const Graph& g, const std::vector<const Op*>& ops,
 
 bool is_batchnorm_stat(const Graph& g, TensorId id) {
   for (const Op& op : g.forward) {
-    if (op.kind == OpKind::BatchNormTrain && op.out.size() == 3 && (op.out[1] == id || op.out[2] == id)) return true;
+    using S = slot::BatchNormTrain;
+    if (op.kind == OpKind::BatchNormTrain && op.out.size() == 3 && (op.out[S::mean] == id || op.out[S::var] == id)) {
+      return true;
+    }
   }
   return false;
 }

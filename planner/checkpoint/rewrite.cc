@@ -38,9 +38,11 @@ void apply_strategy(Graph& g, const Chain& c, const Strategy& s) {
           if (op.kind == OpKind::BatchNormTrain && op.out.size() == 3) {
             // Normalise with the first run's batch statistics, not compute them again: the same
             // bits (f32_batchnorm_apply_tiled is the training forward's own normalising pass).
+            using Train = slot::BatchNormTrain;
+            using Eval = slot::BatchNormEval;
             op.kind = OpKind::BatchNormEval;
-            op.in[3] = current(op.out[1]);
-            op.in[4] = current(op.out[2]);
+            op.in[Eval::mean] = current(op.out[Train::mean]);
+            op.in[Eval::var] = current(op.out[Train::var]);
             op.out.resize(1);
           }
           op.params.update_running_stats = 0;

@@ -113,7 +113,7 @@ Frozen freeze_layers(Graph& g, const FreezeSpec& spec) {
   for (size_t k = 0; k < layers.size(); ++k) {
     Op& op = g.forward[static_cast<size_t>(layers[k].op)];
     if (!frozen_layer[k] || op.kind != OpKind::BatchNormTrain) continue;
-    if (rg[op.in[0]]) {
+    if (rg[op.in[slot::BatchNormTrain::x]]) {
       throw std::invalid_argument("frozen BatchNorm '" + layers[k].name + "' lies above trainable layer '" +
                                   f.first_trainable + "': eval-mode BatchNorm has no backward here, so "
                                   "freeze the layers below it too (e.g. --train-last N)");

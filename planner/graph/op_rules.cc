@@ -63,7 +63,11 @@ double maxpool_bwd_flops(const Graph& g, const Op& op) {
   return elems(g, op.in[slot::MaxPool2dBwd::dy]) * op.params.kernel_h * op.params.kernel_w;
 }
 
-double loss_flops(const Graph& g, const Op& op) { return 5.0 * elems(g, op.in[0]); }  // logits or probs
+// Both read a [batch, classes] tensor first (logits, probs).
+double loss_flops(const Graph& g, const Op& op) {
+  static_assert(+slot::SoftmaxCrossEntropy::logits == 0 && +slot::SoftmaxCrossEntropyBwd::probs == 0);
+  return 5.0 * elems(g, op.in[0]);
+}
 double sgd_flops(const Graph& g, const Op& op) { return 4.0 * elems(g, op.in[slot::SgdMomentum::w]); }
 
 // ---- Backward rules ----------------------------------------------------------------------------
