@@ -1,4 +1,4 @@
-// Fuzz target for the planner's device-profile reader (planner/device_profile.h): any input
+// Fuzz target for the planner's device-profile reader (planner/cost/device_profile.h): any input
 // either parses and yields finite, non-negative times for fashion_cnn, or throws one
 // "FILE:LINE: problem" error.
 #include <cmath>

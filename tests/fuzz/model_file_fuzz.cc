@@ -1,4 +1,4 @@
-// Fuzz target for the planner's JSON model parser (planner/model_file.h): any input either
+// Fuzz target for the planner's JSON model parser (planner/import/model_file.h): any input either
 // parses into a model that ends in a loss, or throws one "FILE:LINE: problem" error.
 #include <cstddef>
 #include <cstdint>

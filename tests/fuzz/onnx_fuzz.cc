@@ -1,4 +1,4 @@
-// Fuzz target for the planner's ONNX import (planner/onnx_import.h): any input either imports
+// Fuzz target for the planner's ONNX import (planner/import/onnx_import.h): any input either imports
 // into a model that ends in a loss, with a value in our layout for every bound tensor, or
 // throws one "fuzz.onnx: problem" error. Protobuf's own parser is exercised through it.
 #include <cstddef>
