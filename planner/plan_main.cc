@@ -36,6 +36,7 @@
 #include "import/model_file.h"
 #include "import/onnx_weights.h"
 #include "import/zoo.h"
+#include "memory/arena_map.h"
 #include "util/atomic_file.h"
 #include "util/units.h"
 
@@ -48,7 +49,7 @@ constexpr const char* kUsage =
     "             --onnx FILE.onnx [--weights-out STATE]) --batch N[,N...]\n"
     "            [--policy store-all|uniform|chen-sqrt|seed|optimal] [--budget BYTES | --peak-budget BYTES]\n"
     "            [--out FILE.gen.cc] [--json FILE.json] [--no-in-place] [--keep-gradients]\n"
-    "            [--profile DEVICE-PROFILE.json] [--report DIR]\n"
+    "            [--profile DEVICE-PROFILE.json] [--report DIR] [--arena-map]\n"
     "            [--target host|pi3] [--data fashion-mnist|synthetic:N]\n"
     "            [--freeze LAYER-OR-PREFIX]... [--train-last N]\n"
     "            [--from-state STATE --weights-out STATE]\n"
@@ -62,6 +63,7 @@ constexpr const char* kUsage =
     "after it (default: right after the gradient's last use; same weights, less memory).\n"
     "--target and --data: the device and the trainer's data the peak-RSS prediction is for\n"
     "(default host; fashion-mnist for 28x28x1 inputs, else synthetic:<batch>).\n"
+    "--arena-map: print each plan's arena over its train ops (a letter per live tensor) on stdout.\n"
     "--freeze, --train-last: fine-tune; frozen layers get no gradients, no momentum, no update,\n"
     "and their BatchNorm runs in eval mode. --from-state: a state of the model (any layers\n"
     "frozen) whose weights --weights-out writes as this plan's initial state.\n";
@@ -78,7 +80,7 @@ struct Args {
   Policy policy = Policy::StoreAll;
   uint64_t budget = 0, peak_budget = 0;
   bool least_memory = false;  // --budget least: the optimal policy's least-memory plan
-  bool list_models = false, list_policies = false, in_place = true;
+  bool list_models = false, list_policies = false, in_place = true, arena_map = false;
   Updates updates = Updates::AfterLastUse;
 };
 
@@ -101,6 +103,7 @@ Args parse_args(int argc, char** argv) {
     if (flag == "--list-policies") { a.list_policies = true; continue; }
     if (flag == "--no-in-place") { a.in_place = false; continue; }
     if (flag == "--keep-gradients") { a.updates = Updates::AtStepEnd; continue; }
+    if (flag == "--arena-map") { a.arena_map = true; continue; }
     if (flag == "--list-layers") { a.list_layers = true; continue; }
     if (flag == "--help" || flag == "-h") { std::cout << kUsage; std::exit(0); }
     if (flag.rfind("--", 0) != 0) throw std::invalid_argument("unexpected argument '" + flag + "' (see plan --help)");
@@ -273,6 +276,9 @@ int run(const Args& a) {
     summary += "plan: initial state (the ONNX weights) for --init-state: " + a.weights_out + "\n";
   }
   std::fputs(summary.c_str(), stderr);
+  if (a.arena_map) {
+    for (const Graph& g : plans) std::cout << g.model << " batch " << g.batch << ": " << arena_map(g);
+  }
   return 0;
 }
 
