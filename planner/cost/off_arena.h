@@ -1,7 +1,7 @@
 // Off-arena memory: what the trainer process holds besides the plan's arena and params block,
 // so that a plan can carry a prediction of the process's peak RSS (Plan::predicted_peak_bytes).
 //
-// Two kinds of terms (DESIGN.md, "the seed's regression idea"):
+// Two kinds of terms (docs/ARCHITECTURE.md, "Memory"; the seed paper's regression idea):
 // - computed exactly from the plan: the arena and params allocations (touched whole at start),
 //   the training data the trainer holds (and the transient of reading it), and XNNPACK's region,
 //   which the runtime sizes deterministically from the largest set of XNNPACK allocations one op

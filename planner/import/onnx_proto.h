@@ -1,4 +1,4 @@
-// The protobuf side of ONNX import/export, shared by onnx_import.cc and onnx_export.cc: parsing a
+// The protobuf side of ONNX import/export, shared by onnx_import.cc and onnx_weights.cc: parsing a
 // ModelProto with checks, and reading a tensor's elements. Debian's libonnx-dev ships only the
 // ONNX_ML variant of the generated header (onnx-ml.pb.h); its messages live in namespace onnx.
 #pragma once
