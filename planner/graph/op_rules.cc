@@ -166,13 +166,8 @@ constexpr OpRule kOpRules[kOpKindCount] = {
 };
 // clang-format on
 
-constexpr bool in_enum_order() {
-  for (uint16_t k = 0; k < kOpKindCount; ++k) {
-    if (static_cast<uint16_t>(kOpRules[k].kind) != k || kOpRules[k].flops == nullptr) return false;
-  }
-  return true;
-}
-static_assert(in_enum_order(), "kOpRules must hold every OpKind, in enum order, with its FLOPs");
+static_assert(rows_in_enum_order(kOpRules, &OpRule::flops),
+              "kOpRules must hold every OpKind, in enum order, each with its FLOPs");
 
 }  // namespace
 

@@ -162,13 +162,18 @@ inline constexpr OpKindInfo kOpKinds[kOpKindCount] = {
 
 inline constexpr const OpKindInfo& op_info(OpKind kind) { return kOpKinds[static_cast<uint16_t>(kind)]; }
 
-namespace op_table_detail {
-constexpr bool in_enum_order() {
-  for (uint16_t k = 0; k < kOpKindCount; ++k) {
-    if (static_cast<uint16_t>(kOpKinds[k].kind) != k) return false;
+// Whether a table of rows with a `kind` field holds every OpKind once, in enum order, with every
+// `required` member set: the check each of the three op tables (this one, the planner's, the
+// runtime's) passes at compile time.
+template <typename Row, uint16_t N, typename... Member>
+constexpr bool rows_in_enum_order(const Row (&rows)[N], Member Row::*... required) {
+  for (uint16_t k = 0; k < N; ++k) {
+    if (static_cast<uint16_t>(rows[k].kind) != k || (... || (rows[k].*required == nullptr))) return false;
   }
-  return true;
+  return N == kOpKindCount;
 }
+
+namespace op_table_detail {
 // Slots named in a row's list, and whether slot `k` carries `?`.
 constexpr int slot_count(const char* s) {
   int n = 0;
@@ -188,7 +193,7 @@ constexpr bool slot_optional(const char* s, int k) {
   return false;
 }
 }  // namespace op_table_detail
-static_assert(op_table_detail::in_enum_order(), "kOpKinds must list every OpKind in enum order");
+static_assert(rows_in_enum_order(kOpKinds, &OpKindInfo::name), "kOpKinds must list every OpKind in enum order");
 
 inline constexpr int op_input_count(OpKind kind) { return op_table_detail::slot_count(op_info(kind).inputs); }
 inline constexpr int op_output_count(OpKind kind) { return op_table_detail::slot_count(op_info(kind).outputs); }

@@ -37,13 +37,8 @@ constexpr RunnerRow kRunners[kOpKindCount] = {
 };
 // clang-format on
 
-constexpr bool in_enum_order() {
-  for (uint16_t k = 0; k < kOpKindCount; ++k) {
-    if (static_cast<uint16_t>(kRunners[k].kind) != k || kRunners[k].run == nullptr) return false;
-  }
-  return true;
-}
-static_assert(in_enum_order(), "kRunners must hold every OpKind, in enum order");
+static_assert(rows_in_enum_order(kRunners, &RunnerRow::run),
+              "kRunners must hold every OpKind, in enum order, each with its runner");
 
 }  // namespace
 
