@@ -21,11 +21,20 @@ Status check_tensor(const Plan& p, uint32_t id) {
   return Status::ok();
 }
 
-Status check_ops(const Plan& p, const OpDesc* ops, uint32_t count, const char* schedule) {
+// `forward_only`: the eval schedule, which holds forward ops only.
+Status check_ops(const Plan& p, const OpDesc* ops, uint32_t count, const char* schedule, bool forward_only) {
   for (uint32_t i = 0; i < count; ++i) {
     const OpDesc& op = ops[i];
     if (static_cast<uint16_t>(op.kind) >= kOpKindCount) {
       return Status::error(StatusCode::InvalidPlan, "%s op %u has an unknown kind", schedule, i);
+    }
+    if (forward_only && op_info(op.kind).phase != OpPhase::Forward) {
+      return Status::error(StatusCode::InvalidPlan, "%s op %u (%s) is not a forward op: re-run the planner", schedule, i,
+                           op_kind_name(op.kind));
+    }
+    if (const char* problem = op_slot_problem(op)) {
+      return Status::error(StatusCode::InvalidPlan, "%s op %u (%s) %s: re-run the planner", schedule, i,
+                           op_kind_name(op.kind), problem);
     }
     for (int32_t id : op.in) {
       if (id < -1 || id >= static_cast<int32_t>(p.tensor_count)) {
@@ -62,8 +71,8 @@ Status check_plan(const Plan& p) {
       p.tensors[p.input].rank != 4) {
     return Status::error(StatusCode::InvalidPlan, "plan for '%s' has malformed input or labels", p.model);
   }
-  EDGETRAIN_RETURN_IF_ERROR(check_ops(p, p.train_ops, p.train_op_count, "train"));
-  return check_ops(p, p.eval_ops, p.eval_op_count, "eval");
+  EDGETRAIN_RETURN_IF_ERROR(check_ops(p, p.train_ops, p.train_op_count, "train", false));
+  return check_ops(p, p.eval_ops, p.eval_op_count, "eval", true);
 }
 
 }  // namespace edgetrain

@@ -1,6 +1,7 @@
 // Training-mode batch-norm backward, through the batch statistics (PyTorch's formula):
 //   dx = gamma * invstd * (dy - mean(dy) - xhat * mean(dy * xhat)).
 // invstd is recomputed from the saved variance so the forward need not keep a second vector.
+// dx may be null: a trainable BatchNorm over a frozen layer's output needs no input gradient.
 #include <cassert>
 #include <cmath>
 
@@ -11,7 +12,7 @@ void f32_batchnorm_bwd_scalar(size_t rows, size_t channels, float eps, const flo
                               const float* dy, float* dx, float* dgamma, float* dbeta) {
   assert(rows >= 1 && eps >= 0.0f);
   assert(x != nullptr && gamma != nullptr && mean != nullptr && var != nullptr);
-  assert(dy != nullptr && dx != nullptr && dgamma != nullptr && dbeta != nullptr);
+  assert(dy != nullptr && dgamma != nullptr && dbeta != nullptr);
   for (size_t c = 0; c < channels; c++) {
     const float invstd = 1.0f / std::sqrt(var[c] + eps);
     double sum_dy = 0.0;
@@ -28,7 +29,7 @@ void f32_batchnorm_bwd_scalar(size_t rows, size_t channels, float eps, const flo
     // (x - mean) * k == xhat * mean(dy * xhat), with k = mean(dy * (x - mean)) * invstd^2.
     const float k = static_cast<float>(sum_dy_xc * inv_rows) * invstd * invstd;
     const float scale = gamma[c] * invstd;
-    for (size_t r = 0; r < rows; r++) {
+    for (size_t r = 0; r < rows && dx != nullptr; r++) {
       const size_t i = r * channels + c;
       dx[i] = (dy[i] - mean_dy - (x[i] - mean[c]) * k) * scale;
     }

@@ -1,5 +1,6 @@
 // Training-mode batch-norm backward over a channel range, row-major (vectorised over channels);
 // same formula as the scalar reference, sums float per kRowBlock rows and double across blocks.
+// dx may be null: a trainable BatchNorm over a frozen layer's output needs no input gradient.
 #include <cassert>
 #include <cmath>
 
@@ -15,7 +16,7 @@ void f32_batchnorm_bwd_tiled(size_t rows, size_t channels, float eps, const floa
                              size_t c_begin, size_t c_end) {
   assert(rows >= 1 && eps >= 0.0f);
   assert(x != nullptr && gamma != nullptr && mean != nullptr && var != nullptr);
-  assert(dy != nullptr && dx != nullptr && dgamma != nullptr && dbeta != nullptr);
+  assert(dy != nullptr && dgamma != nullptr && dbeta != nullptr);
   assert(c_begin <= c_end && c_end <= channels);
   double sdy[kChannelBlock], sdx[kChannelBlock];
   float pdy[kChannelBlock], pdx[kChannelBlock], mu[kChannelBlock];
@@ -51,7 +52,7 @@ void f32_batchnorm_bwd_tiled(size_t rows, size_t channels, float eps, const floa
       k[c] = static_cast<float>(sdx[c] * inv_rows) * invstd * invstd;
       scale[c] = gamma[c0 + c] * invstd;
     }
-    for (size_t r = 0; r < rows; r++) {
+    for (size_t r = 0; r < rows && dx != nullptr; r++) {
       const float* xr = x + r * channels + c0;
       const float* dr = dy + r * channels + c0;
       float* out = dx + r * channels + c0;

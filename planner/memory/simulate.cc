@@ -81,9 +81,27 @@ std::string simulate(const Graph& g, const std::vector<Op>& schedule, TensorId r
   return {};
 }
 
+namespace {
+
+// The runtime's own operand check (plan_format.h), on the op as the plan will hold it.
+std::string slot_problem(const Op& op, size_t index) {
+  OpDesc d{op.kind, {}, {}, op.workspace, op.params};
+  if (op.in.size() > kMaxOpInputs || op.out.size() > kMaxOpOutputs) return "op " + std::to_string(index) + " has too many operands";
+  for (int k = 0; k < kMaxOpInputs; ++k) d.in[k] = k < static_cast<int>(op.in.size()) ? op.in[static_cast<size_t>(k)] : kNoTensor;
+  for (int k = 0; k < kMaxOpOutputs; ++k) d.out[k] = k < static_cast<int>(op.out.size()) ? op.out[static_cast<size_t>(k)] : kNoTensor;
+  const char* problem = op_slot_problem(d);
+  return problem == nullptr ? "" : "op " + std::to_string(index) + " (" + op_name(op.kind) + ") " + problem;
+}
+
+}  // namespace
+
 void check_plan(const Graph& g) {
   for (const auto* schedule : {&g.train, &g.eval}) {
-    const std::string problem = simulate(g, *schedule, schedule == &g.train ? g.loss : g.logits);
+    std::string problem = simulate(g, *schedule, schedule == &g.train ? g.loss : g.logits);
+    for (size_t i = 0; i < schedule->size() && problem.empty(); ++i) problem = slot_problem((*schedule)[i], i);
+    for (size_t i = 0; i < schedule->size() && problem.empty() && schedule == &g.eval; ++i) {
+      if (op_info((*schedule)[i].kind).phase != OpPhase::Forward) problem = "op " + std::to_string(i) + " is not a forward op";
+    }
     if (!problem.empty()) {
       throw std::logic_error(g.model + " batch " + std::to_string(g.batch) + ", " +
                              (schedule == &g.train ? "train" : "eval") + " schedule: " + problem);

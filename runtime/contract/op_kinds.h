@@ -151,7 +151,7 @@ inline constexpr OpKindInfo kOpKinds[kOpKindCount] = {
     {EDGETRAIN_OP(FullyConnectedBwdWeights), OpPhase::Backward, "x dy",                         "dw db?",         0},
     {EDGETRAIN_OP(GlobalAvgPoolBwd),        OpPhase::Backward,  "dy",                           "dx",             0},
     {EDGETRAIN_OP(ReluBwd),                 OpPhase::Backward,  "mask dy",                      "dx",             op_table_detail::slot_bit(slot::ReluBwd::dy)},
-    {EDGETRAIN_OP(BatchNormBwd),            OpPhase::Backward,  "x gamma mean var dy",          "dx dgamma? dbeta?", op_table_detail::slot_bit(slot::BatchNormBwd::dy)},
+    {EDGETRAIN_OP(BatchNormBwd),            OpPhase::Backward,  "x gamma mean var dy",          "dx? dgamma? dbeta?", op_table_detail::slot_bit(slot::BatchNormBwd::dy)},
     {EDGETRAIN_OP(MaxPool2dBwd),            OpPhase::Backward,  "taps dy",                      "dx",             0},
     {EDGETRAIN_OP(Conv2dBwdData),           OpPhase::Backward,  "dy w",                         "dx",             0},
     {EDGETRAIN_OP(Conv2dBwdWeights),        OpPhase::Backward,  "x dy",                         "dw db?",         0},

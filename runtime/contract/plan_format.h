@@ -73,6 +73,26 @@ struct OpDesc {
   OpParams params;
 };
 
+// Whether an op's operands fit its kind's row (op_kinds.h): every named slot that is not optional
+// holds a tensor, slots past the row's count hold -1, and an in-place write names an allowed
+// slot. Null if they do, else what is wrong. Both the planner's check and the runtime's read it.
+inline const char* op_slot_problem(const OpDesc& op) {
+  const int inputs = op_input_count(op.kind), outputs = op_output_count(op.kind);
+  for (int k = 0; k < kMaxOpInputs; ++k) {
+    if (k >= inputs && op.in[k] != -1) return "names an input past its kind's slots";
+    if (k < inputs && op.in[k] == -1 && !op_input_optional(op.kind, k)) return "lacks a required input";
+  }
+  for (int k = 0; k < kMaxOpOutputs; ++k) {
+    if (k >= outputs && op.out[k] != -1) return "names an output past its kind's slots";
+    if (k < outputs && op.out[k] == -1 && !op_output_optional(op.kind, k)) return "lacks a required output";
+  }
+  const int over = op.params.in_place - 1;
+  if (op.params.in_place != 0 && (!op_allows_in_place(op.kind, over) || op.in[over] == -1 || op.out[0] == -1)) {
+    return "writes in place over a slot its kind does not allow";
+  }
+  return nullptr;
+}
+
 struct Plan {
   uint32_t magic;
   uint32_t version;

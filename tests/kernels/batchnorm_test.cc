@@ -120,3 +120,27 @@ TEST_CASE("batchnorm apply with the training forward's statistics writes its bit
                                 var.data(), eval.data());
   for (size_t i = 0; i < y.size(); ++i) CHECK(y[i] == doctest::Approx(eval[i]).epsilon(1e-5).scale(1.0));
 }
+
+TEST_CASE("batchnorm backward without dx (a frozen layer below) gives the same parameter gradients") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  const size_t rows = 37, channels = 19;
+  const float eps = 1e-5f;
+  const auto x = uniform(rng, rows * channels), dy = uniform(rng, rows * channels);
+  const auto gamma = uniform(rng, channels, 0.5f, 2.0f), beta = uniform(rng, channels);
+  std::vector<float> y(x.size()), mean(channels), var(channels);
+  f32_batchnorm_fwd_train_scalar(rows, channels, eps, x.data(), gamma.data(), beta.data(), y.data(),
+                                 mean.data(), var.data());
+  std::vector<float> dx(x.size()), dgamma(channels), dbeta(channels), dgamma0(channels), dbeta0(channels);
+  f32_batchnorm_bwd_scalar(rows, channels, eps, x.data(), gamma.data(), mean.data(), var.data(), dy.data(),
+                           dx.data(), dgamma.data(), dbeta.data());
+  f32_batchnorm_bwd_scalar(rows, channels, eps, x.data(), gamma.data(), mean.data(), var.data(), dy.data(),
+                           nullptr, dgamma0.data(), dbeta0.data());
+  CHECK(dgamma0 == dgamma);
+  CHECK(dbeta0 == dbeta);
+  f32_batchnorm_bwd_tiled(rows, channels, eps, x.data(), gamma.data(), mean.data(), var.data(), dy.data(),
+                          dx.data(), dgamma.data(), dbeta.data(), 0, channels);
+  f32_batchnorm_bwd_tiled(rows, channels, eps, x.data(), gamma.data(), mean.data(), var.data(), dy.data(),
+                          nullptr, dgamma0.data(), dbeta0.data(), 0, channels);
+  CHECK(dgamma0 == dgamma);
+  CHECK(dbeta0 == dbeta);
+}

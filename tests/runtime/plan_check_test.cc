@@ -41,4 +41,25 @@ TEST_CASE("corrupt plans are refused with a reason") {
     ops[0].kind = static_cast<OpKind>(kOpKindCount);
     CHECK(std::string(check_plan(p).message()).find("unknown kind") != std::string::npos);
   }
+  SUBCASE("an op lacks a required operand (op_kinds.h)") {
+    REQUIRE(ops[1].kind == OpKind::Conv2d);
+    ops[1].in[slot::Conv2d::w] = -1;
+    CHECK(std::string(check_plan(p).message()).find("(Conv2d) lacks a required input") != std::string::npos);
+  }
+  SUBCASE("an op names an operand past its kind's slots") {
+    REQUIRE(ops[1].kind == OpKind::Conv2d);
+    ops[1].in[3] = 0;
+    CHECK(std::string(check_plan(p).message()).find("past its kind's slots") != std::string::npos);
+  }
+  SUBCASE("an in-place write over a slot the kind does not allow") {
+    REQUIRE(ops[1].kind == OpKind::Conv2d);
+    ops[1].params.in_place = 1;
+    CHECK(std::string(check_plan(p).message()).find("in place") != std::string::npos);
+  }
+  SUBCASE("a backward op in the eval schedule") {
+    std::vector<OpDesc> eval(good.eval_ops, good.eval_ops + good.eval_op_count);
+    eval[0] = ops[good.train_op_count - 2];
+    p.eval_ops = eval.data();
+    CHECK(std::string(check_plan(p).message()).find("is not a forward op") != std::string::npos);
+  }
 }
