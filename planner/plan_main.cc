@@ -85,10 +85,8 @@ struct Args {
 };
 
 uint32_t parse_count(const std::string& flag, const std::string& s, unsigned long max) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long v = std::strtoul(s.c_str(), &end, 10);
-  if (s.empty() || *end != '\0' || s[0] == '-' || s[0] == '+' || errno != 0 || v == 0 || v > max) {
+  uint64_t v = 0;
+  if (!parse_decimal(s, max, &v) || v == 0) {  // digits only: not " 8", "+8" or "0x8"
     throw std::invalid_argument(flag + " must be a positive integer (at most " + std::to_string(max) +
                                 "), got '" + s + "'");
   }

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "util/units.h"
+
 namespace edgetrain::planner {
 
 namespace {
@@ -201,10 +203,10 @@ TrainerData parse_trainer_data(const std::string& text) {
     return d;
   }
   const std::string prefix = "synthetic:";
-  if (text.rfind(prefix, 0) == 0 && text.size() > prefix.size() && text.size() <= prefix.size() + 9 &&
-      text.find_first_not_of("0123456789", prefix.size()) == std::string::npos) {
-    d.synthetic_images = static_cast<uint32_t>(std::strtoul(text.c_str() + prefix.size(), nullptr, 10));
-    if (d.synthetic_images > 0) return d;
+  uint64_t n = 0;
+  if (text.rfind(prefix, 0) == 0 && parse_decimal(text.substr(prefix.size()), 999999999, &n) && n > 0) {
+    d.synthetic_images = static_cast<uint32_t>(n);
+    return d;
   }
   throw std::invalid_argument("--data is fashion-mnist or synthetic:N (N >= 1), got '" + text + "'");
 }

@@ -1,5 +1,6 @@
 // Writing the planner's output files (plans, JSON, states, ONNX exports) so that a failed run
-// never leaves half a file: a temporary file next to the target, then a rename over it.
+// never leaves half a file: a new temporary file next to the target ("<path>.tmp.XXXXXX", created
+// O_EXCL|O_NOFOLLOW, so nothing planted there is written through), fsync, then a rename over it.
 #pragma once
 
 #include <string>
