@@ -17,47 +17,105 @@ uint16_t u16(uint32_t v, const std::string& what) {
   return static_cast<uint16_t>(v);
 }
 
+// A dimension computed in 64 bits, as the plan's uint32 shape holds it.
+uint32_t dim(uint64_t v, const std::string& what) {
+  require(v >= 1 && v <= 0xffffffffu, what + " is " + std::to_string(v) + " (a dimension is 1 to 4294967295)");
+  return static_cast<uint32_t>(v);
+}
+
+std::string shape_text(const std::vector<uint32_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+// Output extent of a window along one axis, refusing a window larger than the padded input.
+// `window`: "kernel" (conv) or "window" (pooling), as messages say.
+uint32_t window_extent(const std::string& name, const char* window, uint32_t in, uint32_t kernel,
+                       uint32_t stride, uint32_t pad) {
+  require(kernel >= 1 && stride >= 1, name + ": kernel and stride must be at least 1");
+  require(uint64_t{in} + 2 * uint64_t{pad} >= kernel, name + ": " + window + " larger than the padded input");
+  return dim(window_out_extent(in, kernel, stride, pad, pad), name + ": output extent");
+}
+
 }  // namespace
 
 ModelBuilder::ModelBuilder(std::string model, uint32_t batch, uint32_t height, uint32_t width,
                            uint32_t channels, uint32_t classes)
     : classes_(classes) {
   require(batch > 0, "batch must be positive");
+  require(height > 0 && width > 0 && channels > 0, "the input's height, width and channels must be positive");
+  require(classes > 0, "classes must be positive");
   g_.model = std::move(model);
   g_.batch = batch;
-  g_.input = g_.add({"input", Role::Input, DType::U8, Init::None, {batch, height, width, channels}});
-  g_.labels = g_.add({"labels", Role::Label, DType::I32, Init::None, {batch}});
+  g_.input = tensor({"input", Role::Input, DType::U8, Init::None, {batch, height, width, channels}});
+  g_.labels = tensor({"labels", Role::Label, DType::I32, Init::None, {batch}});
   // The batch stays bytes all step; the floats are an activation like any other, recomputed
   // from the bytes when the plan drops them.
   Op op{OpKind::Normalize, {g_.input}, {activation("input.normalized", {batch, height, width, channels})}};
   op.params.norm_mean = kImageMean;
   op.params.norm_std = kImageStd;
-  g_.forward.push_back(op);
+  push(op);
   image_ = op.out[0];
 }
 
+std::vector<uint32_t> ModelBuilder::input_shape(const std::string& name, const char* layer, TensorId x,
+                                                size_t rank) const {
+  require(x >= 0 && static_cast<size_t>(x) < g_.tensors.size(), name + ": input tensor " + std::to_string(x) + " does not exist");
+  const Tensor& t = g_.at(x);
+  // What the runtime's kernels take: NHWC activations, or [N, features] after a fully connected.
+  const bool ok = rank == 0 ? t.shape.size() == 2 || t.shape.size() == 4 : t.shape.size() == rank;
+  if (!ok) {
+    throw std::invalid_argument(name + " (" + layer + ") needs a " +
+                                (rank == 4 ? "4-D input [N, H, W, C]" : rank == 0 ? "2-D or 4-D input" : "2-D input") +
+                                ", got " + shape_text(t.shape) + " from '" + t.name + "'");
+  }
+  return t.shape;  // a copy: adding tensors may move the vector
+}
+
+void ModelBuilder::push(Op op) {
+  require(g_.forward.size() < kMaxLayers, "the model has more than " + std::to_string(kMaxLayers) +
+                                              " layers (the planner's limit, graph/model_builder.h)");
+  g_.forward.push_back(std::move(op));
+}
+
+TensorId ModelBuilder::tensor(Tensor t) {
+  // Element counts in 64 bits: each factor is below 2^32 and the product is checked before it
+  // could pass 2^64 (kMaxTensorBytes is far below).
+  uint64_t elements = 1;
+  for (uint32_t d : t.shape) {
+    require(d >= 1, t.name + ": shape " + shape_text(t.shape) + " has a zero dimension");
+    require(elements <= kMaxTensorBytes / d, t.name + ": shape " + shape_text(t.shape) + " is larger than " +
+                                                 std::to_string(kMaxTensorBytes) + " bytes (no device holds it)");
+    elements *= d;
+  }
+  require(tensor_bytes(t.dtype, elements) <= kMaxTensorBytes,
+          t.name + ": shape " + shape_text(t.shape) + " is larger than " + std::to_string(kMaxTensorBytes) +
+              " bytes (no device holds it)");
+  return g_.add(std::move(t));
+}
+
 TensorId ModelBuilder::activation(const std::string& name, std::vector<uint32_t> shape) {
-  return g_.add({name, Role::Activation, DType::F32, Init::None, std::move(shape)});
+  return tensor({name, Role::Activation, DType::F32, Init::None, std::move(shape)});
 }
 
 TensorId ModelBuilder::param(const std::string& name, std::vector<uint32_t> shape, Init init,
                              uint32_t fan_in) {
   Tensor t{name, Role::Param, DType::F32, init, std::move(shape)};
   t.fan_in = fan_in;
-  return g_.add(std::move(t));
+  return tensor(std::move(t));
 }
 
 TensorId ModelBuilder::conv(const std::string& name, TensorId x, uint32_t out_c, uint32_t kernel,
                             uint32_t stride, uint32_t pad, uint32_t groups, bool bias) {
-  const auto s = shape(x);  // copy: add() may reallocate
+  const auto s = input_shape(name, "conv", x, 4);
   const uint32_t in_c = s[3];
+  require(out_c >= 1, name + ": output channels must be at least 1");
   require(groups > 0 && in_c % groups == 0 && out_c % groups == 0,
           name + ": channels must be multiples of groups");
-  require(s[1] + 2 * pad >= kernel && s[2] + 2 * pad >= kernel && stride > 0,
-          name + ": kernel larger than the padded input");
-  const uint32_t oh = static_cast<uint32_t>(window_out_extent(s[1], kernel, stride, pad, pad));
-  const uint32_t ow = static_cast<uint32_t>(window_out_extent(s[2], kernel, stride, pad, pad));
-  const uint32_t fan_in = in_c / groups * kernel * kernel;
+  const uint32_t oh = window_extent(name, "kernel", s[1], kernel, stride, pad);
+  const uint32_t ow = window_extent(name, "kernel", s[2], kernel, stride, pad);
+  const uint32_t fan_in = dim(uint64_t{in_c / groups} * kernel * kernel, name + ": fan-in");
   Op op{OpKind::Conv2d, {}, {}};
   op.in = {x, param(name + ".weight", {out_c, kernel, kernel, in_c / groups}, Init::UniformFanIn, fan_in),
            bias ? param(name + ".bias", {out_c}, Init::UniformFanIn, fan_in) : kNoTensor};
@@ -67,107 +125,108 @@ TensorId ModelBuilder::conv(const std::string& name, TensorId x, uint32_t out_c,
   op.params.pad_top = op.params.pad_left = op.params.pad_bottom = op.params.pad_right =
       u16(pad, name + " padding");
   op.params.groups = groups;
-  g_.forward.push_back(op);
+  push(op);
   return op.out[0];
 }
 
 TensorId ModelBuilder::batchnorm(const std::string& name, TensorId x) {
-  const auto s = shape(x);
+  const auto s = input_shape(name, "batchnorm", x, 4);
   const uint32_t c = s[3];
   Op op{OpKind::BatchNormTrain, {}, {}};
   op.in = {x, param(name + ".weight", {c}, Init::Ones), param(name + ".bias", {c}, Init::Zeros),
-           g_.add({name + ".running_mean", Role::RunningStat, DType::F32, Init::Zeros, {c}}),
-           g_.add({name + ".running_var", Role::RunningStat, DType::F32, Init::Ones, {c}})};
+           tensor({name + ".running_mean", Role::RunningStat, DType::F32, Init::Zeros, {c}}),
+           tensor({name + ".running_var", Role::RunningStat, DType::F32, Init::Ones, {c}})};
   op.out = {activation(name, s), activation(name + ".mean", {c}), activation(name + ".var", {c})};
   op.params.eps = 1e-5f;       // PyTorch's defaults
   op.params.momentum = 0.1f;
   op.params.update_running_stats = 1;
-  g_.forward.push_back(op);
+  push(op);
   return op.out[0];
 }
 
 TensorId ModelBuilder::mask(const std::string& name, std::vector<uint32_t> shape, DType dtype) {
-  return g_.add({name, Role::Activation, dtype, Init::None, std::move(shape)});
+  return tensor({name, Role::Activation, dtype, Init::None, std::move(shape)});
 }
 
 TensorId ModelBuilder::relu(const std::string& name, TensorId x) {
+  const auto s = input_shape(name, "relu", x, 0);
   Op op{OpKind::Relu, {}, {}};
   op.in = {x};
-  op.out = {activation(name, shape(x))};
-  op.out.push_back(mask(name + ".mask", shape(x), DType::Bit));
-  g_.forward.push_back(op);
+  op.out = {activation(name, s)};
+  op.out.push_back(mask(name + ".mask", s, DType::Bit));
+  push(op);
   return op.out[0];
 }
 
 TensorId ModelBuilder::relu6(const std::string& name, TensorId x) {
+  const auto s = input_shape(name, "relu6", x, 0);
   Op op{OpKind::Relu6, {}, {}};
   op.in = {x};
-  op.out = {activation(name, shape(x))};
-  op.out.push_back(mask(name + ".mask", shape(x), DType::Bit));
-  g_.forward.push_back(op);
+  op.out = {activation(name, s)};
+  op.out.push_back(mask(name + ".mask", s, DType::Bit));
+  push(op);
   return op.out[0];
 }
 
 TensorId ModelBuilder::add(const std::string& name, TensorId a, TensorId b) {
-  require(shape(a) == shape(b), name + ": the two inputs of an add must have the same shape");
+  const auto s = input_shape(name, "add", a, 0);
+  require(s == input_shape(name, "add", b, 0), name + ": the two inputs of an add must have the same shape");
   Op op{OpKind::Add, {}, {}};
   op.in = {a, b};
-  op.out = {activation(name, shape(a))};
-  g_.forward.push_back(op);
+  op.out = {activation(name, s)};
+  push(op);
   return op.out[0];
 }
 
 TensorId ModelBuilder::maxpool(const std::string& name, TensorId x, uint32_t kernel,
                                uint32_t stride, uint32_t pad) {
-  const auto s = shape(x);
-  require(2 * pad <= kernel, name + ": padding must be at most half the kernel (as PyTorch)");
-  require(s[1] + 2 * pad >= kernel && s[2] + 2 * pad >= kernel && stride > 0,
-          name + ": window larger than the padded input");
+  const auto s = input_shape(name, "maxpool", x, 4);
+  require(uint64_t{2} * pad <= kernel, name + ": padding must be at most half the kernel (as PyTorch)");
   Op op{OpKind::MaxPool2d, {}, {}};
   op.in = {x};
-  op.out = {activation(name, {s[0],
-                              static_cast<uint32_t>(window_out_extent(s[1], kernel, stride, pad, pad)),
-                              static_cast<uint32_t>(window_out_extent(s[2], kernel, stride, pad, pad)),
-                              s[3]})};
+  op.out = {activation(name, {s[0], window_extent(name, "window", s[1], kernel, stride, pad),
+                              window_extent(name, "window", s[2], kernel, stride, pad), s[3]})};
   op.out.push_back(mask(name + ".taps", shape(op.out[0]), DType::U8));
   op.params.kernel_h = op.params.kernel_w = u16(kernel, name + " kernel");
   op.params.stride_h = op.params.stride_w = u16(stride, name + " stride");
   op.params.pad_top = op.params.pad_left = op.params.pad_bottom = op.params.pad_right =
       u16(pad, name + " padding");
-  g_.forward.push_back(op);
+  push(op);
   return op.out[0];
 }
 
 TensorId ModelBuilder::global_avgpool(const std::string& name, TensorId x) {
-  const auto s = shape(x);
+  const auto s = input_shape(name, "global_avgpool", x, 4);
   Op op{OpKind::GlobalAvgPool, {}, {}};
   op.in = {x};
   op.out = {activation(name, {s[0], 1, 1, s[3]})};
-  g_.forward.push_back(op);
+  push(op);
   return op.out[0];
 }
 
 TensorId ModelBuilder::fc(const std::string& name, TensorId x, uint32_t out) {
-  const auto s = shape(x);
-  uint32_t in = 1;
-  for (size_t i = 1; i < s.size(); ++i) in *= s[i];
+  const auto s = input_shape(name, "fc", x, 0);
+  require(out >= 1, name + ": outputs must be at least 1");
+  uint64_t features = 1;  // 64 bits: [4096, 4096, 256] is 2^32 features, 0 in 32 bits
+  for (size_t i = 1; i < s.size(); ++i) features *= s[i];
+  const uint32_t in = dim(features, name + ": input features (" + shape_text(s) + " flattened)");
   Op op{OpKind::FullyConnected, {}, {}};
   op.in = {x, param(name + ".weight", {out, in}, Init::UniformFanIn, in),
            param(name + ".bias", {out}, Init::UniformFanIn, in)};
   op.out = {activation(name, {s[0], out})};
-  g_.forward.push_back(op);
+  push(op);
   return op.out[0];
 }
 
 Graph ModelBuilder::finish(TensorId logits) {
-  const auto s = shape(logits);
+  const auto s = input_shape("the last layer", "loss", logits, 0);
   require(s.size() == 2 && s[1] == classes_, "the last layer must output [batch, classes]");
   g_.logits = logits;
   g_.loss = activation("loss", {1});
   Op op{OpKind::SoftmaxCrossEntropy, {}, {}};
   op.in = {logits, g_.labels};
   op.out = {g_.loss, activation("probs", s)};
-  g_.forward.push_back(op);
+  push(op);
   return std::move(g_);
 }
 

@@ -2,6 +2,7 @@
 // default initialisation. `training.h` then derives the backward pass and the optimizer.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "graph/graph.h"
@@ -13,6 +14,16 @@ namespace edgetrain::planner {
 inline constexpr float kImageMean = 0.2860f;
 inline constexpr float kImageStd = 0.3530f;
 
+// The largest model the planner takes, in layers (forward ops): planning time grows as
+// n log n, but a model past this is a mistake, refused up front rather than planned for minutes.
+inline constexpr size_t kMaxLayers = 100000;
+// No device holds a tensor past 1 TiB: a bigger one is refused (which also keeps every sum of
+// tensor sizes in a plan far from overflowing 64 bits).
+inline constexpr uint64_t kMaxTensorBytes = uint64_t{1} << 40;
+
+// Every call checks what it is given (the input's rank and shape, sizes in 64 bits against
+// uint32 dimensions and kMaxTensorBytes, the layer count against kMaxLayers) and throws
+// std::invalid_argument("NAME: problem") naming the layer.
 class ModelBuilder {
  public:
   // Input images [batch, height, width, channels]; labels [batch] in [0, classes).
@@ -37,6 +48,11 @@ class ModelBuilder {
   const std::vector<uint32_t>& shape(TensorId id) const { return g_.at(id).shape; }
 
  private:
+  // x's shape, after checking that x is a tensor of this graph of rank `rank` (0: 2 or 4).
+  std::vector<uint32_t> input_shape(const std::string& name, const char* layer, TensorId x, size_t rank) const;
+  void push(Op op);  // one more forward op, within kMaxLayers
+  // A tensor of the graph, its size checked.
+  TensorId tensor(Tensor t);
   TensorId activation(const std::string& name, std::vector<uint32_t> shape);
   // What a backward reads instead of an activation: a ReLU mask (Bit), max-pool taps (U8).
   TensorId mask(const std::string& name, std::vector<uint32_t> shape, DType dtype);
