@@ -12,6 +12,7 @@
 
 #include "graph/model_builder.h"
 #include "util/json.h"
+#include "util/names.h"
 
 namespace edgetrain::planner {
 
@@ -60,11 +61,8 @@ Graph parse_model_file(const std::string& text, const std::string& filename, uin
   const Value* classes = doc.get("classes");
   const Value* layers = doc.get("layers");
   if (!name || name->kind != Value::String || name->text.empty()) p.fail_at(doc.line, "the model needs a \"name\" string");
-  for (char c : name->text) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') {
-      p.fail_at(name->line, "the model name may hold only letters, digits and '_' (it names C++ symbols)");
-    }
-  }
+  // Names reach generated C++ and JSON (util/names.h): one character set for all of them.
+  if (const std::string bad = name_problem("the model name", name->text); !bad.empty()) p.fail_at(name->line, bad);
   if (!input || input->kind != Value::Array || input->items.size() != 3) {
     p.fail_at(input ? input->line : doc.line, "\"input\" must be [height, width, channels]");
   }
@@ -86,6 +84,7 @@ Graph parse_model_file(const std::string& text, const std::string& filename, uin
     const Value* type = layer.get("type");
     if (!lname || lname->kind != Value::String || lname->text.empty()) p.fail_at(layer.line, "a layer needs a \"name\" string");
     const std::string& n = lname->text;
+    if (const std::string bad = name_problem("layer name", n); !bad.empty()) p.fail_at(lname->line, bad);
     if (outputs.count(n)) p.fail_at(lname->line, "layer name '" + n + "' is used twice");
     if (!type || type->kind != Value::String) p.fail_at(layer.line, "layer '" + n + "' needs a \"type\" string");
     std::vector<TensorId> in;

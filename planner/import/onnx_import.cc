@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -11,6 +12,7 @@
 
 #include "graph/model_builder.h"
 #include "import/onnx_proto.h"
+#include "util/names.h"
 
 namespace edgetrain::planner {
 
@@ -29,11 +31,26 @@ struct Value {
   uint32_t c = 0, h = 1, w = 1;
 };
 
-std::string sanitize(const std::string& s) {
-  std::string out;
-  for (char ch : s) out += std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' ? ch : '_';
-  return out;
+// How many inputs and outputs each supported op may have: checked before any is read (protobuf's
+// accessors abort on an index past the end).
+struct Arity {
+  int min_in, max_in, min_out, max_out;
+};
+const std::map<std::string, Arity>& arities() {
+  static const std::map<std::string, Arity> kArity = {
+      {"Transpose", {1, 1, 1, 1}},  {"Constant", {0, 0, 1, 1}},      {"Conv", {2, 3, 1, 1}},
+      {"BatchNormalization", {5, 5, 1, 3}},  // a training-mode export adds the statistics
+      {"Relu", {1, 1, 1, 1}},       {"Clip", {1, 3, 1, 1}},          {"Add", {2, 2, 1, 1}},
+      {"MaxPool", {1, 1, 1, 1}},    {"GlobalAveragePool", {1, 1, 1, 1}},
+      {"ReduceMean", {1, 2, 1, 1}},  // opset 18's axes input is refused with its own message
+      {"Flatten", {1, 1, 1, 1}},    {"Reshape", {2, 2, 1, 1}},       {"Gemm", {2, 3, 1, 1}},
+      {"MatMul", {2, 2, 1, 1}},
+  };
+  return kArity;
 }
+
+std::string counted(int n, const char* what) { return std::to_string(n) + " " + what + (n == 1 ? "" : "s"); }
+std::string range(int lo, int hi) { return lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi); }
 
 class Importer {
  public:
@@ -80,7 +97,8 @@ class Importer {
   }
 
  private:
-  [[noreturn]] void fail_model(const std::string& what) const { throw std::invalid_argument(file_ + ": " + what); }
+  // Node, input and initializer names are the file's: one_line keeps the message one line.
+  [[noreturn]] void fail_model(const std::string& what) const { throw std::invalid_argument(file_ + ": " + one_line(what)); }
   [[noreturn]] void fail(const onnx::NodeProto& n, const std::string& what) const {
     fail_model("node '" + n.name() + "' (" + n.op_type() + "): " + what);
   }
@@ -149,8 +167,7 @@ class Importer {
   std::string model_name() const {
     std::string base = file_.substr(file_.find_last_of('/') + 1);
     base = base.substr(0, base.rfind(".onnx") == std::string::npos ? base.size() : base.rfind(".onnx"));
-    std::string s;
-    for (char ch : base) s += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+    std::string s = identifier_fragment(base);
     if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) s = "m" + s;
     return s;  // names C++ symbols in the generated plan
   }
@@ -230,15 +247,14 @@ class Importer {
       while (!s.empty() && s[0] == '/') s.erase(0, 1);
       for (char& ch : s) ch = ch == '/' ? '.' : ch;
     }
-    s = sanitize(s);
-    if (s.empty()) s = n.op_type() + "_" + std::to_string(index);
+    s = sanitize_name(s);
+    if (s.empty()) s = sanitize_name(n.op_type()) + "_" + std::to_string(index);
+    if (const std::string bad = name_problem("layer name", s); !bad.empty()) fail(n, bad);
     for (std::string base = s; !names_.insert(s).second;) s = base + "_" + std::to_string(index);
     return s;
   }
-  void define(const onnx::NodeProto& n, Value v, int outputs = 1) {
-    if (n.output_size() < 1 || n.output_size() > outputs) fail(n, "has " + std::to_string(n.output_size()) + " outputs (supported: 1)");
-    values_[n.output(0)] = v;
-  }
+  // node() checked the output count (arities()).
+  void define(const onnx::NodeProto& n, Value v) { values_[n.output(0)] = v; }
   uint32_t dim_of(TensorId id, int i) const { return b_->shape(id)[static_cast<size_t>(i)]; }
   Value flat_of(const Value& v) const {
     if (v.flat) return v;
@@ -260,12 +276,21 @@ class Importer {
   void node(const onnx::NodeProto& n, int index) {
     if (!n.domain().empty() && n.domain() != "ai.onnx") fail(n, "domain '" + n.domain() + "' is not supported (supported: the default ONNX domain)");
     const std::string& op = n.op_type();
+    const auto arity = arities().find(op);
+    if (arity == arities().end()) fail(n, "operator not supported (supported: " + std::string(kOps) + ")");
+    const Arity& ar = arity->second;
+    if (n.input_size() < ar.min_in || n.input_size() > ar.max_in) {
+      fail(n, "has " + counted(n.input_size(), "input") + " (supported: " + range(ar.min_in, ar.max_in) + ")");
+    }
+    if (n.output_size() < ar.min_out || n.output_size() > ar.max_out) {
+      fail(n, "has " + counted(n.output_size(), "output") + " (supported: " + range(ar.min_out, ar.max_out) + ")");
+    }
     if (op == "Transpose" && transposed_.count(n.output(0))) {
       allow_attrs(n, {"perm"});  // read by its MatMul/Gemm
     } else if (op == "Constant") {
       allow_attrs(n, {"value"});
       const auto* a = attr(n, "value");
-      if (!a || !a->has_t() || n.output_size() != 1) fail(n, "supported: a tensor 'value' and one output");
+      if (!a || !a->has_t()) fail(n, "supported: a tensor 'value'");
       consts_[n.output(0)] = &a->t();
     } else if (op == "Conv") {
       conv(n, index);
@@ -369,7 +394,7 @@ class Importer {
     bind(n, name + ".bias", t[1], OnnxLayout::Same, {c});
     bind(n, name + ".running_mean", t[2], OnnxLayout::Same, {c});
     bind(n, name + ".running_var", t[3], OnnxLayout::Same, {c});
-    define(n, {y}, 3);  // a training-mode export adds the updated statistics as outputs; unused
+    define(n, {y});  // a training-mode export adds the updated statistics as outputs; unused
   }
 
   float scalar(const onnx::NodeProto& n, int slot, float fallback) const {

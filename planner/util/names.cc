@@ -16,6 +16,8 @@ void append_escaped(std::string& out, char ch, Quote language, bool all) {
   if (all && (c == '"' || c == '\\')) {
     out += '\\';
     out += ch;
+  } else if (c == '\n' || c == '\t' || c == '\r') {
+    out += c == '\n' ? "\\n" : c == '\t' ? "\\t" : "\\r";  // the same in both languages
   } else if (c < 0x20 || c == 0x7f || (all && (c > 0x7f || (c == '?' && language == Quote::Cpp)))) {
     // Octal escapes take at most three digits, so a digit after one cannot join it (a hex escape
     // would swallow it); '?' escaped against trigraphs in pre-C++17 readers.
