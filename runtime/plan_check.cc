@@ -6,8 +6,34 @@ namespace edgetrain {
 
 namespace {
 
+// The characters of names in a plan: the planner's import set (planner/util/names.h: letters,
+// digits, '.', '_') and the suffixes it adds itself ('~' recompute clones, '@' and '+' gradient
+// parts). Messages print a name only after it passed, so a bad one cannot forge log lines.
+bool plan_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '~' || c == '@' || c == '+';
+}
+
+constexpr uint32_t kMaxPlanNameBytes = 4096;
+
+// The index of the first bad byte of `name`, or -1 when it is a good name.
+int64_t bad_name_byte(const char* name) {
+  if (name == nullptr || name[0] == '\0') return 0;
+  for (uint32_t i = 0; i <= kMaxPlanNameBytes; ++i) {
+    if (name[i] == '\0') return -1;
+    if (i == kMaxPlanNameBytes || !plan_name_char(name[i])) return i;
+  }
+  return 0;  // not reached
+}
+
 Status check_tensor(const Plan& p, uint32_t id) {
   const TensorDesc& t = p.tensors[id];
+  if (const int64_t at = bad_name_byte(t.name); at >= 0) {
+    return Status::error(StatusCode::InvalidPlan,
+                         "plan tensor %u has a bad name (byte %lld: names hold letters, digits and . _ ~ @ +, "
+                         "at most %u bytes): re-run the planner",
+                         id, static_cast<long long>(at), kMaxPlanNameBytes);
+  }
   uint64_t elements = 1;
   for (uint32_t d : t.shape) elements *= d;
   const uint64_t region = t.region == Region::Arena ? p.arena_bytes : p.params_bytes;
@@ -57,6 +83,10 @@ Status check_plan(const Plan& p) {
     return Status::error(StatusCode::InvalidPlan,
                          "plan has format %08x v%u, this runtime reads %08x v%u: re-run the planner",
                          p.magic, p.version, kPlanMagic, kPlanVersion);
+  }
+  if (const int64_t at = bad_name_byte(p.model); at >= 0) {
+    return Status::error(StatusCode::InvalidPlan, "plan has a bad model name (byte %lld): re-run the planner",
+                         static_cast<long long>(at));
   }
   if (p.batch == 0 || p.tensor_count == 0 || p.train_op_count == 0) {
     return Status::error(StatusCode::InvalidPlan, "plan for '%s' is empty", p.model);
