@@ -4,56 +4,70 @@
 #include <functional>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
 
+#include "memory/busy_index.h"
 #include "memory/liveness.h"
 
 namespace edgetrain::planner {
 
 namespace {
 
-bool overlap(const Lifetime& a, const Lifetime& b) {
-  return a.first <= b.last && b.first <= a.last;
+// Aligned bytes live at each op, index i + 1 for op i (index 0: before the first op, where the
+// inputs are): one sweep over lifetime ends, not a scan of every tensor at every op.
+std::vector<uint64_t> live_bytes(const Graph& g, const std::vector<size_t>& arena,
+                                 const std::vector<Lifetime>& life) {
+  const size_t steps = g.train.size() + 1;
+  std::vector<int64_t> delta(steps + 1, 0);
+  for (size_t id : arena) {
+    const int first = std::max(life[id].first, -1), last = life[id].last;
+    if (first > last) continue;
+    const auto bytes = static_cast<int64_t>(aligned_bytes(g.tensors[id].bytes()));
+    delta[static_cast<size_t>(first + 1)] += bytes;
+    delta[static_cast<size_t>(last + 2)] -= bytes;
+  }
+  std::vector<uint64_t> live(steps, 0);
+  int64_t running = 0;
+  for (size_t i = 0; i < steps; ++i) live[i] = static_cast<uint64_t>(running += delta[i]);
+  return live;
 }
 
-uint64_t lower_bound(const Graph& g, const std::vector<size_t>& arena,
-                     const std::vector<Lifetime>& life) {
-  uint64_t best = 0;
-  for (int i = -1; i < static_cast<int>(g.train.size()); ++i) {
-    uint64_t live = 0;
-    for (size_t id : arena) {
-      if (life[id].first <= i && i <= life[id].last) live += aligned_bytes(g.tensors[id].bytes());
+// The largest of `v` over [lo, hi], in O(1) after O(n log n): a sparse table of maxima over
+// power-of-two spans.
+class RangeMax {
+ public:
+  explicit RangeMax(const std::vector<uint64_t>& v) : table_{v} {
+    for (size_t span = 1; 2 * span <= v.size(); span *= 2) {
+      const std::vector<uint64_t>& prev = table_.back();
+      std::vector<uint64_t> next(v.size() - 2 * span + 1);
+      for (size_t i = 0; i < next.size(); ++i) next[i] = std::max(prev[i], prev[i + span]);
+      table_.push_back(std::move(next));
     }
-    best = std::max(best, live);
   }
-  return best;
-}
+  uint64_t max(size_t lo, size_t hi) const {
+    size_t level = 0;
+    while ((size_t{2} << level) <= hi - lo + 1) ++level;
+    return std::max(table_[level][lo], table_[level][hi + 1 - (size_t{1} << level)]);
+  }
+
+ private:
+  std::vector<std::vector<uint64_t>> table_;  // table_[k][i]: max of v[i .. i + 2^k - 1]
+};
 
 // Places `order` one by one, each at the best-fitting gap among the tensors already placed that
-// overlap it in time; returns the arena size.
+// overlap it in time (busy_index.h); returns the arena size.
 uint64_t best_fit(Graph& g, const std::vector<size_t>& order, const std::vector<Lifetime>& life) {
-  std::vector<size_t> placed;
+  BusyIndex busy(g.train.size() + 1);  // time point i + 1 is op i; 0 is before the first op
   uint64_t arena_bytes = 0;
   for (size_t id : order) {
     const uint64_t size = aligned_bytes(g.tensors[id].bytes());
-    std::vector<std::pair<uint64_t, uint64_t>> busy;  // [begin, end) of time-overlapping tensors
-    for (size_t other : placed) {
-      if (overlap(life[id], life[other])) {
-        busy.emplace_back(g.tensors[other].offset,
-                          g.tensors[other].offset + aligned_bytes(g.tensors[other].bytes()));
-      }
-    }
-    std::sort(busy.begin(), busy.end());
-    uint64_t best_offset = 0, best_gap = std::numeric_limits<uint64_t>::max(), cursor = 0;
-    bool found = false;
-    for (const auto& [begin, end] : busy) {
-      if (begin > cursor && begin - cursor >= size && begin - cursor < best_gap) {
-        best_offset = cursor, best_gap = begin - cursor, found = true;
-      }
-      cursor = std::max(cursor, end);
-    }
-    g.tensors[id].offset = found ? best_offset : cursor;
-    arena_bytes = std::max(arena_bytes, g.tensors[id].offset + size);
-    placed.push_back(id);
+    const auto first = static_cast<size_t>(std::max(life[id].first, -1) + 1);
+    const auto last = static_cast<size_t>(life[id].last + 1);
+    if (life[id].last < life[id].first) throw std::logic_error("tensor '" + g.tensors[id].name + "' has no lifetime");
+    const uint64_t offset = busy.best_fit(first, last, size);
+    g.tensors[id].offset = offset;
+    busy.add(first, last, offset, offset + size);
+    arena_bytes = std::max(arena_bytes, offset + size);
   }
   return arena_bytes;
 }
@@ -134,12 +148,12 @@ void place(Graph& g) {
   }
   // Greedy by breadth: tensors live at the busiest ops first (those at the peak then pack into
   // exactly the lower bound), each op's live bytes its breadth.
-  std::vector<uint64_t> live_at(steps + 1, 0), breadth(g.tensors.size(), 0);
+  const std::vector<uint64_t> live_at = live_bytes(g, arena, life);
+  const RangeMax busiest(live_at);
+  std::vector<uint64_t> breadth(g.tensors.size(), 0);
   for (size_t id : arena) {
-    for (int i = std::max(life[id].first, -1); i <= life[id].last; ++i) live_at[static_cast<size_t>(i + 1)] += aligned_bytes(bytes_of(id));
-  }
-  for (size_t id : arena) {
-    for (int i = std::max(life[id].first, -1); i <= life[id].last; ++i) breadth[id] = std::max(breadth[id], live_at[static_cast<size_t>(i + 1)]);
+    const int first = std::max(life[id].first, -1);
+    if (first <= life[id].last) breadth[id] = busiest.max(static_cast<size_t>(first + 1), static_cast<size_t>(life[id].last + 1));
   }
   orders.push_back([&](size_t a, size_t b) {
     if (breadth[a] != breadth[b]) return breadth[a] > breadth[b];
@@ -157,7 +171,7 @@ void place(Graph& g) {
     }
   };
   // No order beats the lower bound: stop trying once one reaches it.
-  const uint64_t bound = lower_bound(g, arena, life);
+  const uint64_t bound = *std::max_element(live_at.begin(), live_at.end());
   for (const auto& order : orders) {
     if (best_arena <= bound) break;
     std::sort(arena.begin(), arena.end(), order);
