@@ -87,9 +87,21 @@ DeviceProfile parse_device_profile(const std::string& text, const std::string& f
       t.writes = need(filename, o, "writes", JsonValue::String, "a tensor name").text;
       if (t.writes.empty()) json_fail(filename, o.line, "\"writes\" is empty");
       const JsonValue& ms = need(filename, o, "ms", JsonValue::Number, "milliseconds per step");
-      if (!(ms.number >= 0 && ms.number <= 1e9)) json_fail(filename, ms.line, "\"ms\" must be in [0, 1e9]");
+      if (!(ms.number >= 0 && ms.number <= 1e9)) {
+        json_fail(filename, ms.line, "op " + std::to_string(t.index) + " (" + kind.text + " writing '" + t.writes +
+                                         "'): \"ms\" must be in [0, 1e9], got " + std::to_string(ms.number));
+      }
       t.seconds = ms.number / 1e3;
       run.ops.push_back(std::move(t));
+    }
+    // A single 0 is an op below the profiler's resolution (the optimizer's updates, printed as
+    // 0.0 ms); a run timing none of its ops is no measurement, and its 0/0 forward time printed
+    // "+-nan% forward time".
+    bool timed_any = false;
+    for (const DeviceProfile::OpTime& t : run.ops) timed_any |= t.kind != OpKind::SgdMomentum && t.seconds > 0;
+    if (!timed_any) {
+      json_fail(filename, r.line, "the run of batch " + std::to_string(run.batch) +
+                                      " times every forward and backward op at 0 ms (want measured times > 0)");
     }
     p.runs.push_back(std::move(run));
   }
@@ -190,8 +202,13 @@ TimeModel time_model_from_profile(const Graph& g, const DeviceProfile& profile, 
     measured_seconds += k < n ? fwd_sum[k] / fwd_runs[k] : bwd_sum[k];
     measured_flops += op_flops(g, g.train[k]);
   }
+  if (!(measured_seconds > 0)) {
+    json_fail(profile.file, profile.model_line,
+              "every op of the profile's batch-" + std::to_string(run->batch) + " run that matches " + g.model +
+                  " takes 0 ms: no time to plan with (want measured times > 0)");
+  }
   TimeModel time;
-  if (measured_seconds > 0 && measured_flops > 0) time.flops_per_second = measured_flops / measured_seconds;
+  if (measured_flops > 0) time.flops_per_second = measured_flops / measured_seconds;
   time.forward_seconds.assign(n, -1.0);
   time.backward_seconds.assign(n, 0.0);
   for (size_t i = 0; i < n; ++i) {
@@ -205,6 +222,14 @@ TimeModel time_model_from_profile(const Graph& g, const DeviceProfile& profile, 
     if (!timed(g.train[k])) continue;
     time.backward_seconds[static_cast<size_t>(src)] +=
         bwd_measured[k] ? bwd_sum[k] : op_flops(g, g.train[k]) / time.flops_per_second;
+  }
+  // The plan's "+X% forward time" divides by the forward total: it must be a positive time.
+  double forward_total = 0;
+  for (size_t i = 0; i < n; ++i) forward_total += time.forward(g, static_cast<int32_t>(i));
+  if (!(forward_total > 0) || !std::isfinite(forward_total)) {
+    json_fail(profile.file, profile.model_line,
+              "the profile's batch-" + std::to_string(run->batch) + " run times " + g.model +
+                  "'s forward ops at 0 ms in total (want measured times > 0)");
   }
   m.flops_per_second = time.flops_per_second;
   if (match) *match = m;
