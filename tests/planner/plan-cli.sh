@@ -6,6 +6,9 @@
 #   report       --report DIR: report.md with the expected rows, pareto.png a PNG
 #   report-no-gnuplot  without gnuplot on PATH: one clear error line, exit 1
 #   out-fifo     --out to a pipe writes through it and leaves it a pipe
+#   hostile-names  model names holding quotes, backslashes, newlines, */: one error line, no plan
+#   temp-symlink   a symlink planted at the old temporary name <out>.tmp: its target untouched
+#   bad-numbers    ' 8', 0x10MiB, duplicate JSON keys, a 2-D input to conv, 2^32 fc features
 set -euo pipefail
 case_=$1 plan=$2 repo=$3
 work=$(mktemp -d)
@@ -77,6 +80,40 @@ case $case_ in
     cat "$work/err.txt"
     [[ $status == 1 && $(wc -l < "$work/err.txt") == 1 ]] || fail "want one error line and exit 1"
     grep -q "^plan: error: --report draws pareto.png with gnuplot, which is not on PATH" "$work/err.txt" || fail "wrong message"
+    ;;
+  hostile-names)
+    expect=$repo/tests/expect-error.sh
+    for name in 'c\");\nint x = system(\"id\"); /* */' 'a\\b' 'a*/b'; do
+      printf '{"name": "m", "input": [8, 8, 1], "classes": 2, "layers": [{"name": "%s", "type": "conv", "out": 2, "kernel": 3}, {"name": "g", "type": "global_avgpool"}, {"name": "f", "type": "fc", "out": 2}]}\n' "$name" > "$work/m.json"
+      "$expect" "^plan: error: $work/m.json:1: layer name \".*\" holds '.*' \(names may hold only letters, digits, '\.' and '_'\)$" \
+        "$plan" --model-file "$work/m.json" --batch 2 --out "$work/m.gen.cc" --json "$work/m.json.out" || fail "name $name"
+      [[ ! -e $work/m.gen.cc && ! -e $work/m.json.out ]] || fail "a plan was written for name $name"
+    done
+    ;;
+  temp-symlink)
+    echo precious > "$work/victim"
+    ln -s "$work/victim" "$work/p.gen.cc.tmp"
+    ln -s "$work/victim" "$work/p.json.tmp"
+    "$plan" --model fashion_cnn --batch 2 --out "$work/p.gen.cc" --json "$work/p.json" 2> /dev/null
+    [[ $(cat "$work/victim") == precious ]] || fail "the plan was written through the planted symlink"
+    [[ -f $work/p.gen.cc && ! -L $work/p.gen.cc ]] && grep -q kBakedPlans "$work/p.gen.cc" || fail "no plan"
+    [[ -z $(find "$work" -name '*.tmp.*') ]] || fail "a temporary was left behind"
+    ;;
+  bad-numbers)
+    expect=$repo/tests/expect-error.sh
+    "$expect" "^plan: error: --batch must be a positive integer \(at most 1048576\), got ' 8'$" \
+      "$plan" --model fashion_cnn --batch ' 8' --out "$work/x.gen.cc" || fail "--batch ' 8'"
+    "$expect" "^plan: error: '0x10MiB' is not a byte size" \
+      "$plan" --model fashion_cnn --batch 8 --budget 0x10MiB --out "$work/x.gen.cc" || fail "--budget 0x10MiB"
+    printf '{"name": "m", "name": "n", "input": [8, 8, 1], "classes": 2, "layers": []}\n' > "$work/dup.json"
+    "$expect" "^plan: error: $work/dup.json:1: key \"name\" appears twice in one object$" \
+      "$plan" --model-file "$work/dup.json" --batch 2 --out "$work/x.gen.cc" || fail "duplicate key"
+    printf '{"name": "m", "input": [8, 8, 1], "classes": 2, "layers": [{"name": "f", "type": "fc", "out": 4}, {"name": "c", "type": "conv", "out": 2, "kernel": 1}, {"name": "f2", "type": "fc", "out": 2}]}\n' > "$work/rank.json"
+    "$expect" "^plan: error: $work/rank.json:1: c \(conv\) needs a 4-D input \[N, H, W, C\], got \[2, 4\] from 'f'$" \
+      "$plan" --model-file "$work/rank.json" --batch 2 --out "$work/x.gen.cc" || fail "2-D into conv"
+    printf '{"name": "m", "input": [4096, 4096, 256], "classes": 10, "layers": [{"name": "fc", "type": "fc", "out": 10}]}\n' > "$work/big.json"
+    "$expect" "^plan: error: $work/big.json:1: fc: input features \(\[2, 4096, 4096, 256\] flattened\) is 4294967296" \
+      "$plan" --model-file "$work/big.json" --batch 2 --out "$work/x.gen.cc" || fail "2^32 features"
     ;;
   *) fail "unknown case '$case_'" ;;
 esac

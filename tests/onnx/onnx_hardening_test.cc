@@ -1,0 +1,66 @@
+// Issue 14: malformed ONNX graphs are refused with one error line naming the node, never by a
+// protobuf CHECK abort; names from the file reach errors escaped and plans sanitised.
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <string>
+
+#include "import/onnx_import.h"
+#include "import/onnx_proto.h"
+#include "onnx_test_util.h"
+
+using namespace edgetrain;
+using namespace edgetrain::planner;
+
+namespace {
+
+// The error of importing plain_cnn.onnx after `edit`, "" if it imports.
+std::string error_after(const std::function<void(onnx::GraphProto&)>& edit) {
+  onnx::ModelProto m = parse_model_proto(read_binary_file(test::onnx_path("plain_cnn.onnx")), "plain_cnn.onnx");
+  edit(*m.mutable_graph());
+  std::string bytes;
+  REQUIRE(m.SerializeToString(&bytes));
+  try {
+    parse_onnx(bytes, "m.onnx", 2);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+onnx::NodeProto& first(onnx::GraphProto& g, const std::string& op) {
+  for (auto& n : *g.mutable_node()) {
+    if (n.op_type() == op) return n;
+  }
+  FAIL("no " << op << " node");
+  return *g.mutable_node(0);
+}
+
+}  // namespace
+
+TEST_CASE("onnx import: every op's input and output counts are checked before they are read") {
+  CHECK(error_after([](onnx::GraphProto&) {}).empty());
+  // A Transpose without outputs aborted in protobuf (CHECK failed: (index) < (current_size_)).
+  CHECK(error_after([](onnx::GraphProto& g) {
+          onnx::NodeProto& t = *g.add_node();
+          t.set_name("t");
+          t.set_op_type("Transpose");
+          t.add_input(g.node(0).output(0));
+        }) == "m.onnx: node 't' (Transpose): has 0 outputs (supported: 1)");
+  CHECK(error_after([](onnx::GraphProto& g) { first(g, "Relu").clear_output(); }).find("(Relu): has 0 outputs (supported: 1)") !=
+        std::string::npos);
+  CHECK(error_after([](onnx::GraphProto& g) { first(g, "Conv").mutable_input()->RemoveLast(); first(g, "Conv").mutable_input()->RemoveLast(); })
+            .find("(Conv): has 1 input (supported: 2 to 3)") != std::string::npos);
+  CHECK(error_after([](onnx::GraphProto& g) { first(g, "Relu").clear_input(); }).find("(Relu): has 0 inputs (supported: 1)") !=
+        std::string::npos);
+}
+
+TEST_CASE("onnx import: names from the file stay one line in errors and sanitised in plans") {
+  const std::string error = error_after([](onnx::GraphProto& g) {
+    onnx::NodeProto& r = first(g, "Relu");
+    r.set_name("a\nb\"c");
+    r.set_op_type("LeakyRelu");
+  });
+  CHECK(error.find("m.onnx: node 'a\\nb\"c' (LeakyRelu): operator not supported") == 0);
+  CHECK(error.find('\n') == std::string::npos);
+}
