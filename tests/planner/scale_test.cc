@@ -27,7 +27,11 @@ TEST_CASE("a 40000-layer store-all chain is placed and simulated in seconds") {
   check_plan(g);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   MESSAGE("place + check_plan of " << g.tensors.size() << " tensors: " << seconds << " s");
-  CHECK(seconds < 10);  // 0.15 s here, ~10x that under ASan; ~40 s when it was quadratic
+#if defined(__SANITIZE_ADDRESS__)
+  CHECK(seconds < 60);  // 5.7 s under ASan+UBSan (Debug)
+#else
+  CHECK(seconds < 10);  // 0.2 s in RelWithDebInfo; ~40 s when it was quadratic
+#endif
   CHECK(g.arena_bytes >= g.arena_lower_bound);
 }
 
