@@ -10,6 +10,8 @@
 #   key = ~/.ssh/id_ed25519     # private key; default: ssh's own choice (agent, ~/.ssh/id_*)
 #   known_hosts = ~/.ssh/known_hosts   # must hold the Pi's host key (ssh-keyscan, then check it)
 #   dir = edgetrain-run         # remote directory; relative paths are under the remote home
+# launcher and memlimit are shell commands run ON THE DEVICE around every program: a config
+# file is trusted like a script (use only your own).
 #   launcher =                  # prefix for device binaries; empty on a Pi. The loopback test
 #                               # "Pi" sets: qemu-aarch64 -cpu cortex-a53 -L <clean Pi OS root>
 #   memlimit = prlimit --as={bytes} --   # prefix that caps a run's memory ({bytes} substituted);
@@ -61,6 +63,7 @@ dev_parse_args() {
   for k in "${!flags[@]}"; do dev[$k]=${flags[$k]}; done
   [[ -n ${dev[host]:-} ]] || dev_die "no device: pass --host or a config file (--config FILE or \$EDGETRAIN_DEVICE); see firmware-tools/lib/device.sh"
   [[ ${dev[port]} =~ ^[0-9]+$ ]] || dev_die "port must be a number, got '${dev[port]}'"
+  [[ ${dev[host]} != -* && ${dev[user]} != -* ]] || dev_die "host and user must not start with '-' (got host ${dev[host]@Q}, user ${dev[user]@Q})"
   dev[key]=${dev[key]:-} dev[known_hosts]=${dev[known_hosts]:-} dev[launcher]=${dev[launcher]:-}
   dev[key]=${dev[key]/#\~/$HOME} dev[known_hosts]=${dev[known_hosts]/#\~/$HOME}
   [[ -z ${dev[key]:-} || -r ${dev[key]} ]] || dev_die "cannot read ssh key '${dev[key]}'"
@@ -94,7 +97,14 @@ dev_explain() {  # dev_explain STDERR_FILE
   esac
 }
 
-dev_ssh() { ssh "${dev_ssh_opts[@]}" -p "${dev[port]}" "$dev_target" "$@"; }
+# dev_ssh COMMAND: "--" ends ssh's options, so a host or user starting with "-" (a config's
+# "host = -oProxyCommand=...") is a destination, never an option. Callers give only the remote
+# command (stdin: redirect it, as ssh -n would).
+dev_ssh() { ssh "${dev_ssh_opts[@]}" -p "${dev[port]}" -- "$dev_target" "$@"; }
+
+# dev_scp LOCAL REMOTE_PATH: copies a local file to the device; "--" before the source and the
+# target, so neither is read as an option.
+dev_scp() { scp -q "${dev_ssh_opts[@]}" -P "${dev[port]}" -- "$1" "$dev_target:$2"; }
 
 # dev_check: connects once and runs `true`; on failure dies with dev_explain's line.
 dev_check() {

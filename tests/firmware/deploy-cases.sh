@@ -25,7 +25,14 @@ case $case in
     # The exit status comes back: a bad flag fails with the trainer's own error line.
     "$expect_error" "edgetrain-train: error: unknown flag '--nope'" "$fw/run" -- edgetrain/edgetrain-train --nope 1
     # A plain shell command, and the bundle really unpacked where the config says.
-    [[ $("$fw/run" --shell 'ls edgetrain/lib | wc -l') -ge 3 ]] || fail "edgetrain/lib not unpacked"
+    [[ $("$fw/run" --shell 'ls edgetrain/edgetrain-train') == edgetrain/edgetrain-train ]] || fail "edgetrain/ not unpacked"
+    if tar -tzf "$bundle" edgetrain/lib/ >/dev/null 2>&1; then  # the Pi bundle (the host one has no lib/)
+      [[ $("$fw/run" --shell 'ls edgetrain/lib | wc -l') -ge 3 ]] || fail "edgetrain/lib not unpacked"
+    fi
+    # --log-format json through run: every line of the device's output parses.
+    "$fw/run" -- edgetrain/edgetrain-train --synthetic 64 --steps 2 --log-every 1 --eval-images 32 --log-format json \
+      | /usr/bin/python3 -c 'import json, sys; e = [json.loads(l)["event"] for l in sys.stdin]; assert e[0] == "plan" and e[-1] == "memory", e; print("json events:", *e)' \
+      || fail "the device's --log-format json output does not parse"
     ;;
   wrong-host-key)
     ssh-keygen -q -t ed25519 -N '' -f "$LOOPBACK_DIR/other_key"
@@ -56,11 +63,15 @@ case $case in
   profile)
     json=$LOOPBACK_DIR/profile.json
     "$fw/profile" --bundle "$bundle" --batches 32 --steps 2 --trainer-args '--threads 2' --out "$json"
-    /usr/bin/python3 - "$json" <<'PY'
+    /usr/bin/python3 - "$json" "$EDGETRAIN_DEVICE" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
 assert p['format'] == 'edgetrain-device-profile' and p['version'] == 1 and p['model'] == 'fashion_cnn', p
-assert p['device']['emulated'] and p['device']['launcher'].startswith('qemu-aarch64'), p['device']
+launcher = [l.split('=', 1)[1].strip() for l in open(sys.argv[2]) if l.startswith('launcher')][0]
+if launcher:  # the QEMU "Pi"
+    assert p['device']['emulated'] and p['device']['launcher'].startswith('qemu-aarch64'), p['device']
+else:  # --host: this machine's binaries, run directly
+    assert not p['device']['emulated'] and p['device']['launcher'] == '', p['device']
 (run,) = p['runs']
 assert run['batch'] == 32 and run['threads'] == 2 and run['arena_bytes'] > 0 and run['params_bytes'] > 0, run
 assert run['peak_rss_bytes'] == run['arena_bytes'] + run['params_bytes'] + run['off_arena_bytes'], run

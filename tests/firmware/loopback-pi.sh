@@ -5,15 +5,19 @@
 #   qemu-aarch64 -cpu cortex-a53 -L <clean Pi OS root>
 # (the device config's launcher; the root is the one check-bundle.sh uses: firmware-tools/lib/
 # pi-os-root.sh). Memory caps go through QEMU_RESERVED_VA, the guest's address space.
+# With --host instead of <sysroot>, the "device" runs this machine's binaries directly (launcher
+# empty, memlimit `prlimit --as={bytes} --`, as on a real Pi): the host build's tests use it.
 # COMMAND gets EDGETRAIN_DEVICE (the device config file) and LOOPBACK_DIR (the temp dir) in its
 # environment. sshd is stopped and the temp dir removed when this script exits, however it exits.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$repo/firmware-tools/lib/pi-os-root.sh"
 die() { echo "loopback-pi.sh: $*" >&2; exit 1; }
-[[ $# -ge 2 ]] || die "usage: loopback-pi.sh <sysroot> COMMAND..."
+[[ $# -ge 2 ]] || die "usage: loopback-pi.sh <sysroot>|--host COMMAND..."
 sysroot=$1
 shift
+host_mode=0
+[[ $sysroot == --host ]] && host_mode=1
 sshd=/usr/sbin/sshd
 [[ -x $sshd ]] || die "no $sshd: install Debian's openssh-server (toolchains/install-deps.sh)"
 
@@ -33,7 +37,12 @@ trap 'exit 130' INT TERM
 ssh-keygen -q -t ed25519 -N '' -C loopback-pi-host -f "$work/host_key"
 ssh-keygen -q -t ed25519 -N '' -C loopback-pi-user -f "$work/user_key"
 cp "$work/user_key.pub" "$work/authorized_keys"
-make_pi_os_root "$sysroot" "$work/pi-root"
+if (( host_mode )); then
+  launcher= memlimit="prlimit --as={bytes} --"
+else
+  make_pi_os_root "$sysroot" "$work/pi-root"
+  launcher="qemu-aarch64 -cpu cortex-a53 -L $work/pi-root" memlimit="env QEMU_RESERVED_VA={bytes}"
+fi
 mkdir -p "$work/home"
 # Root's sshd wants its privilege-separation directory.
 if [[ $(id -u) == 0 ]]; then mkdir -p -m 755 /run/sshd; fi
@@ -72,8 +81,8 @@ port = $port
 key = $work/user_key
 known_hosts = $work/known_hosts
 dir = $work/home/edgetrain-run
-launcher = qemu-aarch64 -cpu cortex-a53 -L $work/pi-root
-memlimit = env QEMU_RESERVED_VA={bytes}
+launcher = $launcher
+memlimit = $memlimit
 CONF
 echo "== loopback-pi: sshd on 127.0.0.1:$port (pid $pid), device config $work/device.conf"
 status=0
