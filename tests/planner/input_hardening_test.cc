@@ -105,10 +105,14 @@ TEST_CASE("builder calls check their input's rank: a 2-D fc output into 4-D laye
 }
 
 TEST_CASE("sizes are computed in 64 bits: a 2^32-feature fc is refused, not a [10, 0] weight") {
-  const std::string fc = "{\"name\": \"fc\", \"type\": \"fc\", \"out\": 2}";
-  CHECK(model_error(model_json(fc, "[4096, 4096, 256]")) ==
+  // A 1x1 conv to 256 channels of a 4096x4096 image, then fc: 2^32 features.
+  const auto conv_fc = [](int channels) {
+    return "{\"name\": \"c\", \"type\": \"conv\", \"out\": " + std::to_string(channels) +
+           ", \"kernel\": 1}, {\"name\": \"fc\", \"type\": \"fc\", \"out\": 2}";
+  };
+  CHECK(model_error(model_json(conv_fc(256), "[4096, 4096, 1]")) ==
         "m.json:1: fc: input features ([2, 4096, 4096, 256] flattened) is 4294967296 (a dimension is 1 to 4294967295)");
-  CHECK(model_error(model_json(fc, "[4096, 4096, 257]")).find("is 4311744512") != std::string::npos);
+  CHECK(model_error(model_json(conv_fc(257), "[4096, 4096, 1]")).find("is 4311744512") != std::string::npos);
   // A tensor past kMaxTensorBytes: 2^20 outputs of 2^21 features is 2^43 bytes of weight.
   ModelBuilder b("m", 1, 2048, 1024, 1, 2);
   try {

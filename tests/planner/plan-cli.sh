@@ -111,7 +111,7 @@ case $case_ in
     printf '{"name": "m", "input": [8, 8, 1], "classes": 2, "layers": [{"name": "f", "type": "fc", "out": 4}, {"name": "c", "type": "conv", "out": 2, "kernel": 1}, {"name": "f2", "type": "fc", "out": 2}]}\n' > "$work/rank.json"
     "$expect" "^plan: error: $work/rank.json:1: c \(conv\) needs a 4-D input \[N, H, W, C\], got \[2, 4\] from 'f'$" \
       "$plan" --model-file "$work/rank.json" --batch 2 --out "$work/x.gen.cc" || fail "2-D into conv"
-    printf '{"name": "m", "input": [4096, 4096, 256], "classes": 10, "layers": [{"name": "fc", "type": "fc", "out": 10}]}\n' > "$work/big.json"
+    printf '{"name": "m", "input": [4096, 4096, 1], "classes": 10, "layers": [{"name": "c", "type": "conv", "out": 256, "kernel": 1}, {"name": "fc", "type": "fc", "out": 10}]}\n' > "$work/big.json"
     "$expect" "^plan: error: $work/big.json:1: fc: input features \(\[2, 4096, 4096, 256\] flattened\) is 4294967296" \
       "$plan" --model-file "$work/big.json" --batch 2 --out "$work/x.gen.cc" || fail "2^32 features"
     ;;
