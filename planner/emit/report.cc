@@ -14,6 +14,7 @@
 #include <stdexcept>
 
 #include "cost/cost.h"
+#include "util/names.h"
 #include "util/units.h"
 
 extern char** environ;
@@ -174,7 +175,8 @@ void write_report(const std::string& dir, const Graph& derived, const Chain& cha
   write_text(d / "pareto.dat", dat.str());
   gp << "set terminal pngcairo size 900,560 font 'sans,11' noenhanced\n"
      << "set output '" << (d / "pareto.png").string() << "'\n"
-     << "set title '" << derived.model << " batch " << derived.batch << ": memory vs time, every policy'\n"
+     // A quote in the title would end gnuplot's string and run the rest: names only as data.
+     << "set title '" << sanitize_name(derived.model) << " batch " << derived.batch << ": memory vs time, every policy'\n"
      << "set xlabel 'peak bytes of the step (arena + params), MiB'\n"
      << "set ylabel 'step time over store-all, %'\n"
      << "set grid\nset key outside right top\n"
