@@ -37,14 +37,13 @@ constexpr RunnerRow kRunners[kOpKindCount] = {
 };
 // clang-format on
 
-static_assert(rows_in_enum_order(kRunners, &RunnerRow::run),
-              "kRunners must hold every OpKind, in enum order, each with its runner");
+static_assert(rows_in_enum_order(kRunners), "kRunners must hold every OpKind, in enum order");
 
 }  // namespace
 
 Status run_op(const OpContext& c, const OpDesc& op) {
   const auto k = static_cast<uint16_t>(op.kind);
-  if (k >= kOpKindCount) {
+  if (k >= kOpKindCount || kRunners[k].run == nullptr) {
     return Status::error(StatusCode::InvalidPlan, "op kind %d has no runtime adapter", static_cast<int>(k));
   }
   return kRunners[k].run(c, op);
