@@ -157,102 +157,104 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
-int run(const Args& a) {
-  if (a.list_models || a.list_policies) {
-    for (const std::string& m : a.list_models ? zoo_models() : policy_names()) std::cout << m << "\n";
-    return 0;
+// The forward graph of the model source the flags name, at `batch`.
+Graph build_model(const Args& a, uint32_t batch) {
+  return !a.onnx.empty()         ? load_onnx(a.onnx, batch).graph
+         : a.model_file.empty() ? build_zoo_model(a.model, batch, a.zoo)
+                                : load_model_file(a.model_file, batch);
+}
+
+void list_layers(const Args& a) {
+  const Graph g = build_model(a, a.batches.empty() ? 1 : a.batches.front());
+  for (const Layer& l : parameterised_layers(g)) {
+    std::cout << l.name << " " << op_name(g.forward[static_cast<size_t>(l.op)].kind) << " " << l.parameters << "\n";
   }
-  auto build = [&](uint32_t batch) {
-    return !a.onnx.empty()         ? load_onnx(a.onnx, batch).graph
-           : a.model_file.empty() ? build_zoo_model(a.model, batch, a.zoo)
-                                  : load_model_file(a.model_file, batch);
-  };
-  if (a.list_layers) {
-    const Graph g = build(a.batches.empty() ? 1 : a.batches.front());
-    for (const Layer& l : parameterised_layers(g)) {
-      std::cout << l.name << " " << op_name(g.forward[static_cast<size_t>(l.op)].kind) << " " << l.parameters << "\n";
-    }
-    return 0;
+}
+
+void export_weights(const Args& a) {
+  if (!a.freeze.empty()) {
+    export_frozen_onnx_weights(a.onnx, a.export_weights, a.freeze, a.out_onnx);
+  } else {
+    export_onnx_weights(a.onnx, a.export_weights, a.out_onnx);
   }
-  if (!a.export_weights.empty()) {
-    if (!a.freeze.empty()) {
-      export_frozen_onnx_weights(a.onnx, a.export_weights, a.freeze, a.out_onnx);
-    } else {
-      export_onnx_weights(a.onnx, a.export_weights, a.out_onnx);
-    }
-    std::fprintf(stderr, "plan: wrote %s: %s with the weights of %s\n", a.out_onnx.c_str(), a.onnx.c_str(), a.export_weights.c_str());
-    return 0;
-  }
-  std::vector<Graph> plans;
-  std::string summary;  // printed once the files are written: a failure prints only its error
-  DeviceProfile profile;
-  if (!a.profile.empty()) profile = load_device_profile(a.profile);
-  const OffArenaModel off_arena = off_arena_model_for(a.target, a.profile.empty() ? nullptr : &profile);
-  std::vector<uint64_t> predicted_peak;
-  for (uint32_t batch : a.batches) {
-    Graph g = build(batch);
-    const Frozen frozen = freeze_layers(g, a.freeze);
-    derive_schedules(g, frozen.params, a.updates);
-    if (!a.freeze.empty()) summary += "plan: " + describe_frozen(g, frozen) + "\n";
-    TimeModel time;
-    if (!a.profile.empty()) {
-      ProfileMatch m;
-      time = time_model_from_profile(g, profile, &m);
-      char line[512];
-      std::snprintf(line, sizeof line,
-                    "plan: profile %s: batch %u timed from its batch-%u run: %zu ops matched, %zu unmatched, "
-                    "%zu of %zu forward ops measured, the rest at %.3g FLOP/s\n",
-                    a.profile.c_str(), batch, m.run_batch, m.matched_ops, m.unmatched_ops,
-                    m.covered_forward, g.forward.size(), m.flops_per_second);
-      summary += line;
-    }
-    const Chain chain = build_chain(g, time);
-    const TrainerData data = a.data.empty() ? default_trainer_data(g) : parse_trainer_data(a.data);
-    Planned p;
-    try {
-      if (a.least_memory && a.policy != Policy::Optimal) {
-        throw std::invalid_argument("--budget least needs --policy optimal");
-      }
-      p = a.least_memory  ? least_memory_plan(g, chain, 1000, a.in_place)
-          : a.peak_budget ? plan_for_peak(g, chain, a.policy, a.peak_budget, off_arena, data, 1000, a.in_place)
-                          : plan_with_policy(g, chain, a.policy, a.budget, 1000, a.in_place);
-    } catch (const InfeasibleBudget& e) {
-      const char* what = a.peak_budget ? " bytes of predicted peak RSS" : " bytes";
-      throw std::runtime_error(g.model + " batch " + std::to_string(batch) + ": " + e.what() + " in " +
-                               std::to_string(a.peak_budget ? a.peak_budget : a.budget) + what +
-                               "; the smallest feasible budget is " + std::to_string(e.smallest_bytes) +
-                               " bytes (" + format_mib(e.smallest_bytes) + ")");
-    }
-    if (!a.report.empty()) {
-      write_report(a.report, g, chain, p, policy_name(a.policy), a.budget);
-      summary += "plan: report: " + a.report + "/report.md, " + a.report + "/pareto.png\n";
-    }
-    const Graph& pg = p.graph;
-    char line[512];
+  std::fprintf(stderr, "plan: wrote %s: %s with the weights of %s\n", a.out_onnx.c_str(), a.onnx.c_str(), a.export_weights.c_str());
+}
+
+// What planning one batch size gives: the placed plan, its predicted peak RSS and the lines the
+// CLI prints once every file is written (a failure prints only its error).
+struct BatchPlan {
+  Graph graph;
+  uint64_t predicted_peak = 0;
+  std::string summary;
+};
+
+BatchPlan plan_batch(const Args& a, uint32_t batch, const DeviceProfile* profile, const OffArenaModel& off_arena) {
+  BatchPlan out;
+  Graph g = build_model(a, batch);
+  const Frozen frozen = freeze_layers(g, a.freeze);
+  derive_schedules(g, frozen.params, a.updates);
+  if (!a.freeze.empty()) out.summary += "plan: " + describe_frozen(g, frozen) + "\n";
+  TimeModel time;
+  char line[512];
+  if (profile != nullptr) {
+    ProfileMatch m;
+    time = time_model_from_profile(g, *profile, &m);
     std::snprintf(line, sizeof line,
-                 "plan: %s batch %u, %s: arena %llu bytes (lower bound %llu), params %llu bytes, "
-                 "total %s, %zu train ops, +%.1f%% forward time\n",
-                 pg.model.c_str(), batch, policy_name(a.policy),
-                 static_cast<unsigned long long>(pg.arena_bytes),
-                 static_cast<unsigned long long>(pg.arena_lower_bound),
-                 static_cast<unsigned long long>(pg.params_bytes), format_mib(p.total_bytes()).c_str(),
-                 pg.train.size(), 100.0 * p.extra_forward_fraction());
-    summary += line;
-    const PeakPrediction peak = predict_peak(pg, off_arena, data);
-    const std::string data_name =
-        data.fashion_mnist ? "fashion-mnist" : "synthetic:" + std::to_string(data.synthetic_images);
-    std::snprintf(line, sizeof line,
-                  "plan: %s batch %u: predicted peak RSS %llu bytes (%s) on %s, data %s: "
-                  "%llu reading the data, %llu training (XNNPACK region %llu)\n",
-                  pg.model.c_str(), batch, static_cast<unsigned long long>(peak.peak()),
-                  format_mib(peak.peak()).c_str(), off_arena.target.c_str(), data_name.c_str(),
-                  static_cast<unsigned long long>(peak.load_peak),
-                  static_cast<unsigned long long>(peak.run_peak),
-                  static_cast<unsigned long long>(peak.xnnpack_region));
-    summary += line;
-    predicted_peak.push_back(peak.peak());
-    plans.push_back(std::move(p.graph));
+                  "plan: profile %s: batch %u timed from its batch-%u run: %zu ops matched, %zu unmatched, "
+                  "%zu of %zu forward ops measured, the rest at %.3g FLOP/s\n",
+                  a.profile.c_str(), batch, m.run_batch, m.matched_ops, m.unmatched_ops,
+                  m.covered_forward, g.forward.size(), m.flops_per_second);
+    out.summary += line;
   }
+  const Chain chain = build_chain(g, time);
+  const TrainerData data = a.data.empty() ? default_trainer_data(g) : parse_trainer_data(a.data);
+  Planned p;
+  try {
+    if (a.least_memory && a.policy != Policy::Optimal) {
+      throw std::invalid_argument("--budget least needs --policy optimal");
+    }
+    p = a.least_memory  ? least_memory_plan(g, chain, 1000, a.in_place)
+        : a.peak_budget ? plan_for_peak(g, chain, a.policy, a.peak_budget, off_arena, data, 1000, a.in_place)
+                        : plan_with_policy(g, chain, a.policy, a.budget, 1000, a.in_place);
+  } catch (const InfeasibleBudget& e) {
+    const char* what = a.peak_budget ? " bytes of predicted peak RSS" : " bytes";
+    throw std::runtime_error(g.model + " batch " + std::to_string(batch) + ": " + e.what() + " in " +
+                             std::to_string(a.peak_budget ? a.peak_budget : a.budget) + what +
+                             "; the smallest feasible budget is " + std::to_string(e.smallest_bytes) +
+                             " bytes (" + format_mib(e.smallest_bytes) + ")");
+  }
+  if (!a.report.empty()) {
+    write_report(a.report, g, chain, p, policy_name(a.policy), a.budget);
+    out.summary += "plan: report: " + a.report + "/report.md, " + a.report + "/pareto.png\n";
+  }
+  const Graph& pg = p.graph;
+  std::snprintf(line, sizeof line,
+               "plan: %s batch %u, %s: arena %llu bytes (lower bound %llu), params %llu bytes, "
+               "total %s, %zu train ops, +%.1f%% forward time\n",
+               pg.model.c_str(), batch, policy_name(a.policy),
+               static_cast<unsigned long long>(pg.arena_bytes),
+               static_cast<unsigned long long>(pg.arena_lower_bound),
+               static_cast<unsigned long long>(pg.params_bytes), format_mib(p.total_bytes()).c_str(),
+               pg.train.size(), 100.0 * p.extra_forward_fraction());
+  out.summary += line;
+  const PeakPrediction peak = predict_peak(pg, off_arena, data);
+  const std::string data_name =
+      data.fashion_mnist ? "fashion-mnist" : "synthetic:" + std::to_string(data.synthetic_images);
+  std::snprintf(line, sizeof line,
+                "plan: %s batch %u: predicted peak RSS %llu bytes (%s) on %s, data %s: "
+                "%llu reading the data, %llu training (XNNPACK region %llu)\n",
+                pg.model.c_str(), batch, static_cast<unsigned long long>(peak.peak()),
+                format_mib(peak.peak()).c_str(), off_arena.target.c_str(), data_name.c_str(),
+                static_cast<unsigned long long>(peak.load_peak),
+                static_cast<unsigned long long>(peak.run_peak),
+                static_cast<unsigned long long>(peak.xnnpack_region));
+  out.summary += line;
+  out.predicted_peak = peak.peak();
+  out.graph = std::move(p.graph);
+  return out;
+}
+
+void write_plans(const Args& a, const std::vector<Graph>& plans, const std::vector<uint64_t>& predicted_peak) {
   if (!a.out.empty()) {
     std::ostringstream cpp;
     emit_cpp(cpp, plans, predicted_peak);
@@ -263,16 +265,49 @@ int run(const Args& a) {
     emit_json(json, plans, predicted_peak);
     write_file_atomically(a.json, json.str());
   }
+}
+
+// --weights-out: the plan's initial state, from another state (--from-state) or the ONNX file.
+std::string write_initial_state(const Args& a, const Graph& plan) {
   if (!a.from_state.empty()) {
-    Graph unfrozen = build(plans.front().batch);
+    Graph unfrozen = build_model(a, plan.batch);
     derive_schedules(unfrozen);
-    convert_state(a.from_state, unfrozen, plans.front(), a.weights_out);
-    summary += "plan: initial state (the weights of " + a.from_state + ", momentum zero) for --init-state: " +
-               a.weights_out + "\n";
-  } else if (!a.weights_out.empty()) {
-    write_onnx_initial_state(a.onnx, plans.front(), a.weights_out);
-    summary += "plan: initial state (the ONNX weights) for --init-state: " + a.weights_out + "\n";
+    convert_state(a.from_state, unfrozen, plan, a.weights_out);
+    return "plan: initial state (the weights of " + a.from_state + ", momentum zero) for --init-state: " +
+           a.weights_out + "\n";
   }
+  if (a.weights_out.empty()) return "";
+  write_onnx_initial_state(a.onnx, plan, a.weights_out);
+  return "plan: initial state (the ONNX weights) for --init-state: " + a.weights_out + "\n";
+}
+
+int run(const Args& a) {
+  if (a.list_models || a.list_policies) {
+    for (const std::string& m : a.list_models ? zoo_models() : policy_names()) std::cout << m << "\n";
+    return 0;
+  }
+  if (a.list_layers) {
+    list_layers(a);
+    return 0;
+  }
+  if (!a.export_weights.empty()) {
+    export_weights(a);
+    return 0;
+  }
+  DeviceProfile profile;
+  if (!a.profile.empty()) profile = load_device_profile(a.profile);
+  const OffArenaModel off_arena = off_arena_model_for(a.target, a.profile.empty() ? nullptr : &profile);
+  std::vector<Graph> plans;
+  std::vector<uint64_t> predicted_peak;
+  std::string summary;
+  for (uint32_t batch : a.batches) {
+    BatchPlan b = plan_batch(a, batch, a.profile.empty() ? nullptr : &profile, off_arena);
+    summary += b.summary;
+    predicted_peak.push_back(b.predicted_peak);
+    plans.push_back(std::move(b.graph));
+  }
+  write_plans(a, plans, predicted_peak);
+  summary += write_initial_state(a, plans.front());
   std::fputs(summary.c_str(), stderr);
   if (a.arena_map) {
     for (const Graph& g : plans) std::cout << g.model << " batch " << g.batch << ": " << arena_map(g);
