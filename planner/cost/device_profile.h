@@ -1,4 +1,4 @@
-// Device profiles: per-op times measured on the Pi (firmware-tools/profile; format in README.md,
+// Device profiles: per-op times measured on the Pi (firmware-tools/profile.sh; format in README.md,
 // "Device profile format") replacing the FLOP estimates of cost.h's TimeModel.
 //
 // Matching rule. The profile names each measured train op by its kind and the tensor it writes

@@ -56,7 +56,7 @@ struct TrainerData {
   uint32_t synthetic_images = 0;
 };
 // The trainer's default for a plan: Fashion-MNIST for 28x28x1 inputs, else --synthetic <batch>
-// (what firmware-tools/sweep runs).
+// (what firmware-tools/sweep.sh runs).
 TrainerData default_trainer_data(const Graph& g);
 // "fashion-mnist" or "synthetic:N"; throws std::invalid_argument otherwise.
 TrainerData parse_trainer_data(const std::string& text);

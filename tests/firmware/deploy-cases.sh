@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deploy-cases.sh CASE BUNDLE: one check of firmware-tools/deploy and run against the loopback
+# deploy-cases.sh CASE BUNDLE: one check of firmware-tools/deploy.sh and run against the loopback
 # "Pi" (run it under loopback-pi.sh, which sets EDGETRAIN_DEVICE and LOOPBACK_DIR).
 #   deploy-run        deploy the bundle, run the trainer there, see its progress lines streamed
 #   wrong-host-key    a known_hosts entry for another key: refused, one clear line, nothing copied
@@ -17,20 +17,20 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 case $case in
   deploy-run)
-    "$fw/deploy" "$bundle"
-    out=$("$fw/run" -- edgetrain/edgetrain-train --synthetic 64 --steps 4 --log-every 2 --eval-images 32)
+    "$fw/deploy.sh" "$bundle"
+    out=$("$fw/run.sh" -- edgetrain/edgetrain-train --synthetic 64 --steps 4 --log-every 2 --eval-images 32)
     echo "$out"
     grep -qE '^step +4/4 .* img/s .*peak RSS' <<<"$out" || fail "no progress line from the device"
     grep -q 'test accuracy' <<<"$out" || fail "the run did not finish"
     # The exit status comes back: a bad flag fails with the trainer's own error line.
-    "$expect_error" "edgetrain-train: error: unknown flag '--nope'" "$fw/run" -- edgetrain/edgetrain-train --nope 1
+    "$expect_error" "edgetrain-train: error: unknown flag '--nope'" "$fw/run.sh" -- edgetrain/edgetrain-train --nope 1
     # A plain shell command, and the bundle really unpacked where the config says.
-    [[ $("$fw/run" --shell 'ls edgetrain/edgetrain-train') == edgetrain/edgetrain-train ]] || fail "edgetrain/ not unpacked"
+    [[ $("$fw/run.sh" --shell 'ls edgetrain/edgetrain-train') == edgetrain/edgetrain-train ]] || fail "edgetrain/ not unpacked"
     if tar -tzf "$bundle" edgetrain/lib/ >/dev/null 2>&1; then  # the Pi bundle (the host one has no lib/)
-      [[ $("$fw/run" --shell 'ls edgetrain/lib | wc -l') -ge 3 ]] || fail "edgetrain/lib not unpacked"
+      [[ $("$fw/run.sh" --shell 'ls edgetrain/lib | wc -l') -ge 3 ]] || fail "edgetrain/lib not unpacked"
     fi
     # --log-format json through run: every line of the device's output parses.
-    "$fw/run" -- edgetrain/edgetrain-train --synthetic 64 --steps 2 --log-every 1 --eval-images 32 --log-format json \
+    "$fw/run.sh" -- edgetrain/edgetrain-train --synthetic 64 --steps 2 --log-every 1 --eval-images 32 --log-format json \
       | /usr/bin/python3 -c 'import json, sys; e = [json.loads(l)["event"] for l in sys.stdin]; assert e[0] == "plan" and e[-1] == "memory", e; print("json events:", *e)' \
       || fail "the device's --log-format json output does not parse"
     ;;
@@ -39,30 +39,30 @@ case $case in
     port=$(sed -n 's/^port = //p' "$EDGETRAIN_DEVICE")
     echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$LOOPBACK_DIR/other_key.pub")" > "$LOOPBACK_DIR/wrong_known_hosts"
     "$expect_error" "deploy: error: host key of 127.0.0.1:$port does not match .*wrong_known_hosts .*refused" \
-      "$fw/deploy" --known-hosts "$LOOPBACK_DIR/wrong_known_hosts" "$bundle"
+      "$fw/deploy.sh" --known-hosts "$LOOPBACK_DIR/wrong_known_hosts" "$bundle"
     "$expect_error" "run: error: host key of 127.0.0.1:$port does not match" \
-      "$fw/run" --known-hosts "$LOOPBACK_DIR/wrong_known_hosts" --shell true
+      "$fw/run.sh" --known-hosts "$LOOPBACK_DIR/wrong_known_hosts" --shell true
     [[ ! -e $LOOPBACK_DIR/home/edgetrain-run ]] || fail "something was copied to a host with the wrong key"
     ;;
   unknown-host-key)
     : > "$LOOPBACK_DIR/empty_known_hosts"
     "$expect_error" "deploy: error: host key of 127.0.0.1:[0-9]+ is not in .*empty_known_hosts.*refused" \
-      "$fw/deploy" --known-hosts "$LOOPBACK_DIR/empty_known_hosts" "$bundle"
+      "$fw/deploy.sh" --known-hosts "$LOOPBACK_DIR/empty_known_hosts" "$bundle"
     ;;
   unreachable)
     port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     "$expect_error" "deploy: error: cannot reach 127.0.0.1:$port: connection refused" \
-      "$fw/deploy" --port "$port" "$bundle"
+      "$fw/deploy.sh" --port "$port" "$bundle"
     "$expect_error" "run: error: cannot reach 127.0.0.1:$port: connection refused" \
-      "$fw/run" --port "$port" --shell true
+      "$fw/run.sh" --port "$port" --shell true
     ;;
   missing-bundle)
     "$expect_error" "deploy: error: no bundle at /nonexistent/b.tar.gz \\(build it" \
-      "$fw/deploy" /nonexistent/b.tar.gz
+      "$fw/deploy.sh" /nonexistent/b.tar.gz
     ;;
   profile)
     json=$LOOPBACK_DIR/profile.json
-    "$fw/profile" --bundle "$bundle" --batches 32 --steps 2 --trainer-args '--threads 2' --out "$json"
+    "$fw/profile.sh" --bundle "$bundle" --batches 32 --steps 2 --trainer-args '--threads 2' --out "$json"
     /usr/bin/python3 - "$json" "$EDGETRAIN_DEVICE" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))

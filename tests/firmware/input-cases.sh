@@ -11,7 +11,7 @@ expect_error=$repo/tests/expect-error.sh
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-sweep=("$fw/sweep" --host 127.0.0.1 --port 1 --batches 4 --policies store-all --bundle /nonexistent.tar.gz)
+sweep=("$fw/sweep.sh" --host 127.0.0.1 --port 1 --batches 4 --policies store-all --bundle /nonexistent.tar.gz)
 case ${1:-} in
   sweep-unsafe-model)
     "$expect_error" "^sweep: error: --model may hold only letters, digits and _ \\. - \\(got " \
@@ -26,9 +26,9 @@ case ${1:-} in
   host-is-an-option)
     for tool in deploy run; do
       "$expect_error" "^$tool: error: host and user must not start with '-'" \
-        "$fw/$tool" --host "-oProxyCommand=touch $tmp/pwned" --port 1 --shell true
+        "$fw/$tool.sh" --host "-oProxyCommand=touch $tmp/pwned" --port 1 --shell true
       "$expect_error" "^$tool: error: host and user must not start with '-'" \
-        "$fw/$tool" --host 127.0.0.1 --user "-oProxyCommand=touch $tmp/pwned" --port 1 --shell true
+        "$fw/$tool.sh" --host 127.0.0.1 --user "-oProxyCommand=touch $tmp/pwned" --port 1 --shell true
     done
     # And below the check: ssh and scp get "--" before the destination, so even a target that
     # starts with '-' is a (bad) host name, never -oProxyCommand.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# sweep-check.sh BUNDLE: firmware-tools/sweep against the loopback "Pi" (run under loopback-pi.sh)
+# sweep-check.sh BUNDLE: firmware-tools/sweep.sh against the loopback "Pi" (run under loopback-pi.sh)
 # with the test bundle (fashion_cnn; batches 4, 16, 512; store-all and chen-sqrt) and a 56 MiB
 # cap: batch 512 must be recorded as out of memory and the sweep go on; the CSV has one sane row
 # per run; the PNGs are valid 800x500 images; a re-run redoes only the rows missing from the CSV.
@@ -13,7 +13,7 @@ ram_bytes=$((ram_mib << 20))
 out=$LOOPBACK_DIR/sweep
 fail() { echo "FAIL: $*" >&2; exit 1; }
 sweep() {
-  "$repo/firmware-tools/sweep" --model fashion_cnn --batches "4,16,$big" --policies store-all,chen-sqrt \
+  "$repo/firmware-tools/sweep.sh" --model fashion_cnn --batches "4,16,$big" --policies store-all,chen-sqrt \
     --bundle "$bundle" --ram "${ram_mib}MiB" --steps 3 --trainer-args '--threads 2' --out "$out" | tee "$out.log"
 }
 
@@ -36,7 +36,9 @@ for (policy, batch), r in rows.items():
     rss, ips, ms = int(r['peak_rss_bytes']), float(r['img_per_s']), float(r['step_ms'])
     # Peak RSS covers the arena; under QEMU it also counts the emulator (tens of MiB, not GiB).
     assert pred < rss < ram, r
-    assert 0.5 < ips < 5000 and abs(ms - 1000 * batch / ips) < 0.1 * ms, r
+    # A sanity range (the host build of a small model runs thousands of img/s); step_ms is printed
+    # to 0.1 ms, so the two agree within 10% or that rounding.
+    assert 0.5 < ips < 1e6 and abs(ms - 1000 * batch / ips) < max(0.1 * ms, 0.06), r
 # Each policy's arena grows with the batch. (Not "chen-sqrt below store-all": on this small
 # model store-all keeps only 1-bit ReLU masks and max-pool taps for the backward, and chen-sqrt's
 # recomputed segments, held with the gradient, peak higher.)

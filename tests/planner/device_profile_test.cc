@@ -23,7 +23,7 @@ std::string tensor_written(const Graph& g, const Op& op) {
   return g.at(!op.out.empty() && op.out[0] != kNoTensor ? op.out[0] : op.in[0]).name;
 }
 
-// A profile in the format firmware-tools/profile writes, one line per op (so errors have lines):
+// A profile in the format firmware-tools/profile.sh writes, one line per op (so errors have lines):
 // every train op at its FLOP time at 1 GFLOP/s, the forward op `slow` `factor` times slower.
 std::string profile_text(const Graph& g, int slow = -1, double factor = 1) {
   std::ostringstream s;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# sweep: the batch-size experiment on the Pi. For a model, batch sizes and policies it gets a
+# sweep.sh: the batch-size experiment on the Pi. For a model, batch sizes and policies it gets a
 # bundle with one trainer per policy (each carrying a plan per batch), deploys it once, runs every
 # (policy, batch) on the device under a memory cap of the device RAM, and records peak RSS
 # (VmHWM, printed by the trainer), arena, predicted bytes (arena + params block), step time and
@@ -7,7 +7,7 @@
 # and prints the largest batch that fits per policy. Rows already in the CSV are skipped, so an
 # interrupted sweep resumes where it stopped.
 #
-#   sweep [device flags] --model M --batches 4,16,64 --policies store-all,optimal
+#   sweep.sh [device flags] --model M --batches 4,16,64 --policies store-all,optimal
 #         [--plan-args '--image 32 --budget 300MiB'] [--bundle FILE] [--ram 900MiB]
 #         [--steps 4] [--trainer-args '--threads 4'] [--out DIR]
 #
@@ -78,7 +78,7 @@ total=$(( ${#policy_list[@]} * ${#batch_list[@]} ))
 remote_dir=${dev[dir]}/sweep
 if (( todo > 0 )); then
   say "$todo of $total runs to do (the others are in $csv); RAM cap $ram_bytes bytes"
-  "$here/deploy" "${devargs[@]}" --dir "$remote_dir" "$bundle"
+  "$here/deploy.sh" "${devargs[@]}" --dir "$remote_dir" "$bundle"
 else
   say "all $total runs are already in $csv"
 fi
@@ -90,7 +90,7 @@ for p in "${policy_list[@]}"; do
     if done_row "$p" "$b"; then say "[$n/$total] $p batch $b: already in the CSV"; continue; fi
     log=$out/logs/$p-b$b.log
     status=0
-    "$here/run" "${devargs[@]}" --dir "$remote_dir" --mem "$ram_bytes" -- "edgetrain/edgetrain-train-$p" \
+    "$here/run.sh" "${devargs[@]}" --dir "$remote_dir" --mem "$ram_bytes" -- "edgetrain/edgetrain-train-$p" \
       --batch "$b" --synthetic "$b" --steps "$steps" --log-every 1 --eval-images 1 --log-format json "${trainer_extra[@]}" \
       > "$log" 2>&1 || status=$?
     # Our own tools failing (connection lost, ...) is not a result: stop, and resume later.

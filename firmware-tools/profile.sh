@@ -6,11 +6,11 @@
 # (least squares; with one batch, a constant). The file format is documented in README.md
 # ("Device profile format").
 #
-#   profile [device flags] [--bundle FILE] [--program edgetrain/edgetrain-train] [--batches 32]
+#   profile.sh [device flags] [--bundle FILE] [--program edgetrain/edgetrain-train] [--batches 32]
 #           [--steps 4] [--trainer-args '--threads 4'] --out PROFILE.json
 #
 # --bundle deploys FILE to <dir>/profile first and runs PROGRAM from there; without it, PROGRAM
-# runs from the bundle `deploy` put in <dir>. PROGRAM must carry a plan for each batch.
+# runs from the bundle `deploy.sh` put in <dir>. PROGRAM must carry a plan for each batch.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dev_tool=profile
@@ -37,7 +37,7 @@ read -ra trainer_extra <<<"$trainer_args"
 dir_args=()
 if [[ -n $bundle ]]; then
   dir_args=(--dir "${dev[dir]}/profile")
-  "$here/deploy" "${devargs[@]}" "${dir_args[@]}" "$bundle"
+  "$here/deploy.sh" "${devargs[@]}" "${dir_args[@]}" "$bundle"
 fi
 
 logs=$(mktemp -d)
@@ -45,13 +45,13 @@ trap 'rm -rf "$logs"' EXIT
 for b in "${batch_list[@]}"; do
   echo "profile: $program batch $b, $steps steps"
   status=0
-  "$here/run" "${devargs[@]}" "${dir_args[@]}" -- "$program" --batch "$b" --synthetic "$b" \
+  "$here/run.sh" "${devargs[@]}" "${dir_args[@]}" -- "$program" --batch "$b" --synthetic "$b" \
     --steps "$steps" --log-every 1 --eval-images 1 --profile --log-format json "${trainer_extra[@]}" \
     > "$logs/$b.log" 2>&1 || status=$?
   (( status == 0 )) || dev_die "batch $b failed on the device: $(grep -v '^\s*$' "$logs/$b.log" | tail -1)"
 done
 # Which device this was: its CPU model and the launcher (non-empty: an emulator, not real timing).
-cpu=$("$here/run" "${devargs[@]}" --shell "grep -m1 -E '^(Model|model name)' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'" 2>/dev/null || true)
+cpu=$("$here/run.sh" "${devargs[@]}" --shell "grep -m1 -E '^(Model|model name)' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'" 2>/dev/null || true)
 
 /usr/bin/python3 - "$out" "$logs" "$steps" "${dev[host]}" "${dev[launcher]:-}" "$cpu" "${batch_list[@]}" <<'PY'
 import json, os, sys, time

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deploy [device flags] [BUNDLE]: copies a bundle to the Pi with scp and unpacks it there, into
+# deploy.sh [device flags] [BUNDLE]: copies a bundle to the Pi with scp and unpacks it there, into
 # <dir>/edgetrain/ (replacing an older one). BUNDLE defaults to build/pi3/edgetrain-pi3.tar.gz.
 # Device flags and the config file: see lib/device.sh (or --help).
 set -euo pipefail
@@ -8,7 +8,7 @@ dev_tool=deploy
 source "$here/lib/device.sh"
 
 if [[ ${1:-} == --help || ${1:-} == -h ]]; then
-  echo "usage: deploy $dev_usage_flags [BUNDLE.tar.gz]"
+  echo "usage: deploy.sh $dev_usage_flags [BUNDLE.tar.gz]"
   sed -n '/^# Settings/,/^$/p' "$here/lib/device.sh" | sed 's/^# \{0,1\}//'
   exit 0
 fi

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# run [device flags] [--mem SIZE] [--] PROGRAM [ARGS...]: runs a program of the deployed bundle
+# run.sh [device flags] [--mem SIZE] [--] PROGRAM [ARGS...]: runs a program of the deployed bundle
 # (a path relative to the remote dir, e.g. edgetrain/edgetrain-train) on the Pi, through the
 # device's launcher, and streams its output; exits with its exit status.
-# run [device flags] --shell [--] 'COMMAND': runs a plain shell command in the remote dir instead.
+# run.sh [device flags] --shell [--] 'COMMAND': runs a plain shell command in the remote dir instead.
 # --mem SIZE caps the program's memory with the device's memlimit prefix (e.g. 900MiB).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -10,8 +10,8 @@ dev_tool=run
 source "$here/lib/device.sh"
 
 if [[ ${1:-} == --help || ${1:-} == -h ]]; then
-  echo "usage: run $dev_usage_flags [--mem SIZE] [--] PROGRAM [ARGS...]"
-  echo "       run $dev_usage_flags --shell [--] 'COMMAND'"
+  echo "usage: run.sh $dev_usage_flags [--mem SIZE] [--] PROGRAM [ARGS...]"
+  echo "       run.sh $dev_usage_flags --shell [--] 'COMMAND'"
   exit 0
 fi
 dev_parse_args "$@"
@@ -25,7 +25,7 @@ while (( $# )); do
     *) break ;;
   esac
 done
-(( $# )) || dev_die "nothing to run (usage: run [flags] [--] PROGRAM [ARGS...])"
+(( $# )) || dev_die "nothing to run (usage: run.sh [flags] [--] PROGRAM [ARGS...])"
 
 dev_check
 if (( shell )); then
