@@ -120,13 +120,14 @@ Chain build_chain(const Graph& g, const TimeModel& time) {
     if (g.train[k].source >= 0) backward[static_cast<size_t>(g.train[k].source)].push_back(&g.train[k]);
   }
   std::vector<TensorId> grad_of(g.tensors.size(), kNoTensor);  // gradient crossing a border
+  const std::vector<double> backward_time = time.backward_all(g);
   for (const Stage& s : c.stages) {
     StageCost cost;
     std::vector<const Op*> fwd, bwd;
     for (int i = s.first; i < s.end; ++i) {
       fwd.push_back(&g.forward[static_cast<size_t>(i)]);
       cost.forward_time += time.forward(g, i);
-      cost.backward_time += time.backward(g, i);
+      cost.backward_time += backward_time[static_cast<size_t>(i)];
     }
     for (int i = s.end - 1; i >= s.first; --i) {
       for (const Op* op : backward[static_cast<size_t>(i)]) bwd.push_back(op);

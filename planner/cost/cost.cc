@@ -8,14 +8,23 @@ double TimeModel::forward(const Graph& g, int32_t forward_op) const {
   return op_flops(g, g.forward[i]) / flops_per_second;
 }
 
-double TimeModel::backward(const Graph& g, int32_t forward_op) const {
-  const auto i = static_cast<size_t>(forward_op);
-  if (i < backward_seconds.size() && backward_seconds[i] >= 0) return backward_seconds[i];
-  double flops = 0;
+std::vector<double> TimeModel::backward_all(const Graph& g) const {
+  // One pass over the backward, summing each forward op's FLOPs in schedule order.
+  std::vector<double> flops(g.forward.size(), 0.0);
   for (size_t k = g.forward.size(); k < g.train.size(); ++k) {
-    if (g.train[k].source == forward_op && timed(g.train[k])) flops += op_flops(g, g.train[k]);
+    const Op& op = g.train[k];
+    if (timed(op) && static_cast<size_t>(op.source) < flops.size()) flops[static_cast<size_t>(op.source)] += op_flops(g, op);
   }
-  return flops / flops_per_second;
+  std::vector<double> seconds(g.forward.size());
+  for (size_t i = 0; i < seconds.size(); ++i) {
+    const bool measured = i < backward_seconds.size() && backward_seconds[i] >= 0;
+    seconds[i] = measured ? backward_seconds[i] : flops[i] / flops_per_second;
+  }
+  return seconds;
+}
+
+double TimeModel::backward(const Graph& g, int32_t forward_op) const {
+  return backward_all(g).at(static_cast<size_t>(forward_op));
 }
 
 }  // namespace edgetrain::planner

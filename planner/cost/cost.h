@@ -24,6 +24,8 @@ struct TimeModel {
 
   double forward(const Graph& g, int32_t forward_op) const;
   double backward(const Graph& g, int32_t forward_op) const;
+  // backward() of every forward op, in one pass over the schedule (chains of many layers).
+  std::vector<double> backward_all(const Graph& g) const;
 };
 
 }  // namespace edgetrain::planner

@@ -44,6 +44,16 @@ void Backward::run() {
 void Backward::add_updates() {
   const size_t n = g_.forward.size();
   std::vector<std::vector<Op>> after(g_.train.size());  // updates to insert after op k
+  // The last backward op touching each tensor (n: none), in one pass: per parameter a scan of
+  // the whole backward made planning quadratic in the layer count.
+  std::vector<size_t> last_touch(g_.tensors.size(), n);
+  for (size_t k = n; k < g_.train.size(); ++k) {
+    for (const std::vector<TensorId>* ids : {&g_.train[k].in, &g_.train[k].out}) {
+      for (TensorId id : *ids) {
+        if (id != kNoTensor) last_touch[static_cast<size_t>(id)] = k;
+      }
+    }
+  }
   for (const auto& [param, grad] : param_grads_) {
     const Tensor& p = g_.at(param);
     const TensorId velocity =
@@ -53,14 +63,7 @@ void Backward::add_updates() {
       g_.train.push_back(std::move(update));
       continue;
     }
-    size_t last = n;
-    for (size_t k = n; k < g_.train.size(); ++k) {
-      const Op& op = g_.train[k];
-      const auto touches = [&](TensorId id) {
-        return std::count(op.in.begin(), op.in.end(), id) + std::count(op.out.begin(), op.out.end(), id) > 0;
-      };
-      if (touches(param) || touches(grad)) last = k;
-    }
+    const size_t last = std::max(last_touch[static_cast<size_t>(param)], last_touch[static_cast<size_t>(grad)]);
     update.source = g_.train.at(last).source;
     after[last].push_back(std::move(update));
   }
