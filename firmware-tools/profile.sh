@@ -17,16 +17,7 @@ dev_tool=profile
 source "$here/lib/device.sh"
 
 bundle= program=edgetrain/edgetrain-train batches=32 steps=4 trainer_args= out=
-devargs=()
-while (( $# )); do
-  case $1 in
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    --bundle|--program|--batches|--steps|--trainer-args|--out)
-      [[ $# -ge 2 ]] || dev_die "$1 needs a value"
-      v=$2 k=${1#--}; k=${k//-/_}; printf -v "$k" '%s' "$v"; shift 2 ;;
-    *) devargs+=("$1"); shift ;;
-  esac
-done
+dev_take_flags 'bundle|program|batches|steps|trainer-args|out' "$@"
 dev_parse_args "${devargs[@]}"
 (( ${#dev_rest[@]} == 0 )) || dev_die "unknown argument '${dev_rest[0]}' (see --help)"
 [[ -n $out ]] || dev_die "--out PROFILE.json is required"

@@ -21,16 +21,7 @@ dev_tool=sweep
 source "$here/lib/device.sh"
 
 model= batches= policies= plan_args= bundle= ram= steps=4 trainer_args= out=
-devargs=()
-while (( $# )); do
-  case $1 in
-    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    --model|--batches|--policies|--plan-args|--bundle|--ram|--steps|--trainer-args|--out)
-      [[ $# -ge 2 ]] || dev_die "$1 needs a value"
-      v=$2 k=${1#--}; k=${k//-/_}; printf -v "$k" '%s' "$v"; shift 2 ;;
-    *) devargs+=("$1"); shift ;;
-  esac
-done
+dev_take_flags 'model|batches|policies|plan-args|bundle|ram|steps|trainer-args|out' "$@"
 dev_parse_args "${devargs[@]}"
 (( ${#dev_rest[@]} == 0 )) || dev_die "unknown argument '${dev_rest[0]}' (see --help)"
 [[ -n $model ]] || dev_die "--model is required (see --help)"

@@ -43,6 +43,30 @@ dev_read_config() {  # dev_read_config FILE
 
 # dev_parse_args "$@": reads the device flags, leaves the other arguments in dev_rest.
 dev_usage_flags="[--config FILE] [--host H] [--user U] [--port P] [--key FILE] [--known-hosts FILE] [--dir DIR] [--launcher CMD]"
+# dev_take_flags 'name|other-name|...' ARGS...: a tool's own flags. `--other-name VALUE` sets the
+# variable other_name; -h/--help prints the calling script's header comment; every other
+# argument is collected in the array devargs, for dev_parse_args.
+dev_take_flags() {
+  local flags="|$1|" k
+  shift
+  devargs=()
+  while (( $# )); do
+    if [[ $1 == -h || $1 == --help ]]; then
+      sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+      exit 0
+    fi
+    if [[ $1 == --* && $flags == *"|${1#--}|"* ]]; then
+      [[ $# -ge 2 ]] || dev_die "$1 needs a value"
+      k=${1#--}
+      printf -v "${k//-/_}" '%s' "$2"
+      shift 2
+    else
+      devargs+=("$1")
+      shift
+    fi
+  done
+}
+
 dev_parse_args() {
   local -A flags=()
   dev_rest=()
