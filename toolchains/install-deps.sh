@@ -10,7 +10,7 @@ set -euo pipefail
 
 build=(build-essential cmake ninja-build g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
        qemu-user libxnnpack-dev libcpuinfo-dev libpthreadpool-dev doctest-dev zlib1g-dev
-       file libonnx-dev libprotobuf-dev)
+       file libonnx-dev libprotobuf-dev libturbojpeg0-dev libpng-dev)
 extras=(dataset-fashion-mnist gnuplot-nox openssh-server openssh-client python3 python3-onnx
         clang libclang-rt-14-dev)  # clang + libFuzzer for tests/fuzz/run-libfuzzer.sh
 docker=(buildah podman debootstrap)

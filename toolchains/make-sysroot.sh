@@ -15,7 +15,7 @@ base=(libc6 libstdc++6 libgcc-s1)
 # What the build links against; libc headers and crt files come from the cross toolchain's
 # libc6-dev-arm64-cross (same glibc 2.36), so libc6-dev is deliberately absent.
 extra=(libxnnpack0 libxnnpack-dev libcpuinfo0 libcpuinfo-dev libpthreadpool0 libpthreadpool-dev
-       zlib1g zlib1g-dev)
+       zlib1g zlib1g-dev libturbojpeg0 libturbojpeg0-dev libpng16-16 libpng-dev)
 arch_all=(doctest-dev)  # header-only; lets find_package(doctest) resolve inside the sysroot
 want="${base[*]} ${extra[*]} ${arch_all[*]}"
 
