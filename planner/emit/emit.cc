@@ -129,14 +129,21 @@ std::string id_list(const std::vector<T>& ids, size_t n, bool json = false, T pa
   return s + (json ? "]" : "}");
 }
 
+// A per-channel array of OpParams, "{a, b, c, d}".
+std::string float_array_literal(const float (&v)[kMaxNormChannels]) {
+  std::string s = "{";
+  for (uint32_t i = 0; i < kMaxNormChannels; ++i) s += (i ? ", " : "") + float_literal(v[i]);
+  return s + "}";
+}
+
 std::string params_literal(const OpParams& p) {
   return "{" + std::to_string(p.kernel_h) + ", " + std::to_string(p.kernel_w) + ", " +
          std::to_string(p.stride_h) + ", " + std::to_string(p.stride_w) + ", " +
          std::to_string(p.pad_top) + ", " + std::to_string(p.pad_left) + ", " +
          std::to_string(p.pad_bottom) + ", " + std::to_string(p.pad_right) + ", " +
          std::to_string(p.groups) + ", " + float_literal(p.eps) + ", " +
-         float_literal(p.momentum) + ", " + float_literal(p.norm_mean) + ", " +
-         float_literal(p.norm_std) + ", " + std::to_string(p.update_running_stats) + ", " +
+         float_literal(p.momentum) + ", " + float_array_literal(p.norm_mean) + ", " +
+         float_array_literal(p.norm_std) + ", " + std::to_string(p.update_running_stats) + ", " +
          std::to_string(p.in_place) + "}";
 }
 

@@ -1,5 +1,6 @@
 #include "graph/model_builder.h"
 
+#include <cstdlib>
 #include <stdexcept>
 
 #include "window.h"
@@ -40,6 +41,49 @@ uint32_t window_extent(const std::string& name, const char* window, uint32_t in,
 
 }  // namespace
 
+void set_input_normalization(Graph& g, const std::vector<float>& mean, const std::vector<float>& std) {
+  const uint32_t channels = g.at(g.input).shape.back();
+  require(mean.size() == channels && std.size() == channels,
+          "--normalize gives " + std::to_string(mean.size()) + " means and " + std::to_string(std.size()) +
+              " stds, the input has " + std::to_string(channels) + " channels");
+  for (float s : std) require(s > 0 && s < 1e30f, "--normalize: every std must be positive and finite");
+  for (float m : mean) require(m > -1e30f && m < 1e30f, "--normalize: every mean must be finite");
+  for (Op& op : g.forward) {
+    if (op.kind != OpKind::Normalize || op.in[0] != g.input) continue;
+    for (uint32_t c = 0; c < channels; ++c) op.params.norm_mean[c] = mean[c], op.params.norm_std[c] = std[c];
+    return;
+  }
+  throw std::logic_error("the graph has no Normalize op reading its input");
+}
+
+void parse_normalization(const std::string& text, std::vector<float>* mean, std::vector<float>* std) {
+  const auto fail = [&] {
+    throw std::invalid_argument("--normalize is MEAN,...:STD,... (one of each per input channel, e.g. "
+                                "0.485,0.456,0.406:0.229,0.224,0.225), got '" + text + "'");
+  };
+  const size_t colon = text.find(':');
+  if (colon == std::string::npos) fail();
+  const auto numbers = [&](const std::string& part, std::vector<float>* out) {
+    out->clear();
+    size_t start = 0;
+    for (;;) {
+      const size_t comma = part.find(',', start);
+      const std::string item = part.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      // Digits, one optional '.', an optional leading '-': no spaces, hex, exponents or "inf".
+      const bool plain = !item.empty() && item.find_first_not_of("-.0123456789") == std::string::npos &&
+                         item.find('-', 1) == std::string::npos && item.find('.') == item.rfind('.') &&
+                         item.find_first_of("0123456789") != std::string::npos;
+      if (!plain || out->size() == kMaxNormChannels) fail();
+      out->push_back(std::strtof(item.c_str(), nullptr));
+      if (comma == std::string::npos) return;
+      start = comma + 1;
+    }
+  };
+  numbers(text.substr(0, colon), mean);
+  numbers(text.substr(colon + 1), std);
+  if (mean->size() != std->size()) fail();
+}
+
 ModelBuilder::ModelBuilder(std::string model, uint32_t batch, uint32_t height, uint32_t width,
                            uint32_t channels, uint32_t classes)
     : classes_(classes) {
@@ -52,9 +96,13 @@ ModelBuilder::ModelBuilder(std::string model, uint32_t batch, uint32_t height, u
   g_.labels = tensor({"labels", Role::Label, DType::I32, Init::None, {batch}});
   // The batch stays bytes all step; the floats are an activation like any other, recomputed
   // from the bytes when the plan drops them.
+  require(channels <= kMaxNormChannels, "the input has " + std::to_string(channels) + " channels; at most " +
+                                             std::to_string(kMaxNormChannels) + " are supported (Normalize's values)");
   Op op{OpKind::Normalize, {g_.input}, {activation("input.normalized", {batch, height, width, channels})}};
-  op.params.norm_mean = kImageMean;
-  op.params.norm_std = kImageStd;
+  for (uint32_t c = 0; c < channels; ++c) {
+    op.params.norm_mean[c] = kImageMean;
+    op.params.norm_std[c] = kImageStd;
+  }
   push(op);
   image_ = op.out[0];
 }

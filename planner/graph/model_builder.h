@@ -9,10 +9,19 @@
 
 namespace edgetrain::planner {
 
-// The normalisation every model applies to its byte images: Fashion-MNIST's mean and standard
-// deviation of x / 255 (one pair for all models and channels; the runtime feeds raw bytes).
+// The normalisation a model applies to its byte images, per channel of x / 255 (the runtime feeds
+// raw bytes), unless `plan --normalize` says otherwise: Fashion-MNIST's pair in every channel, as
+// every plan had before per-channel values, so existing plans keep their bits. (ImageNet's,
+// 0.485,0.456,0.406:0.229,0.224,0.225, is what RGB photos and pretrained ONNX models want.)
 inline constexpr float kImageMean = 0.2860f;
 inline constexpr float kImageStd = 0.3530f;
+
+// Sets the input's Normalize values: one mean and one std (> 0) per input channel; throws
+// std::invalid_argument naming the counts otherwise.
+void set_input_normalization(Graph& g, const std::vector<float>& mean, const std::vector<float>& std);
+// "M1,M2,M3:S1,S2,S3" (plan --normalize): as many means as stds, plain decimals; throws
+// std::invalid_argument quoting the text otherwise.
+void parse_normalization(const std::string& text, std::vector<float>* mean, std::vector<float>* std);
 
 // The largest model the planner takes, in layers (forward ops): planning time grows as
 // n log n, but a model past this is a mistake, refused up front rather than planned for minutes.

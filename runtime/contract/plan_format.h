@@ -14,6 +14,7 @@ namespace edgetrain {
 inline constexpr uint32_t kPlanMagic = 0x4e4c5045u;  // "EPLN", little-endian
 inline constexpr uint32_t kPlanVersion = 2;
 inline constexpr uint64_t kTensorAlignment = 64;  // every offset, in both regions
+inline constexpr uint32_t kMaxNormChannels = 4;    // input channels a Normalize op holds values for
 
 // Arena: activations, all gradients (a weight's lives until its update) and workspaces; reused
 // across the step. Params: weights, optimizer state and BatchNorm running statistics; persistent.
@@ -56,7 +57,8 @@ struct OpParams {
   uint32_t groups;
   float eps;       // BatchNorm
   float momentum;  // BatchNorm running statistics
-  float norm_mean, norm_std;  // Normalize
+  // Normalize: per input channel (an image has at most kMaxNormChannels), unused entries zero.
+  float norm_mean[kMaxNormChannels], norm_std[kMaxNormChannels];
   uint8_t update_running_stats;  // BatchNormTrain: 1 only in the first forward of a step
   // 0, or k + 1 when out[0] is written over in[k] (same offset and bytes): only where
   // op_allows_in_place(kind, k) (op_kinds.h) says the kernel reads each element before

@@ -29,8 +29,14 @@ Status clamp_with_mask(const OpContext& c, const OpDesc& d, float upper) {
 
 Status normalize(const OpContext& c, const OpDesc& d) {
   using S = slot::Normalize;
-  u8_normalize_scalar(c.elements(d.in[S::image]), d.params.norm_mean, d.params.norm_std,
-                      c.u8(d.in[S::image]), c.f32(d.out[S::y]));
+  const TensorDesc& image = c.tensor(d.in[S::image]);
+  const size_t channels = image.rank == 4 ? image.shape[3] : 1;
+  if (channels > kMaxNormChannels) {
+    return Status::error(StatusCode::InvalidPlan, "Normalize of %zu channels: a plan holds values for at most %u",
+                         channels, kMaxNormChannels);
+  }
+  u8_normalize_scalar(c.elements(d.in[S::image]) / channels, channels, d.params.norm_mean,
+                      d.params.norm_std, c.u8(d.in[S::image]), c.f32(d.out[S::y]));
   return Status::ok();
 }
 

@@ -93,10 +93,19 @@ TEST_CASE("relu and relu6 mask variants equal the scalar references bit for bit"
 TEST_CASE("u8 normalize maps bytes to (x / 255 - mean) / std") {
   std::vector<uint8_t> x = {0, 1, 128, 255};
   std::vector<float> y(x.size());
-  u8_normalize_scalar(x.size(), 0.5f, 0.25f, x.data(), y.data());
+  const float mean = 0.5f, std = 0.25f;
+  u8_normalize_scalar(x.size(), 1, &mean, &std, x.data(), y.data());
   for (size_t i = 0; i < x.size(); i++) CHECK(y[i] == (x[i] / 255.0f - 0.5f) / 0.25f);
   CHECK(y[0] == -2.0f);
   CHECK(y[3] == 2.0f);
+}
+
+TEST_CASE("u8 normalize takes each interleaved channel's mean and std") {
+  const std::vector<uint8_t> x = {0, 10, 20, 255, 128, 7};  // two RGB pixels
+  const float mean[3] = {0.485f, 0.456f, 0.406f}, std[3] = {0.229f, 0.224f, 0.225f};
+  std::vector<float> y(x.size());
+  u8_normalize_scalar(2, 3, mean, std, x.data(), y.data());
+  for (size_t i = 0; i < x.size(); i++) CHECK(y[i] == (x[i] / 255.0f - mean[i % 3]) / std[i % 3]);
 }
 
 TEST_CASE("add sums elementwise") {

@@ -256,16 +256,16 @@ TEST_CASE("MaxPool2dBwd from the taps in image tiles on the thread pool equals t
   CHECK(got == want);
 }
 
-TEST_CASE("Normalize turns image bytes into (x / 255 - mean) / std") {
+TEST_CASE("Normalize turns image bytes into (x / 255 - mean[c]) / std[c]") {
   EDGETRAIN_SEEDED_RNG(rng);
   OneOp t(rng);
-  const int32_t x = t.tensor({2, 3, 4, 5}), y = t.tensor({2, 3, 4, 5});
+  const int32_t x = t.tensor({2, 3, 4, 3}), y = t.tensor({2, 3, 4, 3});
   OpParams p{};
-  p.norm_mean = 0.25f;
-  p.norm_std = 0.5f;
+  const float mean[3] = {0.25f, 0.5f, 0.125f}, std[3] = {0.5f, 0.25f, 2.0f};
+  for (int c = 0; c < 3; ++c) p.norm_mean[c] = mean[c], p.norm_std[c] = std[c];
   const std::vector<float> got = t.run(op_of(OpKind::Normalize, {x}, {y}, p));
   const auto* bytes = reinterpret_cast<const uint8_t*>(t.f32(x));
-  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == (bytes[i] / 255.0f - 0.25f) / 0.5f);
+  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i] == (bytes[i] / 255.0f - mean[i % 3]) / std[i % 3]);
 }
 
 TEST_CASE("FullyConnected gradients on the thread pool equal the references") {

@@ -56,7 +56,8 @@ void f32_conv2d_bwd_data_dw_avx2(const f32_window_geometry& g, const float* dy, 
 #endif
 
 // --- input: bytes to floats, y = (x / 255 - mean) / std ---
-void u8_normalize_scalar(size_t n, float mean, float std, const uint8_t* x, float* y);
+void u8_normalize_scalar(size_t pixels, size_t channels, const float* mean, const float* std,
+                         const uint8_t* x, float* y);
 
 // --- batch normalisation over rows of `channels` values (rows = N*H*W) ---
 // Training forward: batch mean and biased variance per channel, then normalise.
