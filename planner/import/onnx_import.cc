@@ -73,7 +73,11 @@ class Importer {
     values_[g_.input(input_index_).name()] = input;
     const uint32_t classes = count_classes();
     const auto& in = g_.input(input_index_).type().tensor_type().shape();
-    b_ = std::make_unique<ModelBuilder>(model_name(), batch_, dim(in, 2), dim(in, 3), dim(in, 1), classes);
+    try {
+      b_ = std::make_unique<ModelBuilder>(model_name(), batch_, dim(in, 2), dim(in, 3), dim(in, 1), classes);
+    } catch (const std::invalid_argument& e) {
+      fail_model(e.what());  // the input's shape: with the file's name
+    }
     values_[g_.input(input_index_).name()].id = b_->input();
     for (int i = 0; i < g_.node_size(); ++i) {
       const onnx::NodeProto& n = g_.node(i);
