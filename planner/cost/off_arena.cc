@@ -115,35 +115,39 @@ struct GlibcHeap {
 }  // namespace
 
 std::vector<XnnAllocation> xnnpack_op_allocations(const Graph& g, const Op& op, const XnnpackTiles& t) {
-  const auto has_out = [&](size_t slot) { return op.out.size() > slot && op.out[slot] != kNoTensor; };
+  const auto has_out = [&](size_t k) { return op.out.size() > k && op.out[k] != kNoTensor; };
   switch (op.kind) {
     case OpKind::Conv2d:
-      return conv_allocations(window(g, op, op.in[0], op.out[0]), t);
+      return conv_allocations(window(g, op, op.in[slot::Conv2d::x], op.out[slot::Conv2d::y]), t);
     case OpKind::FullyConnected: {
-      const auto& w = g.at(op.in[1]).shape;  // [out, in]
+      const auto& w = g.at(op.in[slot::FullyConnected::w]).shape;  // [out, in]
       return {{t.operator_bytes, true}, {packed_gemm_bytes(1, w[0], w[1], 1, t), true}};
     }
     case OpKind::Conv2dBwdData: {
       // A pointwise conv's input gradient over enough rows runs as XNNPACK's fully connected
-      // layer from out_c to in_c channels (runtime/ops_kernels.cc, conv_bwd_data).
-      const Window w = window(g, op, op.out[0], op.in[0]);  // dx has x's shape, dy has y's
+      // layer from out_c to in_c channels (runtime/ops/conv.cc, conv_bwd_data).
+      using S = slot::Conv2dBwdData;
+      const Window w = window(g, op, op.out[S::dx], op.in[S::dy]);  // dx has x's shape, dy has y's
       const bool pointwise = w.groups == 1 && w.kh == 1 && w.kw == 1 && w.sh == 1 && w.sw == 1 &&
                              !w.padded && w.h == w.oh && w.w == w.ow;
       if (!pointwise || w.n * w.h * w.w < 64) return {};
       return {{t.operator_bytes, true}, {packed_gemm_bytes(1, w.c, w.oc, 1, t), true}};
     }
     case OpKind::MaxPool2d: {
-      if (has_out(1)) return {};  // the argmax variant is our kernel
-      const Window w = window(g, op, op.in[0], op.out[0]);
+      // Counted as XNNPACK's pooling without taps (eval, frozen layers), as before the runtime
+      // ran its own kernel there too: an over-estimate of one operator, kept so that plans'
+      // predictions do not move.
+      if (has_out(slot::MaxPool2d::taps)) return {};
+      const Window w = window(g, op, op.in[slot::MaxPool2d::x], op.out[slot::MaxPool2d::y]);
       const uint64_t step_height = w.kh * w.kw + (w.ow - 1) * std::min(w.sw, w.kw) * w.kh;
       return {{t.operator_bytes, true}, {kPointer * ((t.maxpool_mr - 1) + w.oh * step_height), false}};
     }
     case OpKind::GlobalAvgPool:
-      return {{t.operator_bytes, true}, {g.at(op.in[0]).shape[3] * 4 + kXnnExtraBytes, true}};  // zero buffer
+      return {{t.operator_bytes, true}, {g.at(op.in[slot::GlobalAvgPool::x]).shape[3] * 4 + kXnnExtraBytes, true}};  // zero buffer
     case OpKind::Relu:
     case OpKind::Relu6:
-      if (has_out(1)) return {};  // the mask variant is our kernel
-      return {{t.operator_bytes, true}};  // clamp
+      if (has_out(slot::Relu::mask)) return {};
+      return {{t.operator_bytes, true}};  // XNNPACK's clamp, as for max pooling above
     case OpKind::Add:
       return {{t.operator_bytes, true}};
     default:

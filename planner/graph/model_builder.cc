@@ -43,6 +43,9 @@ uint32_t window_extent(const std::string& name, const char* window, uint32_t in,
 
 void set_input_normalization(Graph& g, const std::vector<float>& mean, const std::vector<float>& std) {
   const uint32_t channels = g.at(g.input).shape.back();
+  require(channels <= kMaxNormChannels, "--normalize gives per-channel values for at most " +
+                                            std::to_string(kMaxNormChannels) + " channels; the input has " +
+                                            std::to_string(channels));
   require(mean.size() == channels && std.size() == channels,
           "--normalize gives " + std::to_string(mean.size()) + " means and " + std::to_string(std.size()) +
               " stds, the input has " + std::to_string(channels) + " channels");
@@ -96,10 +99,10 @@ ModelBuilder::ModelBuilder(std::string model, uint32_t batch, uint32_t height, u
   g_.labels = tensor({"labels", Role::Label, DType::I32, Init::None, {batch}});
   // The batch stays bytes all step; the floats are an activation like any other, recomputed
   // from the bytes when the plan drops them.
-  require(channels <= kMaxNormChannels, "the input has " + std::to_string(channels) + " channels; at most " +
-                                             std::to_string(kMaxNormChannels) + " are supported (Normalize's values)");
+  // Per-channel values for up to kMaxNormChannels channels; wider inputs share the first
+  // channel's (the runtime reads only it then).
   Op op{OpKind::Normalize, {g_.input}, {activation("input.normalized", {batch, height, width, channels})}};
-  for (uint32_t c = 0; c < channels; ++c) {
+  for (uint32_t c = 0; c < std::min<uint32_t>(channels, kMaxNormChannels); ++c) {
     op.params.norm_mean[c] = kImageMean;
     op.params.norm_std[c] = kImageStd;
   }

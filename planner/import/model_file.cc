@@ -68,7 +68,7 @@ Graph parse_model_file(const std::string& text, const std::string& filename, uin
   }
   const uint32_t h = count(p, input->items[0], "input height", 1, 4096);
   const uint32_t w = count(p, input->items[1], "input width", 1, 4096);
-  const uint32_t c = count(p, input->items[2], "input channels", 1, kMaxNormChannels);
+  const uint32_t c = count(p, input->items[2], "input channels", 1, 4096);
   if (!classes) p.fail_at(doc.line, "the model needs \"classes\"");
   const uint32_t k = count(p, *classes, "\"classes\"", 2, 100000);
   if (!layers || layers->kind != Value::Array || layers->items.empty()) {

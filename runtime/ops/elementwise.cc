@@ -30,11 +30,10 @@ Status clamp_with_mask(const OpContext& c, const OpDesc& d, float upper) {
 Status normalize(const OpContext& c, const OpDesc& d) {
   using S = slot::Normalize;
   const TensorDesc& image = c.tensor(d.in[S::image]);
-  const size_t channels = image.rank == 4 ? image.shape[3] : 1;
-  if (channels > kMaxNormChannels) {
-    return Status::error(StatusCode::InvalidPlan, "Normalize of %zu channels: a plan holds values for at most %u",
-                         channels, kMaxNormChannels);
-  }
+  // Inputs with more channels than a plan holds values for share the first channel's values
+  // (the planner allows per-channel values only up to kMaxNormChannels).
+  const size_t shape_channels = image.rank == 4 ? image.shape[3] : 1;
+  const size_t channels = shape_channels > kMaxNormChannels ? 1 : shape_channels;
   u8_normalize_scalar(c.elements(d.in[S::image]) / channels, channels, d.params.norm_mean,
                       d.params.norm_std, c.u8(d.in[S::image]), c.f32(d.out[S::y]));
   return Status::ok();
