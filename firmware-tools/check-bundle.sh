@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
-# check-bundle.sh [--expect REGEX] <bundle.tar.gz> <sysroot> [args...]
+# check-bundle.sh [--expect REGEX] [--guest-rss] <bundle.tar.gz> <sysroot> [args...]
 # Checks that a bundle runs on a bare Raspberry Pi OS: (a) no GLIBC symbol version above the Pi's
 # 2.36, (b) runs under qemu-aarch64 on a root holding ONLY Debian's arm64 libc6, libstdc++6 and
 # libgcc-s1 (the .debs make-sysroot.sh keeps in <sysroot>/.debs), with no LD_LIBRARY_PATH, every
 # other library coming from the bundle; (c) exits 0 and, with --expect, prints a matching line.
+# --guest-rss adds a last line "guest peak RSS N B": the program's own bytes, without the
+# emulator's (lib/rss-guest-peak.sh), what a Pi would count.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/pi-os-root.sh"
 
 die() { echo "check-bundle.sh: FAIL: $*" >&2; exit 1; }
 expect=
-if [[ ${1:-} == --expect ]]; then expect=$2; shift 2; fi
-[[ $# -ge 2 ]] || die "usage: check-bundle.sh [--expect REGEX] <bundle.tar.gz> <sysroot> [args...]"
+sampler=()
+while [[ ${1:-} == --* ]]; do
+  case $1 in
+    --expect) expect=$2; shift 2 ;;
+    --guest-rss) sampler=("$(dirname "${BASH_SOURCE[0]}")/lib/rss-guest-peak.sh"); shift ;;
+    *) break ;;
+  esac
+done
+[[ $# -ge 2 ]] || die "usage: check-bundle.sh [--expect REGEX] [--guest-rss] <bundle.tar.gz> <sysroot> [args...]"
 tarball=$1 sysroot=$2
 shift 2
 readelf=${READELF:-aarch64-linux-gnu-readelf}
@@ -34,7 +43,8 @@ make_pi_os_root "$sysroot" "$work/root" 2>"$work/err" || die "$(cat "$work/err")
 
 # -L makes the guest's / the clean root; qemu falls back to host paths for files it lacks, so
 # the loader's own report is checked: every library from the bundle or the clean root.
-run() { env -u LD_LIBRARY_PATH timeout 1200 qemu-aarch64 -cpu cortex-a53 -L "$work/root" "$@"; }
+qemu=(env -u LD_LIBRARY_PATH timeout 1200 qemu-aarch64 -cpu cortex-a53 -L "$work/root")
+run() { "${qemu[@]}" "$@"; }
 trace=$(run -E LD_TRACE_LOADED_OBJECTS=1 "$bin") || die "the loader failed: $trace"
 while read -r lib _ path _; do
   [[ $path == "$work/device/edgetrain/lib/"* || -e $work/root$path ]] \
@@ -44,7 +54,7 @@ echo "== check-bundle: running $(basename "$bin") $* on the clean root"
 start=$SECONDS
 # Streamed, so a long training run shows its progress lines as they come.
 status=0
-run "$bin" "$@" 2>&1 | tee "$work/log" || status=${PIPESTATUS[0]}
+${sampler[@]+"${sampler[@]}"} "${qemu[@]}" "$bin" "$@" 2>&1 | tee "$work/log" || status=${PIPESTATUS[0]}
 (( status == 0 )) || die "$(basename "$bin") exited with $status"
 if [[ -n $expect ]]; then
   grep -qE "$expect" "$work/log" || die "no line matching '$expect' in the output"

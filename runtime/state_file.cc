@@ -6,12 +6,12 @@
 #include <zlib.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <libgen.h>
 #include <string>
-#include <vector>
 
 #include "state_format.h"
 
@@ -163,20 +163,65 @@ Status save_state(const char* path, const Plan& plan, const unsigned char* param
   return Status::ok();
 }
 
-Status parse_state(const char* name, const uint8_t* data, size_t size, const Plan& plan,
-                   unsigned char* params, TrainPosition* position) {
+namespace {
+
+// Where a state's bytes come from: memory (parse_state) or an open file (load_state, which so
+// needs no buffer of the state's size: on a Pi the resumed run's peak stays the planned one).
+struct MemorySource {
+  const uint8_t* data;
+  size_t size;
+  bool read(uint64_t offset, void* dst, size_t n) const {
+    std::memcpy(dst, data + offset, n);
+    return true;
+  }
+};
+
+struct FileSource {
+  FILE* f;
+  size_t size;
+  bool read(uint64_t offset, void* dst, size_t n) const {
+    if (::fseeko(f, static_cast<off_t>(offset), SEEK_SET) == 0 && std::fread(dst, 1, n, f) == n) return true;
+    if (!std::ferror(f)) errno = EIO;  // shorter than its size said: it changed while being read
+    return false;
+  }
+};
+
+// CRC-32 of bytes [0, end) of the source, read in 64 KiB pieces; false if a read fails.
+template <class Source>
+bool source_crc(const Source& src, uint64_t end, uint32_t* crc) {
+  uint8_t chunk[1 << 16];
+  uLong c = crc32_z(0, nullptr, 0);
+  for (uint64_t at = 0; at < end;) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(sizeof chunk, end - at));
+    if (!src.read(at, chunk, n)) return false;
+    c = crc32_z(c, chunk, n);
+    at += n;
+  }
+  *crc = static_cast<uint32_t>(c);
+  return true;
+}
+
+// Checks header, checksum, model and size on the source's bytes, then copies the payload into
+// `params`; `params` is untouched unless every check passed.
+template <class Source>
+Status restore_state(const char* name, const Source& src, const Plan& plan, unsigned char* params,
+                     TrainPosition* position) {
   const uint64_t payload = state_payload_bytes(plan);
+  const size_t size = src.size;
   StateHeader h;
-  if (size < sizeof h + sizeof(uint32_t)) {
+  uint32_t stored_crc = 0, crc = 0;
+  if (size < sizeof h + sizeof stored_crc) {
     return Status::error(StatusCode::BadData, "state file '%s' is truncated (%zu bytes)", name, size);
   }
-  std::memcpy(&h, data, sizeof h);
+  if (!src.read(0, &h, sizeof h)) return io_error("read", name);
   if (std::memcmp(h.magic, kStateMagic, sizeof kStateMagic) != 0 || h.version != kStateVersion) {
     return Status::error(StatusCode::BadData, "'%s' is not an edgetrain state file (version %u)", name, kStateVersion);
   }
-  uint32_t stored_crc;
-  std::memcpy(&stored_crc, data + size - sizeof stored_crc, sizeof stored_crc);
-  if (static_cast<uint32_t>(crc32_z(crc32_z(0, nullptr, 0), data, size - sizeof stored_crc)) != stored_crc) {
+  if (!src.read(size - sizeof stored_crc, &stored_crc, sizeof stored_crc) ||
+      !source_crc(src, size - sizeof stored_crc, &crc)) {
+    return io_error("read", name);
+  }
+  if (crc != stored_crc) {
     return Status::error(StatusCode::BadData, "state file '%s' is corrupt (checksum mismatch)", name);
   }
   if (h.model_hash != plan.model_hash) {
@@ -191,27 +236,35 @@ Status parse_state(const char* name, const uint8_t* data, size_t size, const Pla
                          name, static_cast<unsigned long long>(h.payload_bytes),
                          static_cast<unsigned long long>(payload));
   }
-  const uint8_t* p = data + sizeof h;
+  uint64_t at = sizeof h;
   for (uint32_t i = 0; i < plan.tensor_count; ++i) {
     const TensorDesc& t = plan.tensors[i];
     if (!persistent(t)) continue;
-    std::memcpy(params + t.offset, p, t.bytes);
-    p += t.bytes;
+    if (!src.read(at, params + t.offset, t.bytes)) return io_error("read", name);
+    at += t.bytes;
   }
   *position = {h.step, h.epoch, h.cursor};
   return Status::ok();
 }
 
+}  // namespace
+
+Status parse_state(const char* name, const uint8_t* data, size_t size, const Plan& plan,
+                   unsigned char* params, TrainPosition* position) {
+  return restore_state(name, MemorySource{data, size}, plan, params, position);
+}
+
 Status load_state(const char* path, const Plan& plan, unsigned char* params, TrainPosition* position) {
   FILE* f = std::fopen(path, "rb");
   if (f == nullptr) return io_error("open", path);
-  std::vector<uint8_t> data;
-  uint8_t chunk[1 << 16];
-  for (size_t n; (n = std::fread(chunk, 1, sizeof chunk, f)) > 0;) data.insert(data.end(), chunk, chunk + n);
-  const bool failed = std::ferror(f) != 0;
+  struct stat st {};
+  if (::fstat(::fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    std::fclose(f);
+    return Status::error(StatusCode::BadData, "state file '%s' is not a regular file", path);
+  }
+  const Status s = restore_state(path, FileSource{f, static_cast<size_t>(st.st_size)}, plan, params, position);
   std::fclose(f);
-  if (failed) return io_error("read", path);
-  return parse_state(path, data.data(), data.size(), plan, params, position);
+  return s;
 }
 
 Status load_initial_state(const char* path, const Plan& plan, unsigned char* params) {

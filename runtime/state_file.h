@@ -41,7 +41,10 @@ std::string state_temp_name(const char* path, uint64_t nonce);
 Status save_state(const char* path, const Plan& plan, const unsigned char* params,
                   const TrainPosition& position, uint64_t temp_nonce = 0);
 
-// Verifies everything before touching `params`: on any error they are unchanged.
+// Verifies everything (reading the file once for its checksum, then once more into `params`,
+// so no buffer of the state's size is needed) before touching `params`: on any error they are
+// unchanged, unless the file is rewritten in place between the two reads (saves never do: they
+// rename a new file over it) and the second read fails.
 Status load_state(const char* path, const Plan& plan, unsigned char* params, TrainPosition* position);
 
 // For --init-state: load_state's checks, then only the weights and BatchNorm running statistics

@@ -23,7 +23,7 @@ constexpr const char* kUsage =
     "                       [--weight-decay X] [--threads N] [--log-every N] [--eval-images N]\n"
     "                       [--seed N] [--profile] [--save FILE [--save-every N] [--resume]]\n"
     "                       [--synthetic N] [--lr-schedule constant|cosine] [--init-state FILE]\n"
-    "                       [--log-format text|json]\n"
+    "                       [--log-format text|json] [--stop-after N]\n"
     "Trains the baked plan's model on the IDX files in DIR (default\n"
     "/usr/share/datasets/fashion-mnist) and prints the test accuracy. --profile adds a table\n"
     "of each op's time per step. --save writes the training state atomically every N steps\n"
@@ -33,10 +33,13 @@ constexpr const char* kUsage =
     "generated batch by batch (image i is the same in every run; none are held in memory).\n"
     "--init-state FILE starts from a state file's weights and BatchNorm statistics (e.g. plan\n"
     "--onnx ... --weights-out FILE) at step 0 with zero momentum; --resume continues a run instead.\n"
+    "--stop-after N ends the run at step N of --steps (saving it; needs --save): a later --resume\n"
+    "continues the same run, learning-rate schedule included, on this machine or another.\n"
     "--save FILE is checked before any work: its directory must exist and be writable.\n"
     "--threads N: at most 4 per CPU of this machine (default: one per core).\n"
     "--log-format json writes every progress line as one JSON object per line on stdout\n"
-    "(events plan, initial_state, resumed, step, saved, profile, profile_total, eval, memory);\n"
+    "(events plan, initial_state, resumed, step, saved, stopped, profile, profile_total, eval,\n"
+    "memory); "
     "text (the default) writes them for people. Errors stay one line of text on stderr.\n";
 
 struct Options {
@@ -120,6 +123,7 @@ Status parse_args(int argc, char** argv, Options* o) {
     else if (flag == "--synthetic") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->synthetic));
     else if (flag == "--save-every") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.save_every));
     else if (flag == "--steps") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.steps));
+    else if (flag == "--stop-after") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.stop_after));
     else if (flag == "--batch") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->batch));
     else if (flag == "--threads") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->threads));
     else if (flag == "--log-every") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.log_every));
@@ -129,6 +133,14 @@ Status parse_args(int argc, char** argv, Options* o) {
     else if (flag == "--weight-decay") EDGETRAIN_RETURN_IF_ERROR(real(0, 1, &o->train.optimizer.weight_decay));
     else if (flag == "--seed") EDGETRAIN_RETURN_IF_ERROR(integer(0, &o->train.seed));
     else return Status::error(StatusCode::InvalidArgument, "unknown flag '%s' (see --help)", flag.c_str());
+  }
+  if (o->train.stop_after > o->train.steps) {
+    return Status::error(StatusCode::InvalidArgument, "--stop-after %u is past --steps %u (the run's length)",
+                         o->train.stop_after, o->train.steps);
+  }
+  if (o->train.stop_after != 0 && o->save.empty()) {
+    return Status::error(StatusCode::InvalidArgument,
+                         "--stop-after needs --save FILE (the state a later --resume continues from)");
   }
   if (o->resume && o->save.empty()) {
     return Status::error(StatusCode::InvalidArgument, "--resume needs --save FILE (the state to resume from)");
@@ -202,6 +214,15 @@ Status run(const Options& o) {
   std::vector<double> op_seconds;
   if (o.profile) exec.set_op_times(&op_seconds);
   EDGETRAIN_RETURN_IF_ERROR(train(exec, train_set, train_options, &position, stdout));
+  if (position.step < o.train.steps) {  // --stop-after
+    if (json) {
+      JsonLine(stdout, "stopped").integer("step", position.step).integer("steps", o.train.steps)
+          .string("path", o.save.c_str());
+    } else {
+      std::printf("stopped at step %llu of %u: the state is in %s; --resume continues the run\n",
+                  static_cast<unsigned long long>(position.step), o.train.steps, o.save.c_str());
+    }
+  }
   if (o.profile && position.step > first_step) {
     print_op_times(*plan, op_seconds, static_cast<uint32_t>(position.step - first_step), stdout, o.log_format);
   }

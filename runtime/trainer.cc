@@ -187,7 +187,8 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
   auto interval_start = Clock::now();
   double loss_sum = 0;
   uint32_t in_interval = 0;
-  while (position->step < options.steps) {
+  const uint32_t last = options.stop_after != 0 ? std::min(options.stop_after, options.steps) : options.steps;
+  while (position->step < last) {
     for (uint32_t b = 0; b < batch; ++b) {
       if (position->cursor >= order.size()) {
         epoch_order(options.seed, ++position->epoch, order);
@@ -208,7 +209,7 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
     }
     loss_sum += loss;
     ++in_interval;
-    if (step % options.log_every == 0 || step == options.steps) {
+    if (step % options.log_every == 0 || step == last) {
       const double seconds = std::chrono::duration<double>(Clock::now() - interval_start).count();
       const double mean_loss = loss_sum / in_interval, images_per_second = in_interval * batch / seconds;
       if (options.log_format == LogFormat::Json) {
@@ -226,7 +227,7 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
       in_interval = 0;
       interval_start = Clock::now();
     }
-    if (options.save_path && (step % options.save_every == 0 || step == options.steps)) {
+    if (options.save_path && (step % options.save_every == 0 || step == last)) {
       if (!params_finite(exec)) {
         describe_saved(options, saved, last_saved, saved_note, sizeof saved_note);
         return Status::error(StatusCode::NonFinite, "parameters are not finite at step %llu: not saved; %s",

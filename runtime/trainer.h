@@ -17,8 +17,8 @@ enum class LrSchedule { Constant, Cosine };
 float scheduled_lr(float lr, LrSchedule schedule, uint64_t step, uint32_t steps);
 
 // How progress is written: lines for people, or one JSON object per line for tools
-// ({"event": "plan"|"initial_state"|"resumed"|"step"|"saved"|"profile"|"profile_total"|"eval"|
-// "memory", ...}; see README "Training").
+// ({"event": "plan"|"initial_state"|"resumed"|"step"|"saved"|"stopped"|"profile"|"profile_total"|
+// "eval"|"memory", ...}; see README "Training").
 enum class LogFormat { Text, Json };
 
 // One JSON object on one line, written field by field straight to the stream (no allocation, so
@@ -43,6 +43,8 @@ class JsonLine {
 
 struct TrainOptions {
   uint32_t steps = 300;  // total, counting steps done before a resume
+  uint32_t stop_after = 0;  // when nonzero, stop (and save) at this step of `steps`: a later
+                            // --resume continues the same run, learning-rate schedule included
   uint32_t log_every = 50;
   uint32_t seed = 1;  // weights and shuffling
   OptimizerConfig optimizer;

@@ -56,6 +56,10 @@ case $case_name in
     expect "cannot save the training state to '$tmp/pipe': not a regular file" "$@" --save "$tmp/pipe" --steps 1 ;;
   bad-flag)
     expect "--steps wants a number in \\[1, 1e\\+09\\], got '0'" "$@" --steps 0 ;;
+  stop-after-past-steps)
+    expect "--stop-after 20 is past --steps 10 \\(the run's length\\)" "$@" --steps 10 --stop-after 20 --save "$tmp/s" ;;
+  stop-after-without-save)
+    expect "--stop-after needs --save FILE" "$@" --steps 10 --stop-after 5 ;;
   unknown-batch)
     expect "no plan for batch 7 in this binary" "$@" --batch 7 ;;
   *) echo "trainer-bad-input.sh: unknown case '$case_name'" >&2; exit 2 ;;
