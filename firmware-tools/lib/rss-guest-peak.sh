@@ -7,6 +7,8 @@
 # its guest_base, and itself and its libraries, heap and translation cache above). That is what a
 # Pi would count as the program's RSS; VmHWM under QEMU adds the emulator (tens of MiB). A sample
 # can miss a peak shorter than 20 ms, so this is a lower bound of the guest's peak.
+# GUEST_RSS_INTERVAL=SECONDS samples less often (each sample reads the emulator's smaps, which
+# slows a 2-core machine's emulator by up to a third at 20 ms; a long run's peak is long).
 set -euo pipefail
 "$@" &
 pid=$!
@@ -30,7 +32,7 @@ while kill -0 "$pid" 2>/dev/null; do
     now=$(guest_rss "$qemu")
     (( now > peak )) && peak=$now
   fi
-  sleep 0.02
+  sleep "${GUEST_RSS_INTERVAL:-0.02}"
 done
 status=0
 wait "$pid" || status=$?
