@@ -16,6 +16,9 @@ edgetrain_import_library(edgetrain::xnnpack xnnpack.h XNNPACK)
 set_property(TARGET edgetrain::xnnpack APPEND PROPERTY
   INTERFACE_LINK_LIBRARIES edgetrain::pthreadpool edgetrain::cpuinfo)
 find_package(ZLIB REQUIRED)
+# Image folders: libjpeg-turbo's TurboJPEG API (Debian ships no CMake config for it) and libpng.
+edgetrain_import_library(edgetrain::turbojpeg turbojpeg.h turbojpeg)
+find_package(PNG REQUIRED)
 if(NOT CMAKE_CROSSCOMPILING)
   # ONNX import in the planner (host only). Debian's libonnx-dev ships the generated header only
   # in its ONNX_ML variant (onnx/onnx-ml.pb.h) and an ONNXConfig.cmake that checks for unrelated

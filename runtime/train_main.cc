@@ -1,4 +1,5 @@
-// edgetrain-train: trains the model of the plan baked into this binary on Fashion-MNIST.
+// edgetrain-train: trains the model of the plan baked into this binary on Fashion-MNIST, or on
+// the data in --data DIR (IDX files, CIFAR-10 batches or an image folder: data_source.h).
 //
 //   edgetrain-train [--data DIR] [--steps N] [--batch N] [--lr X] [--momentum X]
 //                   [--weight-decay X] [--threads N] [--log-every N] [--eval-images N] [--seed N]
@@ -8,9 +9,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
 #include <string>
 
+#include "batch_loader.h"
+#include "data_source.h"
 #include "memory_info.h"
 #include "trainer.h"
 
@@ -23,9 +27,13 @@ constexpr const char* kUsage =
     "                       [--weight-decay X] [--threads N] [--log-every N] [--eval-images N]\n"
     "                       [--seed N] [--profile] [--save FILE [--save-every N] [--resume]]\n"
     "                       [--synthetic N] [--lr-schedule constant|cosine] [--init-state FILE]\n"
-    "                       [--log-format text|json] [--stop-after N]\n"
-    "Trains the baked plan's model on the IDX files in DIR (default\n"
-    "/usr/share/datasets/fashion-mnist) and prints the test accuracy. --profile adds a table\n"
+    "                       [--log-format text|json] [--stop-after N] [--augment]\n"
+    "Trains the baked plan's model on the data in DIR (default /usr/share/datasets/fashion-mnist)\n"
+    "and prints the test accuracy. DIR holds IDX files (train-images-idx3-ubyte.gz, t10k-...),\n"
+    "CIFAR-10's binary batches, or an image folder: DIR/<class>/*.jpg|jpeg|png, one sub-folder\n"
+    "per class (DIR/train and DIR/val when both exist, else a tenth of each class validates),\n"
+    "resized on the shorter side and center-cropped to the plan's input; --augment trains on\n"
+    "random crops and mirrors instead (reproducible, also across --resume). --profile adds a table\n"
     "of each op's time per step. --save writes the training state atomically every N steps\n"
     "(default 100) and at the end; --resume continues from it, bit for bit. Without --batch,\n"
     "the largest baked plan that fits in the memory the system has available is used.\n"
@@ -45,7 +53,7 @@ constexpr const char* kUsage =
 struct Options {
   std::string data = "/usr/share/datasets/fashion-mnist";
   uint32_t batch = 0, threads = 0, eval_images = 0, synthetic = 0;
-  bool profile = false, resume = false;
+  bool profile = false, resume = false, augment = false;
   LogFormat log_format = LogFormat::Text;
   std::string save, init_state;
   TrainOptions train;
@@ -77,8 +85,8 @@ Status check_threads(uint32_t threads) {
 Status parse_args(int argc, char** argv, Options* o) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--profile" || flag == "--resume") {
-      (flag == "--profile" ? o->profile : o->resume) = true;
+    if (flag == "--profile" || flag == "--resume" || flag == "--augment") {
+      (flag == "--profile" ? o->profile : flag == "--resume" ? o->resume : o->augment) = true;
       continue;
     }
     if (flag == "--help" || flag == "-h") {
@@ -156,15 +164,14 @@ Status parse_args(int argc, char** argv, Options* o) {
 Status run(const Options& o) {
   const Plan* plan = nullptr;
   EDGETRAIN_RETURN_IF_ERROR(select_plan(kBakedPlans, o.batch, mem_available_bytes(), &plan));
-  const uint32_t classes = plan->tensors[plan->logits].shape[1];
-  ImageSet train_set, test_set;
-  if (o.synthetic > 0) {
-    const uint32_t* in = plan->tensors[plan->input].shape;
-    train_set = synthetic_image_set(o.synthetic, in[1], in[2], in[3], classes, 1);
-    test_set = synthetic_image_set(o.synthetic, in[1], in[2], in[3], classes, 2);
-  } else {
-    EDGETRAIN_RETURN_IF_ERROR(load_image_set(o.data, "train", classes, &train_set));
-    EDGETRAIN_RETURN_IF_ERROR(load_image_set(o.data, "t10k", classes, &test_set));
+  DataSets data;
+  EDGETRAIN_RETURN_IF_ERROR(open_data(o.data, o.synthetic, *plan, stderr, &data));
+  const ImageSet& train_set = data.train;
+  const ImageSet& test_set = data.test;
+  const bool folder = data.kind == DataKind::ImageFolder;
+  if (o.augment && !folder) {
+    return Status::error(StatusCode::InvalidArgument, "--augment crops and mirrors image files; '%s' holds %s",
+                         o.data.c_str(), data_kind_name(data.kind));
   }
   EDGETRAIN_RETURN_IF_ERROR(check_data_fits(*plan, train_set));
   EDGETRAIN_RETURN_IF_ERROR(check_data_fits(*plan, test_set));
@@ -179,7 +186,8 @@ Status run(const Options& o) {
         .integer("arena_bytes", plan->arena_bytes).integer("arena_lower_bound_bytes", plan->arena_lower_bound)
         .integer("params_bytes", plan->params_bytes).integer("ops", plan->train_op_count)
         .integer("threads", xnn.threads()).integer("images", train_set.count)
-        .boolean("synthetic", o.synthetic > 0);
+        .boolean("synthetic", o.synthetic > 0).string("data", data_kind_name(data.kind))
+        .integer("test_images", test_set.count).integer("skipped_files", data.skipped);
   } else {
     std::printf("plan %s batch %u: arena %llu B (lower bound %llu B), params %llu B, %u ops/step, "
                 "%zu threads, %u %straining images\n",
@@ -187,6 +195,13 @@ Status run(const Options& o) {
                 static_cast<unsigned long long>(plan->arena_lower_bound),
                 static_cast<unsigned long long>(plan->params_bytes), plan->train_op_count,
                 xnn.threads(), train_set.count, o.synthetic ? "synthetic " : "");
+    if (folder) {
+      std::printf("image folder %s: %zu classes (%s ... %s), %u training and %u validation images%s, %s\n",
+                  o.data.c_str(), train_set.class_names.size(), train_set.class_names.front().c_str(),
+                  train_set.class_names.back().c_str(), train_set.count, test_set.count,
+                  data.skipped ? " (unreadable files skipped: see the warnings)" : "",
+                  o.augment ? "random crops and mirrors" : "center crops");
+    }
   }
   TrainPosition position;
   TrainOptions train_options = o.train;
@@ -213,7 +228,8 @@ Status run(const Options& o) {
   const uint64_t first_step = position.step;
   std::vector<double> op_seconds;
   if (o.profile) exec.set_op_times(&op_seconds);
-  EDGETRAIN_RETURN_IF_ERROR(train(exec, train_set, train_options, &position, stdout));
+  uint32_t damaged = 0;
+  EDGETRAIN_RETURN_IF_ERROR(train(exec, train_set, train_options, &position, stdout, &damaged));
   if (position.step < o.train.steps) {  // --stop-after
     if (json) {
       JsonLine(stdout, "stopped").integer("step", position.step).integer("steps", o.train.steps)
@@ -228,14 +244,21 @@ Status run(const Options& o) {
   }
 
   uint32_t correct = 0, total = 0;
-  EDGETRAIN_RETURN_IF_ERROR(evaluate(exec, test_set, o.eval_images, &correct, &total));
+  EDGETRAIN_RETURN_IF_ERROR(evaluate(exec, test_set, o.eval_images, &correct, &total, &damaged));
   if (json) {
     JsonLine(stdout, "eval").number("accuracy", static_cast<double>(correct) / total).integer("correct", correct)
         .integer("images", total);
   } else {
-    std::printf("test accuracy %.2f%% (%u of %u images)\n", 100.0 * correct / total, correct, total);
+    std::printf("%s accuracy %.2f%% (%u of %u images)\n", folder ? "validation" : "test", 100.0 * correct / total,
+                correct, total);
   }
-  print_peak_rss(*plan, stdout, o.log_format);
+  if (damaged + data.skipped > 0) {
+    std::fprintf(stderr, "edgetrain-train: warning: %u image files could not be read and were skipped (named "
+                 "above)\n", damaged + data.skipped);
+  }
+  const uint64_t loader_bytes = std::max(BatchLoader::buffer_bytes(train_set, plan->batch),
+                                         BatchLoader::buffer_bytes(test_set, plan->batch));
+  print_peak_rss(*plan, stdout, o.log_format, loader_bytes);
   return Status::ok();
 }
 

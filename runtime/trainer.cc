@@ -7,6 +7,7 @@
 #include <numeric>
 #include <vector>
 
+#include "batch_loader.h"
 #include "memory_info.h"
 
 namespace edgetrain {
@@ -39,6 +40,29 @@ bool params_finite(const Executor& exec) {
   }
   return true;
 }
+
+// Where the epochs stand: the next image is order[cursor] of `epoch`'s order.
+struct Sampler {
+  uint32_t seed, epoch;
+  uint32_t cursor;
+  std::vector<uint32_t> order;
+
+  Sampler(uint32_t s, uint32_t e, uint32_t c, uint32_t count) : seed(s), epoch(e), cursor(c), order(count) {
+    epoch_order(seed, epoch, order);
+  }
+  void draw(uint32_t* indices, uint32_t batch) {
+    for (uint32_t b = 0; b < batch; ++b) {
+      if (cursor >= order.size()) {
+        epoch_order(seed, ++epoch, order);
+        cursor = 0;
+      }
+      indices[b] = order[cursor++];
+    }
+  }
+};
+
+// The augmentation key of a step's batch: the same on a resumed run.
+uint64_t batch_key(uint32_t seed, uint64_t step) { return (uint64_t{seed} << 40) ^ step; }
 
 // What the error of a stopped run can promise about the state file.
 void describe_saved(const TrainOptions& options, bool saved, uint64_t last_saved, char* out, size_t size) {
@@ -174,11 +198,19 @@ void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec) {
 }
 
 Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
-             TrainPosition* position, FILE* log) {
+             TrainPosition* position, FILE* log, uint32_t* damaged) {
   const uint32_t batch = exec.plan().batch;
-  std::vector<uint32_t> order(data.count);
-  epoch_order(options.seed, position->epoch, order);
+  // The sampler runs one batch ahead of the step (the loader fills it meanwhile); `consumed` is
+  // where it stood after the batch the step trains on, which is what a saved state records.
+  Sampler ahead(options.seed, position->epoch, position->cursor, data.count);
   std::vector<uint32_t> indices(batch);
+  BatchLoader loader;
+  EDGETRAIN_RETURN_IF_ERROR(loader.init(data, batch, options.augment));
+  struct Count {  // on every return
+    const BatchLoader& loader;
+    uint32_t* out;
+    ~Count() { if (out) *out += loader.damaged(); }
+  } count{loader, damaged};
   uint64_t last_saved = position->step;
   bool saved = options.save_path != nullptr && options.resumed;  // the file holds last_saved
   char saved_note[96];
@@ -188,15 +220,20 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
   double loss_sum = 0;
   uint32_t in_interval = 0;
   const uint32_t last = options.stop_after != 0 ? std::min(options.stop_after, options.steps) : options.steps;
+  if (position->step < last) {
+    ahead.draw(indices.data(), batch);
+    loader.submit(indices.data(), batch_key(options.seed, position->step));
+  }
   while (position->step < last) {
-    for (uint32_t b = 0; b < batch; ++b) {
-      if (position->cursor >= order.size()) {
-        epoch_order(options.seed, ++position->epoch, order);
-        position->cursor = 0;
-      }
-      indices[b] = order[position->cursor++];
+    EDGETRAIN_RETURN_IF_ERROR(loader.take(exec.input(), exec.labels()));
+    const uint32_t consumed_epoch = ahead.epoch;
+    const uint32_t consumed_cursor = ahead.cursor;
+    if (position->step + 1 < last) {
+      ahead.draw(indices.data(), batch);
+      loader.submit(indices.data(), batch_key(options.seed, position->step + 1));
     }
-    fill_batch(data, indices.data(), exec);
+    position->epoch = consumed_epoch;
+    position->cursor = consumed_cursor;
     OptimizerConfig optimizer = options.optimizer;
     optimizer.lr = scheduled_lr(optimizer.lr, options.schedule, position->step, options.steps);
     EDGETRAIN_RETURN_IF_ERROR(exec.train_step(optimizer));
@@ -272,10 +309,10 @@ void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32
   std::fprintf(out, "%4s  %-26s %-22s %10.3f\n", "", "total", "", 1e3 * total / steps);
 }
 
-void print_peak_rss(const Plan& plan, FILE* out, LogFormat format) {
+void print_peak_rss(const Plan& plan, FILE* out, LogFormat format, uint64_t loader_bytes) {
   const uint64_t measured = peak_rss_bytes();
   const uint64_t region = XnnContext::alloc_stats().region_capacity;
-  const uint64_t predicted = plan.predicted_peak_bytes;
+  const uint64_t predicted = plan.predicted_peak_bytes == 0 ? 0 : plan.predicted_peak_bytes + loader_bytes;
   if (format == LogFormat::Json) {
     JsonLine line(out, "memory");
     line.integer("peak_rss_bytes", measured);
@@ -301,22 +338,36 @@ void print_peak_rss(const Plan& plan, FILE* out, LogFormat format) {
                error, static_cast<unsigned long long>(region));
 }
 
-Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total) {
+Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total,
+                uint32_t* damaged) {
   const uint32_t batch = exec.plan().batch;
   const uint32_t n = limit == 0 || limit > data.count ? data.count : limit;
   const uint32_t classes = exec.plan().tensors[exec.plan().logits].shape[1];
   std::vector<uint32_t> indices(batch);
-  *correct = 0;
-  for (uint32_t start = 0; start < n; start += batch) {
-    // The last batch is padded with image 0; padded slots are not scored.
+  BatchLoader loader;
+  EDGETRAIN_RETURN_IF_ERROR(loader.init(data, batch, false));
+  struct Count {
+    const BatchLoader& loader;
+    uint32_t* out;
+    ~Count() { if (out) *out += loader.damaged(); }
+  } count{loader, damaged};
+  // The last batch is padded with image 0; padded slots are not scored.
+  auto submit = [&](uint32_t start) {
     for (uint32_t b = 0; b < batch; ++b) indices[b] = start + b < n ? start + b : 0;
-    fill_batch(data, indices.data(), exec);
+    loader.submit(indices.data(), 0);
+  };
+  submit(0);
+  *correct = 0;
+  std::vector<int32_t> labels(batch);
+  for (uint32_t start = 0; start < n; start += batch) {
+    EDGETRAIN_RETURN_IF_ERROR(loader.take(exec.input(), labels.data()));
+    if (start + batch < n) submit(start + batch);
     EDGETRAIN_RETURN_IF_ERROR(exec.eval_step());
     for (uint32_t b = 0; b < batch && start + b < n; ++b) {
       const float* row = exec.logits() + size_t{b} * classes;
       uint32_t best = 0;
       for (uint32_t k = 1; k < classes; ++k) best = row[k] > row[best] ? k : best;
-      *correct += best == data.label(start + b) ? 1 : 0;
+      *correct += best == static_cast<uint32_t>(labels[b]) ? 1 : 0;  // a damaged file's slot: the next one's
     }
   }
   *total = n;

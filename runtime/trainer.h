@@ -51,6 +51,7 @@ struct TrainOptions {
   LrSchedule schedule = LrSchedule::Constant;
   const char* save_path = nullptr;  // training state, saved every save_every steps and at the end
   uint32_t save_every = 100;
+  bool augment = false;  // random crops and mirrors of image files (image_resample.h)
   bool resumed = false;  // save_path already holds the state at the starting position (--resume)
   LogFormat log_format = LogFormat::Text;
 };
@@ -64,25 +65,29 @@ Status check_data_fits(const Plan& plan, const ImageSet& data);
 
 // Fills the executor's input bytes and labels with the images at `indices` (plan.batch of them),
 // copied from a held set or generated straight into the input tensor; the plan's Normalize op
-// scales and normalises them on the device.
+// scales and normalises them on the device. (Training and evaluation read through a BatchLoader,
+// which does this one batch ahead and decodes image files too.)
 void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec);
 
 // Trains from `position` until options.steps steps are done, over epochs of `data` each shuffled
 // from (seed, epoch), printing a line every log_every steps and saving the state if asked.
 // A non-finite loss stops training; the last saved state is left as it was, and the error says
 // which step it holds (or that no state was saved).
+// `damaged` (if given) adds the image files found unreadable (each warned about on stderr).
 Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
-             TrainPosition* position, FILE* log);
+             TrainPosition* position, FILE* log, uint32_t* damaged = nullptr);
 
 // A table of the train ops' times (from Executor::set_op_times) per step, slowest first.
 void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32_t steps, FILE* out,
                     LogFormat format = LogFormat::Text);
 
 // The process's peak RSS (VmHWM) against the plan's prediction (Plan::predicted_peak_bytes,
-// when the planner made one), with XNNPACK's region for reference: one line.
-void print_peak_rss(const Plan& plan, FILE* out, LogFormat format = LogFormat::Text);
+// when the planner made one) plus `loader_bytes` (BatchLoader::buffer_bytes), with XNNPACK's
+// region for reference: one line.
+void print_peak_rss(const Plan& plan, FILE* out, LogFormat format = LogFormat::Text, uint64_t loader_bytes = 0);
 
 // Top-1 accuracy over the first `limit` images (all when 0), BatchNorm in eval mode.
-Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total);
+Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total,
+                uint32_t* damaged = nullptr);
 
 }  // namespace edgetrain

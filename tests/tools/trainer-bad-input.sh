@@ -18,7 +18,13 @@ be32() { for v in "$@"; do printf "\\x$(printf %02x $((v >> 24 & 255)))\\x$(prin
 expect() { exec "$here/../expect-error.sh" "$@"; }
 case $case_name in
   missing-data)
-    expect "cannot open data file '$tmp/none/train-images-idx3-ubyte.gz'" "$@" --data "$tmp/none" ;;
+    expect "data folder '$tmp/none' does not exist" "$@" --data "$tmp/none" ;;
+  missing-test-file)
+    rm "$data"/t10k-*
+    expect "cannot open data file '$data/t10k-images-idx3-ubyte.gz'" "$@" --data "$data" ;;
+  no-class-folders)  # no IDX files: an image folder, without classes
+    rm "$data"/*.gz
+    expect "'$data' has no class folders: put the images in $data/<class>/\\*.jpg" "$@" --data "$data" ;;
   wrong-magic)
     { be32 2049 60000 28 28; head -c 100 /dev/zero; } | gzip > "$data/train-images-idx3-ubyte.gz"
     expect "train-images-idx3-ubyte.gz' has magic 0x00000801, expected 0x00000803" "$@" --data "$data" ;;

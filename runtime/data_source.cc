@@ -1,0 +1,55 @@
+#include "data_source.h"
+
+#include <sys/stat.h>
+
+#include "idx_dataset.h"
+#include "image_folder.h"
+
+namespace edgetrain {
+
+namespace {
+
+bool exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+const char* data_kind_name(DataKind kind) {
+  switch (kind) {
+    case DataKind::Idx: return "IDX files";
+    case DataKind::Cifar10: return "CIFAR-10 batches";
+    case DataKind::ImageFolder: return "image folder";
+    case DataKind::Synthetic: return "synthetic images";
+  }
+  return "?";
+}
+
+Status open_data(const std::string& dir, uint32_t synthetic, const Plan& plan, FILE* warnings, DataSets* out) {
+  const uint32_t* in = plan.tensors[plan.input].shape;
+  const uint32_t classes = plan.tensors[plan.logits].shape[1];
+  if (synthetic > 0) {
+    out->kind = DataKind::Synthetic;
+    out->train = synthetic_image_set(synthetic, in[1], in[2], in[3], classes, 1);
+    out->test = synthetic_image_set(synthetic, in[1], in[2], in[3], classes, 2);
+    return Status::ok();
+  }
+  if (!exists(dir)) {
+    return Status::error(StatusCode::IoError, "data folder '%s' does not exist (install Debian's "
+                         "dataset-fashion-mnist for the default, or pass --data DIR)", dir.c_str());
+  }
+  if (exists(dir + "/train-images-idx3-ubyte.gz")) {
+    out->kind = DataKind::Idx;
+    EDGETRAIN_RETURN_IF_ERROR(load_image_set(dir, "train", classes, &out->train));
+    return load_image_set(dir, "t10k", classes, &out->test);
+  }
+  out->kind = DataKind::ImageFolder;
+  FolderOptions options;
+  options.height = in[1], options.width = in[2], options.channels = in[3];
+  options.classes = classes;
+  options.warnings = warnings;
+  return load_image_folder(dir, options, &out->train, &out->test, &out->skipped);
+}
+
+}  // namespace edgetrain

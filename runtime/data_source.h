@@ -1,0 +1,33 @@
+// Which data a run trains on, from --data DIR (or --synthetic N): the one entry point the
+// trainer (and an app) opens data sets through. DIR holds
+//   IDX files (train-images-idx3-ubyte.gz, ...: MNIST, Fashion-MNIST; any channel count),
+//   CIFAR-10's binary batches (data_batch_1.bin ..., test_batch.bin), or
+//   an image folder (DIR/<class>/*.jpg, runtime/image_folder.h),
+// told apart by the files present. Each gives a training and a test (or validation) set of the
+// plan's input shape.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "image_set.h"
+#include "plan_format.h"
+#include "status.h"
+
+namespace edgetrain {
+
+enum class DataKind { Idx, Cifar10, ImageFolder, Synthetic };
+
+struct DataSets {
+  DataKind kind = DataKind::Idx;
+  ImageSet train, test;
+  uint32_t skipped = 0;  // image files whose header could not be read (warned about)
+};
+
+const char* data_kind_name(DataKind kind);
+
+// Opens DIR for `plan`, or N synthetic images when synthetic > 0. Warnings go to `warnings`.
+Status open_data(const std::string& dir, uint32_t synthetic, const Plan& plan, FILE* warnings, DataSets* out);
+
+}  // namespace edgetrain
