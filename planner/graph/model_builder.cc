@@ -103,8 +103,8 @@ ModelBuilder::ModelBuilder(std::string model, uint32_t batch, uint32_t height, u
   // channel's (the runtime reads only it then).
   Op op{OpKind::Normalize, {g_.input}, {activation("input.normalized", {batch, height, width, channels})}};
   for (uint32_t c = 0; c < std::min<uint32_t>(channels, kMaxNormChannels); ++c) {
-    op.params.norm_mean[c] = kImageMean;
-    op.params.norm_std[c] = kImageStd;
+    op.params.norm_mean[c] = channels == 3 ? kImageNetMean[c] : kImageMean;
+    op.params.norm_std[c] = channels == 3 ? kImageNetStd[c] : kImageStd;
   }
   push(op);
   image_ = op.out[0];

@@ -10,11 +10,13 @@
 namespace edgetrain::planner {
 
 // The normalisation a model applies to its byte images, per channel of x / 255 (the runtime feeds
-// raw bytes), unless `plan --normalize` says otherwise: Fashion-MNIST's pair in every channel, as
-// every plan had before per-channel values, so existing plans keep their bits. (ImageNet's,
-// 0.485,0.456,0.406:0.229,0.224,0.225, is what RGB photos and pretrained ONNX models want.)
+// raw bytes), unless `plan --normalize` says otherwise: ImageNet's for 3-channel (RGB) inputs,
+// what photos and torchvision's models want; Fashion-MNIST's pair in every channel of any other
+// input, as every plan had before per-channel values, so gray plans keep their bits.
 inline constexpr float kImageMean = 0.2860f;
 inline constexpr float kImageStd = 0.3530f;
+inline constexpr float kImageNetMean[3] = {0.485f, 0.456f, 0.406f};
+inline constexpr float kImageNetStd[3] = {0.229f, 0.224f, 0.225f};
 
 // Sets the input's Normalize values: one mean and one std (> 0) per input channel; throws
 // std::invalid_argument naming the counts otherwise.

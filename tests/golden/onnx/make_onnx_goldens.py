@@ -18,8 +18,9 @@ dynamic_hw.onnx (dynamic H and W), dilated.onnx (Conv with dilation 2).
 Seeds of the ONNX parser's fuzz target (tests/fuzz/corpus_onnx/): two tiny models (< 1 KB each)
 that between them use every supported op.
 
-The images are bytes; the model sees (x / 255 - 0.2860) / 0.3530, the normalisation our planner's
-models apply to their byte input (planner/model_builder.h). PyTorch's step is computed in float64
+The images are bytes; the model sees (x / 255 - mean) / std per channel with ImageNet's mean
+0.485,0.456,0.406 and std 0.229,0.224,0.225, the normalisation our planner gives 3-channel inputs
+by default (planner/graph/model_builder.h). PyTorch's step is computed in float64
 from the float32 weights, so the goldens are exact to ~1e-15 and the tests measure our float32
 error. Each ONNX initializer's name keys its golden tensors, in ONNX layout:
   <model>/input_u8 [N,H,W,C], <model>/labels [N], <model>/loss [1],
@@ -42,7 +43,7 @@ import torch
 import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MEAN, STD = 0.2860, 0.3530
+MEAN, STD = torch.tensor([0.485, 0.456, 0.406]), torch.tensor([0.229, 0.224, 0.225])  # per channel, NHWC
 BATCH, CLASSES, IMAGE = 4, 10, 32
 records = []
 
