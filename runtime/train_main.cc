@@ -206,6 +206,7 @@ Status run(const Options& o) {
   TrainPosition position;
   TrainOptions train_options = o.train;
   train_options.log_format = o.log_format;
+  train_options.augment = o.augment;
   if (!o.save.empty()) train_options.save_path = o.save.c_str();
   if (o.resume) {
     EDGETRAIN_RETURN_IF_ERROR(load_state(o.save.c_str(), *plan, exec.params(), &position));
