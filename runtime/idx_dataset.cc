@@ -10,8 +10,10 @@ namespace edgetrain {
 namespace {
 
 constexpr uint32_t kImagesMagic = 0x00000803;  // unsigned byte, 3 dimensions
+constexpr uint32_t kImagesMagic4 = 0x00000804;  // unsigned byte, 4 dimensions: NHWC
 constexpr uint32_t kLabelsMagic = 0x00000801;  // unsigned byte, 1 dimension
 constexpr uint32_t kMaxDimension = 1u << 24;
+constexpr uint32_t kMaxChannels = 4;  // gray, gray+alpha, RGB, RGBA: what an image file can hold
 
 struct GzFile {
   gzFile f;
@@ -72,12 +74,23 @@ Status parse_header(const char* path, const std::vector<uint8_t>& data, uint32_t
                          path, data.size(), kFix);
   }
   if (big_endian(data.data()) != magic) {
-    return Status::error(StatusCode::BadData, "data file '%s' has magic 0x%08x, expected 0x%08x (IDX %s)",
-                         path, big_endian(data.data()), magic, dims == 3 ? "images" : "labels");
+    if (magic == kLabelsMagic) {
+      return Status::error(StatusCode::BadData, "data file '%s' has magic 0x%08x, expected 0x%08x (IDX labels)",
+                           path, big_endian(data.data()), magic);
+    }
+    return Status::error(StatusCode::BadData, "data file '%s' has magic 0x%08x, expected 0x%08x (IDX images) "
+                         "or 0x%08x (IDX images with channels)", path, big_endian(data.data()),
+                         kImagesMagic, kImagesMagic4);
   }
   uint64_t payload = 1;
   for (uint32_t i = 0; i < dims; ++i) {
     shape[i] = big_endian(data.data() + 4 + 4 * i);
+    // Checked before the size: a channel count we cannot train on is the error worth naming.
+    if (magic == kImagesMagic4 && i == 3 && (shape[i] == 0 || shape[i] > kMaxChannels)) {
+      return Status::error(StatusCode::BadData, "data file '%s' has %u channels per pixel (its 4th IDX "
+                           "dimension), not 1 to %u: write it with 1 (gray), 3 (RGB) or 4 (RGBA)",
+                           path, shape[i], kMaxChannels);
+    }
     if (shape[i] == 0 || shape[i] > kMaxDimension) {
       return Status::error(StatusCode::BadData, "data file '%s' has dimension %u = %u", path, i, shape[i]);
     }
@@ -97,8 +110,12 @@ Status parse_header(const char* path, const std::vector<uint8_t>& data, uint32_t
 Status parse_idx_pair(const char* images_name, std::vector<uint8_t> images,
                       const char* labels_name, std::vector<uint8_t> labels,
                       uint32_t classes, ImageSet* out) {
-  uint32_t ishape[3] = {}, lshape[1] = {};
-  EDGETRAIN_RETURN_IF_ERROR(parse_header(images_name, images, kImagesMagic, 3, ishape));
+  // The 4-dimension form adds channels (NHWC); the 3-dimension one is one channel, as MNIST's.
+  const bool has_channels = images.size() >= 4 && big_endian(images.data()) == kImagesMagic4;
+  const uint32_t idims = has_channels ? 4 : 3;
+  uint32_t ishape[4] = {0, 0, 0, 1}, lshape[1] = {};
+  EDGETRAIN_RETURN_IF_ERROR(parse_header(images_name, images, has_channels ? kImagesMagic4 : kImagesMagic,
+                                         idims, ishape));
   EDGETRAIN_RETURN_IF_ERROR(parse_header(labels_name, labels, kLabelsMagic, 1, lshape));
   if (ishape[0] != lshape[0]) {
     return Status::error(StatusCode::BadData, "'%s' holds %u images but '%s' %u labels",
@@ -113,9 +130,9 @@ Status parse_idx_pair(const char* images_name, std::vector<uint8_t> images,
   out->count = ishape[0];
   out->height = ishape[1];
   out->width = ishape[2];
-  images.erase(images.begin(), images.begin() + 16);
+  images.erase(images.begin(), images.begin() + 4 + 4 * idims);
   labels.erase(labels.begin(), labels.begin() + 8);
-  out->channels = 1;
+  out->channels = ishape[3];
   out->pixels = std::move(images);
   out->labels = std::move(labels);
   return Status::ok();

@@ -1,4 +1,6 @@
-// Labelled image sets in the IDX format (MNIST, Fashion-MNIST), gzip-compressed or not.
+// Labelled image sets in the IDX format (MNIST, Fashion-MNIST), gzip-compressed or not. An images
+// file is count x height x width (magic 0x803, one channel) or count x height x width x channels
+// (0x804, NHWC, 1 to 4 channels).
 // Loaded whole at start-up: Fashion-MNIST's training set is 47 MB of uint8 pixels.
 #pragma once
 

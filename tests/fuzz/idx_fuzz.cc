@@ -48,7 +48,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (s.is_ok()) {
     // What the trainer relies on after a successful parse.
-    if (set.pixels.size() != size_t{set.count} * set.height * set.width) __builtin_trap();
+    if (set.channels < 1 || set.channels > 4) __builtin_trap();
+    if (set.pixels.size() != size_t{set.count} * set.height * set.width * set.channels) __builtin_trap();
     if (set.labels.size() != set.count) __builtin_trap();
     for (uint8_t l : set.labels) if (l >= 10) __builtin_trap();
   }

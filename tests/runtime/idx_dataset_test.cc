@@ -166,3 +166,63 @@ TEST_CASE("an IDX header must match the data's real size: short and trailing byt
   const std::string huge = load_error(idx(0x803, {1u << 23, 1u << 23, 1u << 23}, 0), labels);
   CHECK(huge.find("is truncated") != std::string::npos);
 }
+
+TEST_CASE("a 4-dimension IDX images file (magic 0x804) is NHWC with its channel count") {
+  const uint32_t n = 2, h = 5, w = 7, c = 3;
+  auto images = idx(0x804, {n, h, w, c}, 0);
+  for (uint32_t i = 0; i < n * h * w * c; ++i) images.push_back(static_cast<uint8_t>(i * 7 + 3));
+  auto labels = idx(0x801, {n}, 0);
+  labels.push_back(4);
+  labels.push_back(9);
+  const std::string ip = write_gz("rgb-images.gz", images), lp = write_gz("rgb-labels.gz", labels);
+  ImageSet set;
+  const Status s = load_idx_pair(ip, lp, 10, &set);
+  std::remove(ip.c_str());
+  std::remove(lp.c_str());
+  REQUIRE_MESSAGE(s.is_ok(), s.message());
+  CHECK(set.count == n);
+  CHECK(set.height == h);
+  CHECK(set.width == w);
+  CHECK(set.channels == c);
+  CHECK(set.image_bytes() == size_t{h} * w * c);
+  REQUIRE(set.pixels.size() == size_t{n} * h * w * c);
+  // The file's payload order is NHWC already: pixel (i, y, x, ch) is byte ((i*h + y)*w + x)*c + ch.
+  for (uint32_t i = 0; i < n; ++i)
+    for (uint32_t y = 0; y < h; ++y)
+      for (uint32_t x = 0; x < w; ++x)
+        for (uint32_t ch = 0; ch < c; ++ch) {
+          const uint32_t at = ((i * h + y) * w + x) * c + ch;
+          CHECK(set.pixels[at] == static_cast<uint8_t>(at * 7 + 3));
+        }
+  CHECK(set.labels == std::vector<uint8_t>{4, 9});
+  std::vector<uint8_t> second(set.image_bytes());
+  set.copy_image(1, second.data());
+  CHECK(second[0] == static_cast<uint8_t>(h * w * c * 7 + 3));
+
+  // The 3-dimension form is still one channel.
+  ImageSet gray;
+  REQUIRE(parse_idx_pair("g", idx(0x803, {3, 2, 2}, 12), "l", idx(0x801, {3}, 3), 10, &gray).is_ok());
+  CHECK(gray.channels == 1);
+  CHECK(gray.pixels.size() == 12);
+}
+
+TEST_CASE("a 4-dimension IDX images file with 0 or more than 4 channels is refused, saying so") {
+  const auto labels = idx(0x801, {2}, 2);
+  for (uint32_t c : {0u, 5u}) {
+    CAPTURE(c);
+    const std::string e = load_error(idx(0x804, {2, 5, 7}, 0), labels);  // no channel field: no header
+    CHECK(e.find("images.gz' is truncated: 16 bytes, no IDX header") != std::string::npos);
+    auto images = idx(0x804, {2, 5, 7, c}, size_t{2} * 5 * 7 * c);
+    const std::string err = load_error(images, labels);
+    CHECK(err.find("images.gz' has " + std::to_string(c) + " channels per pixel") != std::string::npos);
+    CHECK(err.find("not 1 to 4") != std::string::npos);
+  }
+  for (uint32_t c : {1u, 2u, 4u}) {
+    CAPTURE(c);
+    CHECK(load_error(idx(0x804, {2, 5, 7, c}, size_t{2} * 5 * 7 * c), labels) == "");
+  }
+  CHECK(load_error(idx(0x804, {2, 5, 7, 3}, 2 * 5 * 7 * 3 - 1), labels)
+            .find("is truncated: 229 bytes, its IDX header promises 230") != std::string::npos);
+  CHECK(load_error(idx(0x802, {2, 5, 7}, 70), labels)
+            .find("has magic 0x00000802, expected 0x00000803 (IDX images) or 0x00000804") != std::string::npos);
+}
