@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "cifar_dataset.h"
 #include "idx_dataset.h"
 #include "image_folder.h"
 
@@ -43,6 +44,11 @@ Status open_data(const std::string& dir, uint32_t synthetic, const Plan& plan, F
     out->kind = DataKind::Idx;
     EDGETRAIN_RETURN_IF_ERROR(load_image_set(dir, "train", classes, &out->train));
     return load_image_set(dir, "t10k", classes, &out->test);
+  }
+  if (is_cifar10_dir(dir)) {
+    out->kind = DataKind::Cifar10;
+    EDGETRAIN_RETURN_IF_ERROR(load_cifar10(dir, true, classes, &out->train));
+    return load_cifar10(dir, false, classes, &out->test);
   }
   out->kind = DataKind::ImageFolder;
   FolderOptions options;

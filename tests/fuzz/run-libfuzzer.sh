@@ -5,7 +5,7 @@
 # per target, so it takes one of CI's two cores). Prints one row per target and exits 1 on any
 # finding, with the reproducer and the command that replays it.
 #   tests/fuzz/run-libfuzzer.sh [SECONDS] [TARGET...]    SECONDS per target, default 60
-# TARGET: model_file, onnx, device_profile, idx, cifar, state (default: all). EDGETRAIN_FUZZ_SEED sets
+# TARGET: model_file, onnx, device_profile, idx, cifar, image, state (default: all). EDGETRAIN_FUZZ_SEED sets
 # libFuzzer's -seed (default 1, printed); the same seed replays the same sequence of mutations.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,7 +14,7 @@ seconds=${1:-60}
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "run-libfuzzer.sh: SECONDS must be a positive integer, got '$seconds'" >&2; exit 2; }
 shift $(( $# > 0 ? 1 : 0 ))
 targets=("$@")
-(( ${#targets[@]} )) || targets=(model_file onnx device_profile idx cifar state)
+(( ${#targets[@]} )) || targets=(model_file onnx device_profile idx cifar image state)
 for t in "${targets[@]}"; do
   [[ -d tests/fuzz/corpus_$t ]] || { echo "run-libfuzzer.sh: unknown target '$t'" >&2; exit 2; }
 done
