@@ -309,14 +309,14 @@ void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32
   std::fprintf(out, "%4s  %-26s %-22s %10.3f\n", "", "total", "", 1e3 * total / steps);
 }
 
-void print_peak_rss(const Plan& plan, FILE* out, LogFormat format, uint64_t loader_bytes) {
+void print_peak_rss(const Plan& plan, FILE* out, LogFormat format, uint64_t loader_bytes, bool data_as_planned) {
   const uint64_t measured = peak_rss_bytes();
   const uint64_t region = XnnContext::alloc_stats().region_capacity;
   const uint64_t predicted = plan.predicted_peak_bytes == 0 ? 0 : plan.predicted_peak_bytes + loader_bytes;
   if (format == LogFormat::Json) {
     JsonLine line(out, "memory");
     line.integer("peak_rss_bytes", measured);
-    if (predicted == 0) {
+    if (!data_as_planned || predicted == 0) {
       line.null("predicted_peak_bytes").null("relative_error");
     } else {
       line.integer("predicted_peak_bytes", predicted)
@@ -324,6 +324,13 @@ void print_peak_rss(const Plan& plan, FILE* out, LogFormat format, uint64_t load
                                static_cast<double>(predicted));
     }
     line.integer("xnnpack_region_bytes", region);
+    return;
+  }
+  if (!data_as_planned) {
+    std::fprintf(out, "peak RSS %llu B measured (the plan predicts it for Fashion-MNIST or synthetic data, not "
+                 "this data set), loader buffers %llu B, XNNPACK region %llu B\n",
+                 static_cast<unsigned long long>(measured), static_cast<unsigned long long>(loader_bytes),
+                 static_cast<unsigned long long>(region));
     return;
   }
   if (predicted == 0) {

@@ -83,8 +83,11 @@ void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32
 
 // The process's peak RSS (VmHWM) against the plan's prediction (Plan::predicted_peak_bytes,
 // when the planner made one) plus `loader_bytes` (BatchLoader::buffer_bytes), with XNNPACK's
-// region for reference: one line.
-void print_peak_rss(const Plan& plan, FILE* out, LogFormat format = LogFormat::Text, uint64_t loader_bytes = 0);
+// region for reference: one line. The planner predicts for Fashion-MNIST's IDX files or
+// synthetic data (plan --data); for other data (`data_as_planned` false: image folders, CIFAR-10)
+// the line gives the measurement and the loader's buffers without a comparison.
+void print_peak_rss(const Plan& plan, FILE* out, LogFormat format = LogFormat::Text, uint64_t loader_bytes = 0,
+                    bool data_as_planned = true);
 
 // Top-1 accuracy over the first `limit` images (all when 0), BatchNorm in eval mode.
 Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total,
