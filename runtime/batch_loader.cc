@@ -4,16 +4,11 @@
 #include <cstring>
 
 #include "image_resample.h"
+#include "splitmix.h"
 
 namespace edgetrain {
 
 namespace {
-
-uint64_t mix(uint64_t z) {  // splitmix64's finaliser
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 // Reads the whole file into `buf` (its capacity set at init); the size in *size.
 Status read_file(const char* path, std::vector<uint8_t>& buf, size_t* size) {
@@ -125,7 +120,7 @@ Status BatchLoader::fill() {
       labels_[b] = static_cast<int32_t>(data.label(i));
       continue;
     }
-    const uint64_t key = mix(key_ ^ mix(b + 1));
+    const uint64_t key = splitmix_mix(key_ ^ splitmix_mix(b + 1));
     for (uint32_t tried = 0;; ++tried, i = (i + 1) % data.count) {
       if (tried == data.count) {
         return Status::error(StatusCode::BadData, "none of the %u images could be decoded (see the warnings)",

@@ -4,15 +4,11 @@
 #include <cassert>
 #include <cmath>
 
+#include "splitmix.h"
+
 namespace edgetrain {
 
 namespace {
-
-uint64_t mix(uint64_t z) {  // splitmix64's finaliser
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 // A uniform double in [0, 1) from 53 bits.
 double unit(uint64_t bits) { return static_cast<double>(bits >> 11) * (1.0 / 9007199254740992.0); }
@@ -61,7 +57,7 @@ CropWindow center_window(uint32_t src_w, uint32_t src_h, uint32_t dst_w, uint32_
 
 CropWindow random_window(uint32_t src_w, uint32_t src_h, uint32_t dst_w, uint32_t dst_h, uint64_t key) {
   CropWindow w = cover(src_w, src_h, dst_w, dst_h, 8.0 / 7.0);
-  const uint64_t a = mix(key ^ 0x5851f42d4c957f2dull), b = mix(a), c = mix(b);
+  const uint64_t a = splitmix_mix(key ^ 0x5851f42d4c957f2dull), b = splitmix_mix(a), c = splitmix_mix(b);
   w.x0 = unit(a) * (src_w - dst_w * w.step);
   w.y0 = unit(b) * (src_h - dst_h * w.step);
   w.flip = (c >> 63) != 0;

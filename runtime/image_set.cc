@@ -3,23 +3,17 @@
 #include <cassert>
 #include <cstring>
 
+#include "splitmix.h"
+
 namespace edgetrain {
 
 namespace {
-
-constexpr uint64_t kGamma = 0x9e3779b97f4a7c15ull;  // splitmix64's increment
-
-uint64_t mix(uint64_t z) {  // splitmix64's finaliser: a bijection, the same on every platform
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 // Image i of a generated set is the splitmix64 stream started at this key: counter-based, so any
 // image costs the same to make in any order (the trainer asks for them shuffled) and a resumed
 // run sees the bytes an uninterrupted one did. The stream's first value draws the label, each
 // later one 8 pixels.
-uint64_t image_key(uint64_t seed, uint32_t i) { return mix(mix(seed + kGamma) ^ i); }
+uint64_t image_key(uint64_t seed, uint32_t i) { return splitmix_mix(splitmix_mix(seed + kSplitmixGamma) ^ i); }
 
 // Little-endian on every platform; written out so that compilers merge it into one store.
 void store_le64(uint8_t* p, uint64_t v) {
@@ -38,17 +32,17 @@ void ImageSet::copy_image(uint32_t i, uint8_t* dst) const {
     std::memcpy(dst, pixels.data() + i * bytes, bytes);
     return;
   }
-  uint64_t state = image_key(seed, i) + kGamma;  // past the label's value
+  uint64_t state = image_key(seed, i) + kSplitmixGamma;  // past the label's value
   size_t k = 0;
-  for (; k + 8 <= bytes; k += 8) store_le64(dst + k, mix(state += kGamma));
-  const uint64_t z = mix(state + kGamma);
+  for (; k + 8 <= bytes; k += 8) store_le64(dst + k, splitmix_mix(state += kSplitmixGamma));
+  const uint64_t z = splitmix_mix(state + kSplitmixGamma);
   for (size_t b = 0; k + b < bytes; ++b) dst[k + b] = static_cast<uint8_t>(z >> (8 * b));
 }
 
 uint32_t ImageSet::label(uint32_t i) const {
   assert(i < count);
   if (!generated) return labels[i];
-  return static_cast<uint32_t>(mix(image_key(seed, i) + kGamma) % classes);
+  return static_cast<uint32_t>(splitmix_mix(image_key(seed, i) + kSplitmixGamma) % classes);
 }
 
 ImageSet synthetic_image_set(uint32_t count, uint32_t height, uint32_t width, uint32_t channels,

@@ -3,16 +3,11 @@
 #include <cmath>
 #include <cstring>
 
+#include "splitmix.h"
+
 namespace edgetrain {
 
 namespace {
-
-uint64_t splitmix64(uint64_t& state) {
-  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 // Each tensor gets its own stream, keyed by its name, so adding a layer does not reshuffle the
 // initial values of the others.
@@ -41,7 +36,7 @@ void init_params(const Plan& plan, unsigned char* params, uint64_t seed) {
         const float bound = 1.0f / std::sqrt(static_cast<float>(t.fan_in == 0 ? 1 : t.fan_in));
         uint64_t state = stream_seed(seed, t.name);
         for (size_t i = 0; i < n; ++i) {
-          const float u = static_cast<float>(splitmix64(state) >> 40) * 0x1.0p-24f;  // [0, 1)
+          const float u = static_cast<float>(splitmix_next(state) >> 40) * 0x1.0p-24f;  // [0, 1)
           v[i] = (2.0f * u - 1.0f) * bound;
         }
         break;

@@ -9,24 +9,18 @@
 
 #include "batch_loader.h"
 #include "memory_info.h"
+#include "splitmix.h"
 
 namespace edgetrain {
 
 namespace {
-
-uint64_t next_random(uint64_t& state) {  // splitmix64: the same sequence on every platform
-  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 // The training order of one epoch: a permutation that depends only on (seed, epoch), so a
 // resumed run needs just the epoch and the cursor to continue where it stopped.
 void epoch_order(uint32_t seed, uint32_t epoch, std::vector<uint32_t>& order) {
   std::iota(order.begin(), order.end(), 0u);
   uint64_t state = (uint64_t{seed} << 32 | epoch) * 0x2545f4914f6cdd1dull;
-  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[next_random(state) % i]);
+  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[splitmix_next(state) % i]);
 }
 
 bool params_finite(const Executor& exec) {
