@@ -134,7 +134,7 @@ Status BatchLoader::fill() {
         std::lock_guard<std::mutex> lock(mutex_);
         ++damaged_;
       }
-      std::fprintf(warnings_, "edgetrain-train: warning: skipping %s (its slot takes the next image)\n",
+      std::fprintf(warnings_, "edgetrain-train: warning: %s; skipped (its slot takes the next image)\n",
                    s.message());
     }
     labels_[b] = data.labels[i];

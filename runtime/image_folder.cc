@@ -99,7 +99,7 @@ bool add_file(const std::string& path, uint32_t label, const FolderOptions& o, s
     }
   }
   if (!s.is_ok()) {
-    std::fprintf(o.warnings, "edgetrain-train: warning: skipping %s\n", s.message());
+    std::fprintf(o.warnings, "edgetrain-train: warning: %s; skipped\n", s.message());
     return false;
   }
   uint32_t need_w = 0, need_h = 0, dw = 0, dh = 0;
