@@ -18,7 +18,7 @@
 
 #include "image_decode.h"
 #include "image_set.h"
-#include "status.h"
+#include "edgetrain/status.h"
 
 namespace edgetrain {
 

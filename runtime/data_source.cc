@@ -27,13 +27,17 @@ const char* data_kind_name(DataKind kind) {
   return "?";
 }
 
-Status open_data(const std::string& dir, uint32_t synthetic, const Plan& plan, FILE* warnings, DataSets* out) {
+InputShape input_shape(const Plan& plan) {
   const uint32_t* in = plan.tensors[plan.input].shape;
-  const uint32_t classes = plan.tensors[plan.logits].shape[1];
+  return InputShape{in[1], in[2], in[3], plan.tensors[plan.logits].shape[1]};
+}
+
+Status open_data(const std::string& dir, uint32_t synthetic, const InputShape& in, FILE* warnings, DataSets* out) {
+  const uint32_t classes = in.classes;
   if (synthetic > 0) {
     out->kind = DataKind::Synthetic;
-    out->train = synthetic_image_set(synthetic, in[1], in[2], in[3], classes, 1);
-    out->test = synthetic_image_set(synthetic, in[1], in[2], in[3], classes, 2);
+    out->train = synthetic_image_set(synthetic, in.height, in.width, in.channels, classes, 1);
+    out->test = synthetic_image_set(synthetic, in.height, in.width, in.channels, classes, 2);
     return Status::ok();
   }
   if (!exists(dir)) {
@@ -52,7 +56,7 @@ Status open_data(const std::string& dir, uint32_t synthetic, const Plan& plan, F
   }
   out->kind = DataKind::ImageFolder;
   FolderOptions options;
-  options.height = in[1], options.width = in[2], options.channels = in[3];
+  options.height = in.height, options.width = in.width, options.channels = in.channels;
   options.classes = classes;
   options.warnings = warnings;
   return load_image_folder(dir, options, &out->train, &out->test, &out->skipped);

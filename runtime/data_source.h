@@ -13,7 +13,7 @@
 
 #include "image_set.h"
 #include "plan_format.h"
-#include "status.h"
+#include "edgetrain/status.h"
 
 namespace edgetrain {
 
@@ -27,7 +27,13 @@ struct DataSets {
 
 const char* data_kind_name(DataKind kind);
 
-// Opens DIR for `plan`, or N synthetic images when synthetic > 0. Warnings go to `warnings`.
-Status open_data(const std::string& dir, uint32_t synthetic, const Plan& plan, FILE* warnings, DataSets* out);
+// What a model takes: images of height x width x channels, labels below `classes`.
+struct InputShape {
+  uint32_t height = 0, width = 0, channels = 0, classes = 0;
+};
+InputShape input_shape(const Plan& plan);
+
+// Opens DIR for that input, or N synthetic images when synthetic > 0. Warnings go to `warnings`.
+Status open_data(const std::string& dir, uint32_t synthetic, const InputShape& in, FILE* warnings, DataSets* out);
 
 }  // namespace edgetrain

@@ -40,14 +40,14 @@ Status Executor::run(const OpDesc* ops, uint32_t count, std::vector<double>* op_
   return Status::ok();
 }
 
-Status Executor::train_step(const OptimizerConfig& optimizer) {
+Status Executor::train_step(const OptimizerConfig& optimizer, uint32_t first_op) {
   ctx_.optimizer = optimizer;
-  EDGETRAIN_RETURN_IF_ERROR(run(plan_->train_ops, plan_->train_op_count, op_seconds_));
+  EDGETRAIN_RETURN_IF_ERROR(run(plan_->train_ops + first_op, plan_->train_op_count - first_op, op_seconds_));
   return xnn_->fit_region();
 }
 
-Status Executor::eval_step() {
-  EDGETRAIN_RETURN_IF_ERROR(run(plan_->eval_ops, plan_->eval_op_count, nullptr));
+Status Executor::eval_step(uint32_t first_op) {
+  EDGETRAIN_RETURN_IF_ERROR(run(plan_->eval_ops + first_op, plan_->eval_op_count - first_op, nullptr));
   return xnn_->fit_region();
 }
 

@@ -8,7 +8,7 @@
 #include "aligned_buffer.h"
 #include "op_context.h"
 #include "plan_format.h"
-#include "status.h"
+#include "edgetrain/status.h"
 #include "xnn_context.h"
 
 namespace edgetrain {
@@ -20,8 +20,9 @@ class Executor {
   Status init(const Plan& plan, XnnContext& xnn, uint64_t seed);
 
   // Fill input() and labels() before every call: a step reuses their bytes once it has read them.
-  Status train_step(const OptimizerConfig& optimizer);
-  Status eval_step();  // fills logits() from input()
+  // first_op 1 starts after the plan's Normalize op, whose output the caller wrote (floats).
+  Status train_step(const OptimizerConfig& optimizer, uint32_t first_op = 0);
+  Status eval_step(uint32_t first_op = 0);  // fills logits() from input()
 
   // Time spent in each train op (index into plan().train_ops), summed over steps; on when set.
   void set_op_times(std::vector<double>* seconds) { op_seconds_ = seconds; }

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "status.h"
+#include "edgetrain/status.h"
 
 namespace edgetrain {
 

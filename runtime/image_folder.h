@@ -14,7 +14,7 @@
 #include <string>
 
 #include "image_set.h"
-#include "status.h"
+#include "edgetrain/status.h"
 
 namespace edgetrain {
 

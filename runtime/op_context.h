@@ -6,7 +6,7 @@
 
 #include "kernels/geometry.h"
 #include "plan_format.h"
-#include "status.h"
+#include "edgetrain/status.h"
 
 namespace edgetrain {
 

@@ -1,5 +1,6 @@
 #include "plan_check.h"
 
+#include <cstdio>
 #include <initializer_list>
 
 namespace edgetrain {
@@ -103,6 +104,38 @@ Status check_plan(const Plan& p) {
   }
   EDGETRAIN_RETURN_IF_ERROR(check_ops(p, p.train_ops, p.train_op_count, "train", false));
   return check_ops(p, p.eval_ops, p.eval_op_count, "eval", true);
+}
+
+Status select_plan(const PlanSet& plans, uint32_t batch, uint64_t available_bytes, const Plan** out) {
+  if (plans.count == 0) return Status::error(StatusCode::InvalidPlan, "this binary carries no plan");
+  const Plan* best = nullptr;
+  const Plan* smallest = nullptr;
+  char have[128] = {};
+  for (uint32_t i = 0, n = 0; i < plans.count; ++i) {
+    const Plan* p = plans.plans[i];
+    if (n < sizeof have - 12) {
+      n += static_cast<uint32_t>(std::snprintf(have + n, sizeof have - n, "%s%u", i ? ", " : "", p->batch));
+    }
+    if (batch != 0) {
+      if (p->batch == batch) best = p;
+      continue;
+    }
+    const uint64_t need = p->arena_bytes + p->params_bytes;
+    if (!smallest || need < smallest->arena_bytes + smallest->params_bytes) smallest = p;
+    if ((available_bytes == 0 || need <= available_bytes) && (!best || p->batch > best->batch)) best = p;
+  }
+  if (best) {
+    *out = best;
+    return Status::ok();
+  }
+  if (batch != 0) {
+    return Status::error(StatusCode::InvalidArgument, "no plan for batch %u in this binary (batches: %s)", batch, have);
+  }
+  return Status::error(StatusCode::OutOfMemory,
+                       "no plan fits in the %.1f MiB this system has available (the smallest, batch %u, "
+                       "needs %.1f MiB): free memory or build a plan with a smaller batch or budget",
+                       static_cast<double>(available_bytes) / (1 << 20), smallest->batch,
+                       static_cast<double>(smallest->arena_bytes + smallest->params_bytes) / (1 << 20));
 }
 
 }  // namespace edgetrain

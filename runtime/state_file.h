@@ -14,7 +14,7 @@
 #include <string>
 
 #include "plan_format.h"
-#include "status.h"
+#include "edgetrain/status.h"
 
 namespace edgetrain {
 

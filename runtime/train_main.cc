@@ -16,6 +16,7 @@
 #include "batch_loader.h"
 #include "data_source.h"
 #include "memory_info.h"
+#include "plan_check.h"
 #include "trainer.h"
 
 namespace {
@@ -165,7 +166,7 @@ Status run(const Options& o) {
   const Plan* plan = nullptr;
   EDGETRAIN_RETURN_IF_ERROR(select_plan(kBakedPlans, o.batch, mem_available_bytes(), &plan));
   DataSets data;
-  EDGETRAIN_RETURN_IF_ERROR(open_data(o.data, o.synthetic, *plan, stderr, &data));
+  EDGETRAIN_RETURN_IF_ERROR(open_data(o.data, o.synthetic, input_shape(*plan), stderr, &data));
   const ImageSet& train_set = data.train;
   const ImageSet& test_set = data.test;
   const bool folder = data.kind == DataKind::ImageFolder;

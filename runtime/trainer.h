@@ -56,10 +56,6 @@ struct TrainOptions {
   LogFormat log_format = LogFormat::Text;
 };
 
-// The plan for `batch`; when batch == 0, the largest batch whose arena and params block fit in
-// `available_bytes` (0: unknown, take the largest).
-Status select_plan(const PlanSet& plans, uint32_t batch, uint64_t available_bytes, const Plan** out);
-
 // Checks that the plan's input is [N, height, width, channels] of the data and the data is not empty.
 Status check_data_fits(const Plan& plan, const ImageSet& data);
 

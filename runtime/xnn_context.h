@@ -12,7 +12,7 @@
 #include <pthreadpool.h>
 
 #include "aligned_buffer.h"
-#include "status.h"
+#include "edgetrain/status.h"
 
 namespace edgetrain {
 

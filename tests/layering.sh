@@ -4,6 +4,7 @@
 #   kernels/           include only kernels' own headers
 #   runtime/contract/  includes only the contract
 #   runtime/           includes the runtime, the contract and kernels, never the planner
+#   runtime/include/   the public API (edgetrain/*.h): includes only itself
 #   planner/<stage>/   includes its own stage, earlier stages (util graph import cost memory
 #                      checkpoint emit) and the contract; only plan_main.cc sees every stage
 set -euo pipefail
@@ -34,10 +35,17 @@ while IFS= read -r f; do
     stage=${inc%%/*}
     [[ $inc == */* && " ${stages[*]} " == *" $stage "* && ! -e runtime/$inc ]] &&
       fail "$f includes the planner's \"$inc\" (the runtime never includes the planner)"
-    [[ $inc == kernels/* || -e runtime/$inc || -e "$(dirname "$f")/$inc" ]] || is_contract "$inc" ||
+    [[ $inc == kernels/* || -e runtime/$inc || -e runtime/include/$inc || -e "$(dirname "$f")/$inc" ]] ||
+      is_contract "$inc" ||
       fail "$f includes \"$inc\", which is not a runtime, contract or kernels header"
   done
 done < <(find runtime -path runtime/contract -prune -o \( -name '*.cc' -o -name '*.h' \) -print)
+
+while IFS= read -r f; do
+  for inc in $(quoted "$f"); do
+    [[ $inc == edgetrain/* && -e runtime/include/$inc ]] || fail "$f includes \"$inc\" (the public API includes only itself)"
+  done
+done < <(find runtime/include -name '*.h')
 
 rank() {  # rank STAGE: its place in the order, or -1
   local i
@@ -74,5 +82,5 @@ while IFS= read -r line; do
   [[ $line == *')'* ]] && current=""
 done < planner/CMakeLists.txt
 
-(( bad == 0 )) && echo "layering: ok (kernels, contract, runtime, ${#stages[@]} planner stages)"
+(( bad == 0 )) && echo "layering: ok (kernels, contract, runtime, its API, ${#stages[@]} planner stages)"
 exit "$bad"

@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     }
     DataSets data;
     FILE* quiet = std::fopen("/dev/null", "w");
-    const Status st = open_data(root, 0, plan, quiet, &data);
+    const Status st = open_data(root, 0, input_shape(plan), quiet, &data);
     std::fclose(quiet);
     if (!st.is_ok()) {
       std::fprintf(stderr, "loader-bench: %s\n", st.message());

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "plan_check.h"
 #include "runtime_test_util.h"
 #include "trainer.h"
 

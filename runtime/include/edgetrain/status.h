@@ -1,5 +1,5 @@
-// Device-side error reporting without exceptions or allocation: a code plus one formatted line
-// that says what is wrong and, where we know, how to fix it.
+// Errors without exceptions or allocation, in the runtime and its API: a code plus one formatted
+// line that says what is wrong and, where we know, how to fix it.
 #pragma once
 
 #include <cstdarg>

@@ -1,0 +1,103 @@
+// The C++ training API: one Session over a plan baked into the program (the generated file of
+// `plan ... --out FILE.gen.cc`, compiled in), which owns the plan's arena and params block,
+// allocated once at open(). An app feeds batches (u8 images as the data set stores them, or
+// normalised f32 tensors), steps the optimizer, evaluates, saves and restores the training state
+// (the state files of edgetrain-train, written atomically), and reads weights and gradients by
+// name. Nothing here allocates after open(); every call returns a Status whose message is one
+// line saying what is wrong and how to fix it.
+//
+//   std::unique_ptr<edgetrain::Session> s;
+//   if (auto st = edgetrain::Session::open("fashion_net", {}, &s); !st.is_ok()) die(st.message());
+//   float loss;
+//   s->train_step(images, labels, {0.05f}, &loss);   // images: batch x H x W x C bytes
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "edgetrain/status.h"
+
+namespace edgetrain {
+
+struct SessionOptions {
+  uint32_t batch = 0;    // a baked plan's batch; 0: the largest that fits the available memory
+  uint32_t threads = 0;  // 0: one per core
+  uint32_t seed = 1;     // initial weights (PyTorch's default initialisation, drawn from it)
+};
+
+// The update of one step. The plan fixes the optimizer (today SGD with momentum, as PyTorch's
+// torch.optim.SGD); these are its settings, which may change every step (a schedule).
+struct StepSettings {
+  float lr = 0.05f;
+  float momentum = 0.9f;
+  float weight_decay = 0.0f;
+};
+
+// A tensor of the session, row-major with the plan's layout (activations NHWC, conv weights
+// [out][kh][kw][in / groups], FC weights [out][in]); valid until the session is destroyed.
+struct TensorView {
+  const float* data = nullptr;
+  uint64_t elements = 0;
+  uint32_t rank = 0;
+  uint32_t shape[4] = {1, 1, 1, 1};
+};
+
+class Session {
+ public:
+  // The baked plan of `model` (its name in the plan: `plan --list-models`, or the ONNX graph's),
+  // at options.batch; checks it, allocates its memory and initialises the weights.
+  static Status open(const char* model, const SessionOptions& options, std::unique_ptr<Session>* out);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const char* model() const;
+  uint32_t batch() const;
+  uint32_t height() const;
+  uint32_t width() const;
+  uint32_t channels() const;
+  uint32_t classes() const;
+  uint64_t step() const;  // training steps done (restored by load())
+  size_t image_bytes() const { return size_t{height()} * width() * channels(); }
+
+  // One training step on batch() images and their labels (0 .. classes() - 1): forward,
+  // backward and the update. `images`: batch x H x W x C bytes, normalised by the plan's
+  // Normalize op; or normalised floats of the same shape (what the Normalize op would write),
+  // for data that is not 8-bit. A non-finite loss is an error (the weights have been updated
+  // with it: restore a saved state).
+  Status train_step(const uint8_t* images, const int32_t* labels, const StepSettings& settings, float* loss);
+  Status train_step(const float* images, const int32_t* labels, const StepSettings& settings, float* loss);
+
+  // The eval-mode forward (BatchNorm on its running statistics) of batch() images:
+  // `logits` gets batch x classes() floats.
+  Status predict(const uint8_t* images, float* logits);
+  Status predict(const float* images, float* logits);
+
+  // The training state (weights, optimizer state, BatchNorm statistics, step), as edgetrain-train
+  // saves it: save() is atomic; load() checks the file is whole and of this model before it
+  // changes anything. load_weights() takes only the weights and BatchNorm statistics (e.g. of
+  // `plan --onnx ... --weights-out FILE`) and restarts at step 0 with zero optimizer state.
+  Status save(const char* path) const;
+  Status load(const char* path);
+  Status load_weights(const char* path);
+
+  // A parameter (weights, biases, BatchNorm running statistics, optimizer state) by its name in
+  // the plan, e.g. "conv1.weight", "bn1.running_mean", "conv1.weight.velocity".
+  Status parameter(const char* name, TensorView* out) const;
+  // The gradient of parameter `name` from the last train_step. Plans update each parameter right
+  // after its gradient's last use and reuse that memory; a gradient is readable after the step
+  // only where nothing overwrote it (all of them with `plan --keep-gradients`).
+  Status gradient(const char* name, TensorView* out) const;
+
+ private:
+  struct Impl;
+  explicit Session(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The k largest of `count` values (a row of logits), best first; ties go to the lower index.
+// k is at most count.
+void top_k(const float* values, uint32_t count, uint32_t k, uint32_t* indices);
+
+}  // namespace edgetrain
