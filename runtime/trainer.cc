@@ -170,6 +170,13 @@ Status select_plan(const PlanSet& plans, uint32_t batch, uint64_t available_byte
                        static_cast<double>(smallest->arena_bytes + smallest->params_bytes) / (1 << 20));
 }
 
+const char* plan_optimizer(const Plan& plan) {
+  for (uint32_t i = 0; i < plan.train_op_count; ++i) {
+    if (const char* name = optimizer_name(plan.train_ops[i].kind)) return name;
+  }
+  return "none";
+}
+
 Status check_data_fits(const Plan& plan, const ImageSet& data) {
   const uint32_t* in = plan.tensors[plan.input].shape;
   if (in[1] != data.height || in[2] != data.width || in[3] != data.channels) {
@@ -230,6 +237,7 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
     position->cursor = consumed_cursor;
     OptimizerConfig optimizer = options.optimizer;
     optimizer.lr = scheduled_lr(optimizer.lr, options.schedule, position->step, options.steps);
+    optimizer.step = static_cast<uint32_t>(position->step + 1);  // steps <= UINT32_MAX
     EDGETRAIN_RETURN_IF_ERROR(exec.train_step(optimizer));
     const uint64_t step = ++position->step;
     const float loss = exec.loss();

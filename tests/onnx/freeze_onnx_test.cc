@@ -170,7 +170,7 @@ TEST_CASE("frozen layers: a state of the unfrozen model converts into the frozen
   CHECK_FALSE(refused.is_ok());
   CHECK(std::string(refused.message()).find("bytes of state") != std::string::npos);
 
-  convert_state(in, unfrozen, p.graph, out);
+  convert_state(in, p.model.graph, p.graph, out);
   const Status loaded = r.load(read(out));
   REQUIRE_MESSAGE(loaded.is_ok(), loaded.message());
   for (const auto& [name, values] : trained.weights) {
