@@ -222,6 +222,24 @@ for name, count, lr, b1, b2, eps, wd in [("n37_wd", 37, 1e-2, 0.9, 0.999, 1e-8, 
     put(pre + "m", opt.state[w]["exp_avg"])
     put(pre + "v", opt.state[w]["exp_avg_sq"])
 
+# AdamW: decoupled decay (w *= 1 - lr*wd before the step), large enough that Adam's L2 decay on
+# the same case ends elsewhere (the test checks that it does).
+for name, count, lr, b1, b2, eps, wd in [("n37_wd", 37, 1e-2, 0.9, 0.999, 1e-8, 1e-1),
+                                         ("n21_wd", 21, 5e-2, 0.8, 0.99, 1e-6, 0.5)]:
+    w = torch.nn.Parameter(rand(count))
+    grads = [rand(count) for _ in range(STEPS)]
+    pre = f"adamw/{name}/"
+    put(pre + "hyper", [lr, b1, b2, eps, wd, STEPS])
+    put(pre + "w0", w.detach())
+    opt = torch.optim.AdamW([w], lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd)
+    for t, g in enumerate(grads):
+        put(pre + f"g{t}", g)
+        w.grad = g.clone()
+        opt.step()
+    put(pre + "w", w.detach())
+    put(pre + "m", opt.state[w]["exp_avg"])
+    put(pre + "v", opt.state[w]["exp_avg_sq"])
+
 out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "goldens.bin")
 with open(out, "wb") as f:
     f.write(b"EGLD" + struct.pack("<II", 1, len(records)))

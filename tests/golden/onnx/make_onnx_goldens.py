@@ -232,19 +232,29 @@ def bad_files():
            dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}})
 
 
-golden("mobilenet_v2_tiny", MobileNetV2Tiny, 11)
-golden("resnet_tiny", ResNetTiny, 12)
-golden("plain_cnn", PlainCnn, 13)
-golden("resnet_tiny", ResNetTiny, 12, frozen=("conv1", "bn1", "layer1"), tag="resnet_tiny_frozen")
-bad_files()
-corpus = os.path.join(HERE, "..", "..", "fuzz", "corpus_onnx")
-os.makedirs(corpus, exist_ok=True)
-export(TinyBn(), os.path.join(corpus, "tiny_bn.onnx"), shape=(1, 1, 4, 4))
-export(TinyResidual(), os.path.join(corpus, "tiny_residual.onnx"), shape=(1, 1, 4, 4))
+def write_goldens(path):
+    """Writes the records put() collected (format above) to path."""
+    with open(path, "wb") as f:
+        f.write(b"EGLD" + struct.pack("<II", 1, len(records)))
+        for name, shape, data in records:
+            f.write(struct.pack("<I", len(name)) + name.encode() + struct.pack("<I", len(shape)))
+            f.write(struct.pack(f"<{len(shape)}I", *shape) + data)
+    print(f"wrote {len(records)} records to {os.path.basename(path)}")
 
-with open(os.path.join(HERE, "onnx_goldens.bin"), "wb") as f:
-    f.write(b"EGLD" + struct.pack("<II", 1, len(records)))
-    for name, shape, data in records:
-        f.write(struct.pack("<I", len(name)) + name.encode() + struct.pack("<I", len(shape)))
-        f.write(struct.pack(f"<{len(shape)}I", *shape) + data)
-print(f"wrote {len(records)} records")
+
+def main():
+    golden("mobilenet_v2_tiny", MobileNetV2Tiny, 11)
+    golden("resnet_tiny", ResNetTiny, 12)
+    golden("plain_cnn", PlainCnn, 13)
+    golden("resnet_tiny", ResNetTiny, 12, frozen=("conv1", "bn1", "layer1"), tag="resnet_tiny_frozen")
+    bad_files()
+    corpus = os.path.join(HERE, "..", "..", "fuzz", "corpus_onnx")
+    os.makedirs(corpus, exist_ok=True)
+    export(TinyBn(), os.path.join(corpus, "tiny_bn.onnx"), shape=(1, 1, 4, 4))
+    export(TinyResidual(), os.path.join(corpus, "tiny_residual.onnx"), shape=(1, 1, 4, 4))
+
+    write_goldens(os.path.join(HERE, "onnx_goldens.bin"))
+
+
+if __name__ == "__main__":  # make_optimizer_goldens.py imports the models
+    main()
