@@ -39,6 +39,7 @@
 #include "import/onnx_weights.h"
 #include "import/zoo.h"
 #include "memory/arena_map.h"
+#include "memory/liveness.h"
 #include "util/atomic_file.h"
 #include "util/units.h"
 
@@ -196,12 +197,13 @@ void export_weights(const Args& a) {
   std::fprintf(stderr, "plan: wrote %s: %s with the weights of %s\n", a.out_onnx.c_str(), a.onnx.c_str(), a.export_weights.c_str());
 }
 
-// "optimizer adam: exp_avg, exp_avg_sq of 8 trained parameters, 83712 bytes in the params block".
+// "optimizer adam: exp_avg, exp_avg_sq of 8 trained parameters, 41472 bytes of the params block"
+// (placed bytes, each tensor aligned as placement aligns it).
 std::string describe_optimizer_state(const Graph& g, OpKind optimizer) {
   uint64_t bytes = 0, tensors = 0;
   for (const Tensor& t : g.tensors) {
     if (t.role != Role::OptState) continue;
-    bytes += t.bytes();
+    bytes += aligned_bytes(t.bytes());
     ++tensors;
   }
   std::string slots;
@@ -211,7 +213,7 @@ std::string describe_optimizer_state(const Graph& g, OpKind optimizer) {
   const uint64_t per_param = static_cast<uint64_t>(op_input_count(optimizer) - kOptimizerStateSlot);
   return "optimizer " + std::string(optimizer_name(optimizer)) + ": " + slots + " of " +
          std::to_string(tensors / per_param) + " trained parameters, " + std::to_string(bytes) +
-         " bytes in the params block";
+         " bytes of the params block";
 }
 
 // What planning one batch size gives: the placed plan, its predicted peak RSS and the lines the
