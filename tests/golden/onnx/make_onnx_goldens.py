@@ -175,17 +175,24 @@ def find_source(model, init):
     raise SystemExit(f"initializer {init.name} matches no parameter")
 
 
-def golden(name, make_model, seed, frozen=(), tag=None):
-    """frozen: module-path prefixes to freeze; tag: the records' name (default: the model's)."""
-    tag = tag or name
+def seeded_model(make_model, seed):
+    """The model of a golden before its export: `seed`'s weights, BatchNorm parameters and
+    statistics away from their defaults."""
     torch.manual_seed(seed)
     model = make_model()
-    for mod in model.modules():  # BatchNorm parameters and statistics away from their defaults
+    for mod in model.modules():
         if isinstance(mod, nn.BatchNorm2d):
             mod.weight.data.uniform_(0.5, 1.5)
             mod.bias.data.uniform_(-0.2, 0.2)
             mod.running_mean.uniform_(-0.2, 0.2)
             mod.running_var.uniform_(0.5, 2.0)
+    return model
+
+
+def golden(name, make_model, seed, frozen=(), tag=None):
+    """frozen: module-path prefixes to freeze; tag: the records' name (default: the model's)."""
+    tag = tag or name
+    model = seeded_model(make_model, seed)
     path = os.path.join(HERE, name + ".onnx")
     m = export(model, path)
     sources = {init.name: find_source(model, init) for init in m.graph.initializer}

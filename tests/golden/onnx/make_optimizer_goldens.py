@@ -39,14 +39,7 @@ RUNS = [
 
 
 def trained(name, make_model, seed, tag, optimizer, lr, betas, eps, wd):
-    torch.manual_seed(seed)  # as make_onnx_goldens.golden() builds the exported model
-    model = make_model()
-    for mod in model.modules():
-        if isinstance(mod, nn.BatchNorm2d):
-            mod.weight.data.uniform_(0.5, 1.5)
-            mod.bias.data.uniform_(-0.2, 0.2)
-            mod.running_mean.uniform_(-0.2, 0.2)
-            mod.running_var.uniform_(0.5, 2.0)
+    model = base.seeded_model(make_model, seed)  # as make_onnx_goldens.golden() builds it
     with tempfile.TemporaryDirectory() as tmp:  # exporting traces a training forward: BatchNorm statistics move
         base.export(model, os.path.join(tmp, name + ".onnx"))
     m = onnx.load(os.path.join(HERE, name + ".onnx"))  # the committed file
