@@ -11,6 +11,7 @@
 //   plan --onnx model.onnx --export-weights trained.state --out-onnx trained.onnx
 //   plan --model resnet18 --batch 32 --freeze conv1 --freeze layer1 ... (freeze.h: fine-tuning)
 //   plan --model resnet18 --batch 32 --train-last 11 --from-state pre.state --weights-out ft.state
+//   plan --model fashion_net --batch 32 --optimizer adam --out plans.gen.cc   (sgd, adam, adamw)
 //   plan --list-models | --list-policies | --model NAME --list-layers
 #include <cerrno>
 #include <cstdio>
@@ -38,11 +39,13 @@
 #include "import/onnx_weights.h"
 #include "import/zoo.h"
 #include "memory/arena_map.h"
+#include "memory/liveness.h"
 #include "util/atomic_file.h"
 #include "util/units.h"
 
 namespace {
 
+using namespace edgetrain;
 using namespace edgetrain::planner;
 
 constexpr const char* kUsage =
@@ -53,11 +56,11 @@ constexpr const char* kUsage =
     "            [--profile DEVICE-PROFILE.json] [--report DIR] [--arena-map]\n"
     "            [--target host|pi3] [--data fashion-mnist|synthetic:N]\n"
     "            [--normalize MEAN,...:STD,...]\n"
-    "            [--freeze LAYER-OR-PREFIX]... [--train-last N]\n"
+    "            [--freeze LAYER-OR-PREFIX]... [--train-last N] [--optimizer sgd|adam|adamw]\n"
     "            [--from-state STATE --weights-out STATE]\n"
     "       plan --onnx FILE.onnx --export-weights STATE --out-onnx OUT.onnx\n"
     "       plan --list-models | --list-policies | (--model NAME | ...) --list-layers\n"
-    "BYTES: the whole step (arena incl. gradients + weights, momentum), e.g. 300MiB, 1.5GB;\n"
+    "BYTES: the whole step (arena incl. gradients + weights, optimizer state), e.g. 300MiB, 1.5GB;\n"
     "       least: the optimal policy's least-memory plan.\n"
     "--peak-budget BYTES: the trainer's whole process instead, its peak RSS as predicted for\n"
     "       --target and --data (what a device has free, e.g. 900MB on a Pi 3).\n"
@@ -69,7 +72,10 @@ constexpr const char* kUsage =
     "(default: ImageNet's 0.485,0.456,0.406:0.229,0.224,0.225 for 3-channel inputs, else\n"
     "Fashion-MNIST's 0.2860:0.3530 in every channel).\n"
     "--arena-map: print each plan's arena over its train ops (a letter per live tensor) on stdout.\n"
-    "--freeze, --train-last: fine-tune; frozen layers get no gradients, no momentum, no update,\n"
+    "--optimizer: each trained parameter's update, baked into the plan: sgd (with momentum, the\n"
+    "default; one state tensor per parameter), adam or adamw (PyTorch's Adam and AdamW; two).\n"
+    "The trainer sets their hyperparameters (--lr, --momentum, --beta1, ...).\n"
+    "--freeze, --train-last: fine-tune; frozen layers get no gradients, no optimizer state, no update,\n"
     "and their BatchNorm runs in eval mode. --from-state: a state of the model (any layers\n"
     "frozen) whose weights --weights-out writes as this plan's initial state.\n";
 
@@ -88,6 +94,7 @@ struct Args {
   bool least_memory = false;  // --budget least: the optimal policy's least-memory plan
   bool list_models = false, list_policies = false, in_place = true, arena_map = false;
   Updates updates = Updates::AfterLastUse;
+  OpKind optimizer = OpKind::SgdMomentum;
 };
 
 uint32_t parse_count(const std::string& flag, const std::string& s, unsigned long max) {
@@ -132,6 +139,7 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--image") a.zoo.image = parse_count(flag, value, 4096);
     else if (flag == "--classes") a.zoo.classes = parse_count(flag, value, 100000);
     else if (flag == "--policy") a.policy = parse_policy(value);
+    else if (flag == "--optimizer") a.optimizer = parse_optimizer(value);
     else if (flag == "--budget" && value == "least") a.least_memory = true;
     else if (flag == "--budget") a.budget = parse_bytes(value);
     else if (flag == "--peak-budget") a.peak_budget = parse_bytes(value);
@@ -189,6 +197,25 @@ void export_weights(const Args& a) {
   std::fprintf(stderr, "plan: wrote %s: %s with the weights of %s\n", a.out_onnx.c_str(), a.onnx.c_str(), a.export_weights.c_str());
 }
 
+// "optimizer adam: exp_avg, exp_avg_sq of 8 trained parameters, 41472 bytes of the params block"
+// (placed bytes, each tensor aligned as placement aligns it).
+std::string describe_optimizer_state(const Graph& g, OpKind optimizer) {
+  uint64_t bytes = 0, tensors = 0;
+  for (const Tensor& t : g.tensors) {
+    if (t.role != Role::OptState) continue;
+    bytes += aligned_bytes(t.bytes());
+    ++tensors;
+  }
+  std::string slots;
+  for (int k = kOptimizerStateSlot; k < op_input_count(optimizer); ++k) {
+    slots += (slots.empty() ? "" : ", ") + std::string(op_input_name(optimizer, k));
+  }
+  const uint64_t per_param = static_cast<uint64_t>(op_input_count(optimizer) - kOptimizerStateSlot);
+  return "optimizer " + std::string(optimizer_name(optimizer)) + ": " + slots + " of " +
+         std::to_string(tensors / per_param) + " trained parameters, " + std::to_string(bytes) +
+         " bytes of the params block";
+}
+
 // What planning one batch size gives: the placed plan, its predicted peak RSS and the lines the
 // CLI prints once every file is written (a failure prints only its error).
 struct BatchPlan {
@@ -201,8 +228,9 @@ BatchPlan plan_batch(const Args& a, uint32_t batch, const DeviceProfile* profile
   BatchPlan out;
   Graph g = build_model(a, batch);
   const Frozen frozen = freeze_layers(g, a.freeze);
-  derive_schedules(g, frozen.params, a.updates);
+  derive_schedules(g, frozen.params, a.updates, a.optimizer);
   if (!a.freeze.empty()) out.summary += "plan: " + describe_frozen(g, frozen) + "\n";
+  if (a.optimizer != OpKind::SgdMomentum) out.summary += "plan: " + describe_optimizer_state(g, a.optimizer) + "\n";
   TimeModel time;
   char line[512];
   if (profile != nullptr) {
@@ -279,9 +307,7 @@ void write_plans(const Args& a, const std::vector<Graph>& plans, const std::vect
 // --weights-out: the plan's initial state, from another state (--from-state) or the ONNX file.
 std::string write_initial_state(const Args& a, const Graph& plan) {
   if (!a.from_state.empty()) {
-    Graph unfrozen = build_model(a, plan.batch);
-    derive_schedules(unfrozen);
-    convert_state(a.from_state, unfrozen, plan, a.weights_out);
+    convert_state(a.from_state, build_model(a, plan.batch), plan, a.weights_out);
     return "plan: initial state (the weights of " + a.from_state + ", momentum zero) for --init-state: " +
            a.weights_out + "\n";
   }

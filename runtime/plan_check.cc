@@ -138,4 +138,11 @@ Status select_plan(const PlanSet& plans, uint32_t batch, uint64_t available_byte
                        static_cast<double>(smallest->arena_bytes + smallest->params_bytes) / (1 << 20));
 }
 
+const char* plan_optimizer(const Plan& plan) {
+  for (uint32_t i = 0; i < plan.train_op_count; ++i) {
+    if (const char* name = optimizer_name(plan.train_ops[i].kind)) return name;
+  }
+  return "none";
+}
+
 }  // namespace edgetrain

@@ -13,4 +13,8 @@ Status check_plan(const Plan& plan);
 // `available_bytes` (0: unknown, take the largest).
 Status select_plan(const PlanSet& plans, uint32_t batch, uint64_t available_bytes, const Plan** out);
 
+// The optimizer the plan's updates run, as `plan --optimizer` names it ("sgd", "adam", "adamw"),
+// or "none" for a plan that trains no parameter.
+const char* plan_optimizer(const Plan& plan);
+
 }  // namespace edgetrain

@@ -46,6 +46,10 @@ struct Session::Impl {
     optimizer.lr = settings.lr;
     optimizer.momentum = settings.momentum;
     optimizer.weight_decay = settings.weight_decay;
+    optimizer.beta1 = settings.beta1;
+    optimizer.beta2 = settings.beta2;
+    optimizer.eps = settings.eps;
+    optimizer.step = static_cast<uint32_t>(position.step + 1);
     EDGETRAIN_RETURN_IF_ERROR(exec.train_step(optimizer, first_op));
     ++position.step;
     *loss = exec.loss();
@@ -140,6 +144,7 @@ Status Session::open(const char* model, const SessionOptions& options, std::uniq
 }
 
 const char* Session::model() const { return impl_->plan->model; }
+const char* Session::optimizer() const { return plan_optimizer(*impl_->plan); }
 uint32_t Session::batch() const { return impl_->plan->batch; }
 uint32_t Session::height() const { return impl_->tensor(impl_->plan->input).shape[1]; }
 uint32_t Session::width() const { return impl_->tensor(impl_->plan->input).shape[2]; }
@@ -212,7 +217,7 @@ Status Session::parameter(const char* name, TensorView* out) const {
   const int32_t id = impl_->find(name, Region::Params);
   if (id < 0 || impl_->tensor(id).dtype != DType::F32) {
     return Status::error(StatusCode::InvalidArgument, "plan '%s' has no parameter '%.128s' (its names: plan "
-                         "--list-layers, and .weight, .bias, .running_mean, .running_var, .velocity)",
+                         "--list-layers, and .weight, .bias, .running_mean, .running_var, .velocity, .exp_avg)",
                          impl_->plan->model, name);
   }
   *out = view_of(*impl_->plan, impl_->exec.context(), id);

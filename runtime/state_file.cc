@@ -272,9 +272,12 @@ Status load_initial_state(const char* path, const Plan& plan, unsigned char* par
   EDGETRAIN_RETURN_IF_ERROR(load_state(path, plan, params, &ignored));
   for (uint32_t i = 0; i < plan.train_op_count; ++i) {
     const OpDesc& op = plan.train_ops[i];
-    if (op.kind != OpKind::SgdMomentum || op.in[2] < 0) continue;
-    const TensorDesc& velocity = plan.tensors[op.in[2]];
-    std::memset(params + velocity.offset, 0, velocity.bytes);
+    if (op_info(op.kind).phase != OpPhase::Optimizer) continue;
+    for (int k = kOptimizerStateSlot; k < op_input_count(op.kind); ++k) {  // velocity; Adam's moments
+      if (op.in[k] < 0) continue;
+      const TensorDesc& state = plan.tensors[op.in[k]];
+      std::memset(params + state.offset, 0, state.bytes);
+    }
   }
   return Status::ok();
 }

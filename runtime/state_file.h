@@ -48,8 +48,8 @@ Status save_state(const char* path, const Plan& plan, const unsigned char* param
 Status load_state(const char* path, const Plan& plan, unsigned char* params, TrainPosition* position);
 
 // For --init-state: load_state's checks, then only the weights and BatchNorm running statistics
-// are kept; the momentum (every SgdMomentum velocity) is zeroed and the saved position ignored,
-// so training starts at step 0 as from fresh weights.
+// are kept; the optimizer state (SGD's velocities, Adam's moments) is zeroed and the saved
+// position ignored, so training starts at step 0 as from fresh weights.
 Status load_initial_state(const char* path, const Plan& plan, unsigned char* params);
 
 // The same check and restore from bytes in memory (`name` is for messages).

@@ -2,8 +2,8 @@
 // the data in --data DIR (IDX files, CIFAR-10 batches or an image folder: data_source.h).
 //
 //   edgetrain-train [--data DIR] [--steps N] [--batch N] [--lr X] [--momentum X]
-//                   [--weight-decay X] [--threads N] [--log-every N] [--eval-images N] [--seed N]
-//                   [--log-format text|json] ... (kUsage below)
+//                   [--beta1 X --beta2 X --eps X] [--weight-decay X] [--threads N] [--log-every N]
+//                   [--eval-images N] [--seed N] [--log-format text|json] ... (kUsage below)
 #include <unistd.h>
 
 #include <cerrno>
@@ -25,6 +25,7 @@ using namespace edgetrain;
 
 constexpr const char* kUsage =
     "usage: edgetrain-train [--data DIR] [--steps N] [--batch N] [--lr X] [--momentum X]\n"
+    "                       [--beta1 X] [--beta2 X] [--eps X]\n"
     "                       [--weight-decay X] [--threads N] [--log-every N] [--eval-images N]\n"
     "                       [--seed N] [--profile] [--save FILE [--save-every N] [--resume]]\n"
     "                       [--synthetic N] [--lr-schedule constant|cosine] [--init-state FILE]\n"
@@ -45,6 +46,9 @@ constexpr const char* kUsage =
     "--stop-after N ends the run at step N of --steps (saving it; needs --save): a later --resume\n"
     "continues the same run, learning-rate schedule included, on this machine or another.\n"
     "--save FILE is checked before any work: its directory must exist and be writable.\n"
+    "The plan fixes the optimizer (plan --optimizer sgd|adam|adamw): --momentum (default 0.9) is\n"
+    "SGD's; --beta1 (0.9), --beta2 (0.999) and --eps (1e-8) are Adam's and AdamW's; --lr and\n"
+    "--weight-decay (L2; AdamW's decoupled, as PyTorch's) are every optimizer's.\n"
     "--threads N: at most 4 per CPU of this machine (default: one per core).\n"
     "--log-format json writes every progress line as one JSON object per line on stdout\n"
     "(events plan, initial_state, resumed, step, saved, stopped, profile, profile_total, eval,\n"
@@ -58,6 +62,9 @@ struct Options {
   LogFormat log_format = LogFormat::Text;
   std::string save, init_state;
   TrainOptions train;
+  // The first flag given of those only SGD plans take (--momentum), and of Adam's (--beta1, ...).
+  const char* sgd_flag = nullptr;
+  const char* adam_flag = nullptr;
 };
 
 Status parse_number(const char* flag, const char* text, double lo, double hi, double* out) {
@@ -69,6 +76,30 @@ Status parse_number(const char* flag, const char* text, double lo, double hi, do
   }
   *out = v;
   return Status::ok();
+}
+
+// Adam's betas are in [0, 1) and its eps in (0, 1]: PyTorch's ranges without the end that
+// divides by zero (a bias correction 1 - beta^t, or sqrt(v) + eps with v = 0).
+Status parse_adam_number(const char* flag, const char* text, bool zero_allowed, double* out) {
+  const char* range = zero_allowed ? "[0, 1)" : "(0, 1]";
+  const Status s = parse_number(flag, text, 0, 1, out);
+  if (!s.is_ok() || *out == (zero_allowed ? 1.0 : 0.0)) {
+    return Status::error(StatusCode::InvalidArgument, "%s wants a number in %s, got '%s'", flag, range, text);
+  }
+  return Status::ok();
+}
+
+// Hyperparameter flags of another optimizer than the plan's are refused: they would do nothing.
+Status check_optimizer_flags(const Options& o, const Plan& plan) {
+  const std::string optimizer = plan_optimizer(plan);
+  const bool adam = optimizer == "adam" || optimizer == "adamw";
+  const char* wrong = optimizer == "sgd" ? o.adam_flag : adam ? o.sgd_flag : nullptr;
+  if (wrong == nullptr) return Status::ok();
+  return Status::error(StatusCode::InvalidArgument,
+                       "%s does not apply: this binary's plan (%s batch %u) updates with %s, which takes %s "
+                       "(plan --optimizer picks the optimizer)",
+                       wrong, plan.model, plan.batch, optimizer.c_str(),
+                       adam ? "--beta1, --beta2 and --eps, not --momentum" : "--momentum, not --beta1, --beta2 or --eps");
 }
 
 // More threads than this only queue on the cores (and 5000 take minutes to start and join).
@@ -138,7 +169,15 @@ Status parse_args(int argc, char** argv, Options* o) {
     else if (flag == "--log-every") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.log_every));
     else if (flag == "--eval-images") EDGETRAIN_RETURN_IF_ERROR(integer(0, &o->eval_images));
     else if (flag == "--lr") EDGETRAIN_RETURN_IF_ERROR(real(0, 10, &o->train.optimizer.lr));
-    else if (flag == "--momentum") EDGETRAIN_RETURN_IF_ERROR(real(0, 1, &o->train.optimizer.momentum));
+    else if (flag == "--momentum") {
+      EDGETRAIN_RETURN_IF_ERROR(real(0, 1, &o->train.optimizer.momentum));
+      if (o->sgd_flag == nullptr) o->sgd_flag = "--momentum";
+    } else if (flag == "--beta1" || flag == "--beta2" || flag == "--eps") {
+      EDGETRAIN_RETURN_IF_ERROR(parse_adam_number(flag.c_str(), value, flag != "--eps", &v));
+      OptimizerConfig& c = o->train.optimizer;
+      (flag == "--beta1" ? c.beta1 : flag == "--beta2" ? c.beta2 : c.eps) = static_cast<float>(v);
+      if (o->adam_flag == nullptr) o->adam_flag = argv[i - 1];
+    }
     else if (flag == "--weight-decay") EDGETRAIN_RETURN_IF_ERROR(real(0, 1, &o->train.optimizer.weight_decay));
     else if (flag == "--seed") EDGETRAIN_RETURN_IF_ERROR(integer(0, &o->train.seed));
     else return Status::error(StatusCode::InvalidArgument, "unknown flag '%s' (see --help)", flag.c_str());
@@ -165,6 +204,7 @@ Status parse_args(int argc, char** argv, Options* o) {
 Status run(const Options& o) {
   const Plan* plan = nullptr;
   EDGETRAIN_RETURN_IF_ERROR(select_plan(kBakedPlans, o.batch, mem_available_bytes(), &plan));
+  EDGETRAIN_RETURN_IF_ERROR(check_optimizer_flags(o, *plan));
   DataSets data;
   EDGETRAIN_RETURN_IF_ERROR(open_data(o.data, o.synthetic, input_shape(*plan), stderr, &data));
   const ImageSet& train_set = data.train;
@@ -186,6 +226,7 @@ Status run(const Options& o) {
     JsonLine(stdout, "plan").string("model", plan->model).integer("batch", plan->batch)
         .integer("arena_bytes", plan->arena_bytes).integer("arena_lower_bound_bytes", plan->arena_lower_bound)
         .integer("params_bytes", plan->params_bytes).integer("ops", plan->train_op_count)
+        .string("optimizer", plan_optimizer(*plan))
         .integer("threads", xnn.threads()).integer("images", train_set.count)
         .boolean("synthetic", o.synthetic > 0).string("data", data_kind_name(data.kind))
         .integer("test_images", test_set.count).integer("skipped_files", data.skipped);

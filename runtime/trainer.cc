@@ -198,6 +198,7 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
     position->cursor = consumed_cursor;
     OptimizerConfig optimizer = options.optimizer;
     optimizer.lr = scheduled_lr(optimizer.lr, options.schedule, position->step, options.steps);
+    optimizer.step = static_cast<uint32_t>(position->step + 1);  // steps <= UINT32_MAX
     EDGETRAIN_RETURN_IF_ERROR(exec.train_step(optimizer));
     const uint64_t step = ++position->step;
     const float loss = exec.loss();

@@ -66,7 +66,9 @@ Status check_data_fits(const Plan& plan, const ImageSet& data);
 void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec);
 
 // Trains from `position` until options.steps steps are done, over epochs of `data` each shuffled
-// from (seed, epoch), printing a line every log_every steps and saving the state if asked.
+// from (seed, epoch), printing a line every log_every steps and saving the state if asked. Each
+// step's OptimizerConfig is options.optimizer with the scheduled lr and step = position->step + 1,
+// so Adam's bias corrections continue where a resumed run stopped.
 // A non-finite loss stops training; the last saved state is left as it was, and the error says
 // which step it holds (or that no state was saved).
 // `damaged` (if given) adds the image files found unreadable (each warned about on stderr).

@@ -98,7 +98,7 @@ DeviceProfile parse_device_profile(const std::string& text, const std::string& f
     // 0.0 ms); a run timing none of its ops is no measurement, and its 0/0 forward time printed
     // "+-nan% forward time".
     bool timed_any = false;
-    for (const DeviceProfile::OpTime& t : run.ops) timed_any |= t.kind != OpKind::SgdMomentum && t.seconds > 0;
+    for (const DeviceProfile::OpTime& t : run.ops) timed_any |= op_info(t.kind).phase != OpPhase::Optimizer && t.seconds > 0;
     if (!timed_any) {
       json_fail(filename, r.line, "the run of batch " + std::to_string(run.batch) +
                                       " times every forward and backward op at 0 ms (want measured times > 0)");
@@ -174,7 +174,7 @@ TimeModel time_model_from_profile(const Graph& g, const DeviceProfile& profile, 
     if (t.kind == OpKind::BatchNormEval && base_name(t.writes) != t.writes) continue;
     const auto it = by_key.find({t.kind, base_name(t.writes)});
     if (it == by_key.end()) {
-      if (t.kind != OpKind::SgdMomentum) ++m.unmatched_ops;
+      if (op_info(t.kind).phase != OpPhase::Optimizer) ++m.unmatched_ops;
       continue;
     }
     ++m.matched_ops;

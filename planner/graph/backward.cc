@@ -8,8 +8,8 @@
 
 namespace edgetrain::planner {
 
-Backward::Backward(Graph& g, const std::vector<bool>& frozen, Updates updates)
-    : g_(g), frozen_(frozen), updates_(updates), grad_(g.tensors.size(), kNoTensor), parts_(g.tensors.size()),
+Backward::Backward(Graph& g, const std::vector<bool>& frozen, Updates updates, OpKind optimizer)
+    : g_(g), frozen_(frozen), updates_(updates), optimizer_(optimizer), grad_(g.tensors.size(), kNoTensor), parts_(g.tensors.size()),
       readers_(g.tensors.size(), 0), requires_grad_(requires_grad(g, frozen)),
       producer_(g.tensors.size(), -1) {
   for (size_t i = 0; i < g_.forward.size(); ++i) {
@@ -40,7 +40,7 @@ void Backward::run() {
   add_updates();
 }
 
-// One SgdMomentum per trained parameter (training.h, Updates).
+// One update of the optimizer's kind per trained parameter, with its state tensors (training.h).
 void Backward::add_updates() {
   const size_t n = g_.forward.size();
   std::vector<std::vector<Op>> after(g_.train.size());  // updates to insert after op k
@@ -55,10 +55,13 @@ void Backward::add_updates() {
     }
   }
   for (const auto& [param, grad] : param_grads_) {
-    const Tensor& p = g_.at(param);
-    const TensorId velocity =
-        g_.add({p.name + ".velocity", Role::OptState, DType::F32, Init::Zeros, p.shape});
-    Op update{OpKind::SgdMomentum, {param, grad, velocity}, {}};
+    const std::string name = g_.at(param).name;
+    const std::vector<uint32_t> shape = g_.at(param).shape;  // g_.add may move the tensors
+    Op update{optimizer_, {param, grad}, {}};
+    for (int k = kOptimizerStateSlot; k < op_input_count(optimizer_); ++k) {
+      const std::string state = name + "." + std::string(op_input_name(optimizer_, k));
+      update.in.push_back(g_.add({state, Role::OptState, DType::F32, Init::Zeros, shape}));
+    }
     if (updates_ == Updates::AtStepEnd) {
       g_.train.push_back(std::move(update));
       continue;

@@ -2,7 +2,7 @@
 //
 // Backward walks the forward ops last to first and runs each kind's backward rule
 // (op_rules.h), which emits backward ops through the calls below; it sums fan-out contributions
-// with Add ops and, at the end, adds one SgdMomentum per trained parameter.
+// with Add ops and, at the end, adds one optimizer update per trained parameter.
 #pragma once
 
 #include <string>
@@ -22,7 +22,7 @@ inline bool is_frozen(const std::vector<bool>& frozen, TensorId id) {
 
 class Backward {
  public:
-  Backward(Graph& g, const std::vector<bool>& frozen, Updates updates);
+  Backward(Graph& g, const std::vector<bool>& frozen, Updates updates, OpKind optimizer);
   void run();
 
   // For backward rules (op_rules.cc).
@@ -52,6 +52,7 @@ class Backward {
   Graph& g_;
   const std::vector<bool>& frozen_;
   const Updates updates_;
+  const OpKind optimizer_;                    // the update's kind (training.h)
   std::vector<TensorId> grad_;                // the summed gradient of each activation
   std::vector<std::vector<TensorId>> parts_;  // contributions written so far
   std::vector<int> readers_;                  // forward ops reading each tensor

@@ -69,6 +69,8 @@ double loss_flops(const Graph& g, const Op& op) {
   return 5.0 * elems(g, op.in[0]);
 }
 double sgd_flops(const Graph& g, const Op& op) { return 4.0 * elems(g, op.in[slot::SgdMomentum::w]); }
+// Both moments, the bias-corrected quotient and the decay (coupled or not): about 12 per element.
+double adam_flops(const Graph& g, const Op& op) { return 12.0 * elems(g, op.in[slot::Adam::w]); }
 
 // ---- Backward rules ----------------------------------------------------------------------------
 
@@ -163,6 +165,8 @@ constexpr OpRule kOpRules[kOpKindCount] = {
     {OpKind::Conv2dBwdData,              kOut,     nullptr,            conv_bwd_data_flops},
     {OpKind::Conv2dBwdWeights,           kOut,     nullptr,            conv_bwd_weights_flops},
     {OpKind::SgdMomentum,                kOut,     nullptr,            sgd_flops},
+    {OpKind::Adam,                       kOut,     nullptr,            adam_flops},
+    {OpKind::AdamW,                      kOut,     nullptr,            adam_flops},
 };
 // clang-format on
 

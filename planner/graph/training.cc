@@ -1,5 +1,7 @@
 #include "graph/training.h"
 
+#include <stdexcept>
+
 #include "graph/backward.h"
 #include "graph/prune.h"
 
@@ -33,7 +35,25 @@ bool keeps_for_backward(const Op& op) {
 
 }  // namespace
 
-void derive_schedules(Graph& g, const std::vector<bool>& frozen, Updates updates) {
+std::vector<OpKind> optimizer_kinds() {
+  std::vector<OpKind> kinds;
+  for (uint16_t k = 0; k < kOpKindCount; ++k) {
+    if (optimizer_name(static_cast<OpKind>(k)) != nullptr) kinds.push_back(static_cast<OpKind>(k));
+  }
+  return kinds;
+}
+
+OpKind parse_optimizer(const std::string& name) {
+  std::string known;
+  for (OpKind kind : optimizer_kinds()) {
+    if (name == optimizer_name(kind)) return kind;
+    known += (known.empty() ? "" : "|") + std::string(optimizer_name(kind));
+  }
+  throw std::invalid_argument("--optimizer is " + known + ", got '" + name + "'");
+}
+
+void derive_schedules(Graph& g, const std::vector<bool>& frozen, Updates updates, OpKind optimizer) {
+  if (optimizer_name(optimizer) == nullptr) throw std::logic_error(std::string(op_name(optimizer)) + " is no optimizer");
   // A ReLU or max pool whose input needs no gradient (below the first trainable layer) keeps no
   // mask or taps: nothing would read them.
   const std::vector<bool> rg = requires_grad(g, frozen);
@@ -42,7 +62,7 @@ void derive_schedules(Graph& g, const std::vector<bool>& frozen, Updates updates
   }
   g.train = g.forward;
   for (size_t i = 0; i < g.train.size(); ++i) g.train[i].source = static_cast<int32_t>(i);
-  Backward(g, frozen, updates).run();
+  Backward(g, frozen, updates, optimizer).run();
 
   g.eval.clear();
   for (const Op& op : g.forward) {

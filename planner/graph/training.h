@@ -1,7 +1,8 @@
 // Derives the two schedules of a plan from the forward graph:
 //   train: forward, reverse-mode backward (one backward op per gradient), and each parameter's
-//          SGD-with-momentum update right after the last op that reads the parameter or its
-//          gradient (or, with Updates::AtStepEnd, all updates at the end of the step);
+//          optimizer update (SGD with momentum, Adam or AdamW) right after the last op that reads
+//          the parameter or its gradient (or, with Updates::AtStepEnd, all updates at the end of
+//          the step);
 //   eval:  forward with BatchNorm on running statistics, ending at the logits.
 // This is the store-all schedule; `rewrite.h` re-orders it for a checkpointing strategy. Every
 // train op carries `source`, the forward op it runs or differentiates, so the rewrite can move
@@ -11,6 +12,9 @@
 // written, never accumulated, so each reader writes its own contribution and Add ops sum them,
 // right after the last contribution is written, so only the sum crosses to earlier ops.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "graph/graph.h"
 
@@ -30,8 +34,17 @@ namespace edgetrain::planner {
 // op's backward. AtStepEnd keeps every gradient live to the end of the step, where tests and
 // `plan --keep-gradients` read them; the weights after a step are the same bit for bit.
 enum class Updates { AfterLastUse, AtStepEnd };
+// `optimizer`: the update op of every trained parameter, an optimizer kind of op_kinds.h
+// (SgdMomentum, Adam, AdamW). Its state (the velocity; Adam's two moments) is one Params tensor
+// per state slot, `<param>.<slot name>`, shaped like the parameter, Init::Zeros.
 void derive_schedules(Graph& g, const std::vector<bool>& frozen = {},
-                      Updates updates = Updates::AfterLastUse);
+                      Updates updates = Updates::AfterLastUse, OpKind optimizer = OpKind::SgdMomentum);
+
+// The optimizer kind `name` (optimizer_name in op_kinds.h: sgd, adam, adamw) spells; throws
+// std::invalid_argument naming the known ones.
+OpKind parse_optimizer(const std::string& name);
+// Every optimizer kind, in enum order.
+std::vector<OpKind> optimizer_kinds();
 
 // Which tensors need a gradient: activations downstream of a trainable parameter.
 std::vector<bool> requires_grad(const Graph& g, const std::vector<bool>& frozen);

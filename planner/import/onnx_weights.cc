@@ -87,6 +87,21 @@ StateTensors parse_state_file(const std::string& bytes, const std::string& name,
   return out;
 }
 
+StateTensors parse_model_state(const std::string& bytes, const std::string& name, const Graph& model,
+                               const std::vector<bool>& frozen) {
+  std::string first_error;
+  for (OpKind optimizer : optimizer_kinds()) {
+    Graph g = model;
+    derive_schedules(g, frozen, Updates::AfterLastUse, optimizer);
+    try {
+      return parse_state_file(bytes, name, g);
+    } catch (const std::invalid_argument& e) {
+      if (first_error.empty()) first_error = e.what();
+    }
+  }
+  throw std::invalid_argument(first_error);
+}
+
 std::string export_onnx(const std::string& onnx_bytes, const std::string& filename, const OnnxModel& m,
                         const StateTensors& state) {
   onnx::ModelProto proto = parse_model_proto(onnx_bytes, filename);
@@ -133,9 +148,8 @@ void write_onnx_initial_state(const std::string& onnx_path, const Graph& planned
 void export_onnx_weights(const std::string& onnx_path, const std::string& state_path, const std::string& out_path) {
   const std::string bytes = read_binary_file(onnx_path);
   OnnxModel m = parse_onnx(bytes, onnx_path, 1);
-  Graph g = m.graph;
-  derive_schedules(g);  // the state holds what a plan of this model holds (velocities too)
-  const StateTensors state = parse_state_file(read_binary_file(state_path), state_path, g);
+  // The state holds what a plan of this model holds (optimizer state too).
+  const StateTensors state = parse_model_state(read_binary_file(state_path), state_path, m.graph);
   write_file_atomically(out_path, export_onnx(bytes, onnx_path, m, state));
 }
 

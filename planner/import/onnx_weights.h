@@ -27,6 +27,12 @@ std::string make_state_file(const Graph& g, const OnnxModel& m);
 // Checks magic, checksum, model hash and size against `g`; `name` is for errors.
 StateTensors parse_state_file(const std::string& bytes, const std::string& name, const Graph& g);
 
+// A state of the model whose forward graph is `model` (with the layers `frozen` marks frozen,
+// freeze.h), saved by a plan under any optimizer: the layouts differ only in the optimizer's
+// state, so each optimizer kind's (training.h) is tried, SGD's first, whose error is the one thrown.
+StateTensors parse_model_state(const std::string& bytes, const std::string& name, const Graph& model,
+                               const std::vector<bool>& frozen = {});
+
 // The ONNX file `onnx_bytes` with `m`'s initializers replaced by `state`'s values, serialized.
 std::string export_onnx(const std::string& onnx_bytes, const std::string& filename, const OnnxModel& m,
                         const StateTensors& state);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 namespace edgetrain {
 
@@ -26,10 +27,10 @@ enum class OpKind : uint16_t {
   // plan sums their contributions with Add.
   SoftmaxCrossEntropyBwd, FullyConnectedBwdData, FullyConnectedBwdWeights, GlobalAvgPoolBwd,
   ReluBwd, BatchNormBwd, MaxPool2dBwd, Conv2dBwdData, Conv2dBwdWeights,
-  // Optimizer.
-  SgdMomentum,
+  // Optimizer: one update per trained parameter (see kOptimizerStateSlot below).
+  SgdMomentum, Adam, AdamW,
 };
-inline constexpr uint16_t kOpKindCount = static_cast<uint16_t>(OpKind::SgdMomentum) + 1;
+inline constexpr uint16_t kOpKindCount = static_cast<uint16_t>(OpKind::AdamW) + 1;
 
 // Operand slots of each kind: `In` indexes OpDesc::in, `Out` OpDesc::out.
 namespace slot {
@@ -113,7 +114,28 @@ struct Conv2dBwdWeights {
 struct SgdMomentum {  // updates w and velocity in place
   enum In : uint8_t { w, dw, velocity };
 };
+struct Adam {  // also AdamW; updates w and both moments in place (PyTorch's state names)
+  enum In : uint8_t { w, dw, exp_avg, exp_avg_sq };
+};
+using AdamW = Adam;
 }  // namespace slot
+
+// Every optimizer kind reads w and dw, then its persistent state: the slots from this one on,
+// each a Params tensor shaped like w and zero before the first step (Init::Zeros), which the
+// planner names "<w>.<slot name>" and --init-state zeroes.
+inline constexpr int kOptimizerStateSlot = 2;
+static_assert(+slot::SgdMomentum::velocity == kOptimizerStateSlot && +slot::Adam::exp_avg == kOptimizerStateSlot &&
+              +slot::SgdMomentum::w == +slot::Adam::w && +slot::SgdMomentum::dw == +slot::Adam::dw);
+
+// An optimizer kind's name as `plan --optimizer` and the trainer spell it; null for other kinds.
+inline constexpr const char* optimizer_name(OpKind kind) {
+  switch (kind) {
+    case OpKind::SgdMomentum: return "sgd";
+    case OpKind::Adam: return "adam";
+    case OpKind::AdamW: return "adamw";
+    default: return nullptr;
+  }
+}
 
 enum class OpPhase : uint8_t { Forward, Backward, Optimizer };
 
@@ -156,6 +178,8 @@ inline constexpr OpKindInfo kOpKinds[kOpKindCount] = {
     {EDGETRAIN_OP(Conv2dBwdData),           OpPhase::Backward,  "dy w",                         "dx",             0},
     {EDGETRAIN_OP(Conv2dBwdWeights),        OpPhase::Backward,  "x dy",                         "dw db?",         0},
     {EDGETRAIN_OP(SgdMomentum),             OpPhase::Optimizer, "w dw velocity",                "",               0},
+    {EDGETRAIN_OP(Adam),                    OpPhase::Optimizer, "w dw exp_avg exp_avg_sq",      "",               0},
+    {EDGETRAIN_OP(AdamW),                   OpPhase::Optimizer, "w dw exp_avg exp_avg_sq",      "",               0},
     // clang-format on
 #undef EDGETRAIN_OP
 };
@@ -193,6 +217,18 @@ constexpr bool slot_optional(const char* s, int k) {
   }
   return false;
 }
+// Slot `k`'s name in a row's list, without its `?` ("" past the list).
+constexpr std::string_view slot_name(const char* s, int k) {
+  const std::string_view list = s;
+  for (size_t begin = 0, end = 0, n = 0; begin < list.size(); begin = end) {
+    while (begin < list.size() && list[begin] == ' ') ++begin;
+    for (end = begin; end < list.size() && list[end] != ' ';) ++end;
+    if (begin < end && n++ == static_cast<size_t>(k)) {
+      return list.substr(begin, end - begin - (list[end - 1] == '?' ? 1 : 0));
+    }
+  }
+  return {};
+}
 }  // namespace op_table_detail
 static_assert(rows_in_enum_order(kOpKinds), "kOpKinds must list every OpKind in enum order");
 
@@ -204,6 +240,10 @@ inline constexpr bool op_input_optional(OpKind kind, int k) {
 }
 inline constexpr bool op_output_optional(OpKind kind, int k) {
   return op_table_detail::slot_optional(op_info(kind).outputs, k);
+}
+// The name of in[k] as its kind's row spells it (the planner names optimizer state after it).
+inline constexpr std::string_view op_input_name(OpKind kind, int k) {
+  return op_table_detail::slot_name(op_info(kind).inputs, k);
 }
 
 // The enumerator's name, as generated plans spell it ("?" for a value past the table).
@@ -232,7 +272,28 @@ static_assert(op_input_count(OpKind::BatchNormTrain) == slot::BatchNormTrain::ru
                   op_input_count(OpKind::BatchNormBwd) == slot::BatchNormBwd::dy + 1 &&
                   op_output_count(OpKind::BatchNormBwd) == slot::BatchNormBwd::dbeta + 1 &&
                   op_input_count(OpKind::SgdMomentum) == slot::SgdMomentum::velocity + 1 &&
+                  op_input_count(OpKind::Adam) == slot::Adam::exp_avg_sq + 1 &&
+                  op_input_count(OpKind::AdamW) == slot::AdamW::exp_avg_sq + 1 &&
                   op_output_count(OpKind::Relu) == slot::Relu::mask + 1,
               "kOpKinds slot lists and the slot enums disagree");
+static_assert(op_input_name(OpKind::SgdMomentum, slot::SgdMomentum::velocity) == "velocity" &&
+                  op_input_name(OpKind::Adam, slot::Adam::exp_avg_sq) == "exp_avg_sq" &&
+                  op_input_name(OpKind::Conv2d, slot::Conv2d::b) == "b" && op_input_name(OpKind::Relu, 1).empty(),
+              "op_input_name reads the slot lists");
+
+// Optimizer-phase kinds are exactly the named optimizers, and their slots past dw are state.
+namespace op_table_detail {
+constexpr bool optimizers_named() {
+  for (uint16_t k = 0; k < kOpKindCount; ++k) {
+    const OpKind kind = static_cast<OpKind>(k);
+    const bool optimizer = op_info(kind).phase == OpPhase::Optimizer;
+    if (optimizer != (optimizer_name(kind) != nullptr)) return false;
+    if (optimizer && (op_input_count(kind) <= kOptimizerStateSlot || op_output_count(kind) != 0)) return false;
+  }
+  return true;
+}
+}  // namespace op_table_detail
+static_assert(op_table_detail::optimizers_named(),
+              "every optimizer kind has an optimizer_name, reads w, dw and its state, and writes no output");
 
 }  // namespace edgetrain

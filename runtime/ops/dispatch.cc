@@ -34,6 +34,8 @@ constexpr RunnerRow kRunners[kOpKindCount] = {
     {OpKind::Conv2dBwdData,            ops::conv2d_bwd_data},
     {OpKind::Conv2dBwdWeights,         ops::conv2d_bwd_weights},
     {OpKind::SgdMomentum,              ops::sgd_momentum},
+    {OpKind::Adam,                     ops::adam},
+    {OpKind::AdamW,                    ops::adamw},
 };
 // clang-format on
 

@@ -44,5 +44,7 @@ Status softmax_xent(const OpContext& c, const OpDesc& op);
 Status softmax_xent_bwd(const OpContext& c, const OpDesc& op);
 // optimizer.cc
 Status sgd_momentum(const OpContext& c, const OpDesc& op);
+Status adam(const OpContext& c, const OpDesc& op);   // Adam: L2 decay on the gradient
+Status adamw(const OpContext& c, const OpDesc& op);  // AdamW: decoupled decay
 
 }  // namespace edgetrain::ops

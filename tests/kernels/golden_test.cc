@@ -6,6 +6,8 @@
 // error of ~k * 6e-8 * s even when the sum itself is near zero).
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -53,7 +55,7 @@ f32_window_geometry conv_geometry(const std::vector<size_t>& p) {
 
 TEST_CASE("goldens: the file loads and holds every op") {
   const Goldens& g = goldens();
-  for (const char* op : {"conv", "bn", "act", "maxpool", "gavgpool", "fc", "xent", "sgd", "adam"}) {
+  for (const char* op : {"conv", "bn", "act", "maxpool", "gavgpool", "fc", "xent", "sgd", "adam", "adamw"}) {
     INFO(op);
     CHECK(!g.cases(op).empty());
   }
@@ -257,18 +259,45 @@ TEST_CASE("goldens: SGD with momentum and weight decay, three steps") {
   }
 }
 
+namespace {
+
+using AdamKernel = decltype(&f32_adam_scalar);
+
+// Runs a case's steps from w0 and zero moments with `kernel`: w, m, v.
+std::vector<std::vector<float>> adam_steps(const Goldens& gd, const std::string& pre, AdamKernel kernel) {
+  const auto& h = gd.at(pre + "hyper");  // lr, beta1, beta2, eps, weight decay, steps
+  std::vector<float> w = gd.at(pre + "w0"), m(w.size(), 0.0f), v(w.size(), 0.0f);
+  for (uint32_t t = 0; t < static_cast<uint32_t>(h[5]); t++) {
+    kernel(w.size(), h[0], h[1], h[2], h[3], h[4], t + 1, w.data(), gd.at(pre + "g" + std::to_string(t)).data(),
+           m.data(), v.data());
+  }
+  return {w, m, v};
+}
+
+void check_adam_case(const Goldens& gd, const std::string& pre, AdamKernel kernel) {
+  const auto wmv = adam_steps(gd, pre, kernel);
+  check(pre + "w", wmv[0], gd.at(pre + "w"));
+  check(pre + "m", wmv[1], gd.at(pre + "m"));
+  check(pre + "v", wmv[2], gd.at(pre + "v"));
+}
+
+}  // namespace
+
 TEST_CASE("goldens: Adam with weight decay, three steps") {
   const Goldens& gd = goldens();
-  for (const std::string& name : gd.cases("adam")) {
-    const std::string pre = "adam/" + name + "/";
-    const auto& h = gd.at(pre + "hyper");  // lr, beta1, beta2, eps, weight decay, steps
-    std::vector<float> w = gd.at(pre + "w0"), m(w.size(), 0.0f), v(w.size(), 0.0f);
-    for (uint32_t t = 0; t < static_cast<uint32_t>(h[5]); t++) {
-      f32_adam_scalar(w.size(), h[0], h[1], h[2], h[3], h[4], t + 1, w.data(),
-                      gd.at(pre + "g" + std::to_string(t)).data(), m.data(), v.data());
-    }
-    check(pre + "w", w, gd.at(pre + "w"));
-    check(pre + "m", m, gd.at(pre + "m"));
-    check(pre + "v", v, gd.at(pre + "v"));
+  for (const std::string& name : gd.cases("adam")) check_adam_case(gd, "adam/" + name + "/", f32_adam_scalar);
+}
+
+TEST_CASE("goldens: AdamW (decoupled weight decay), three steps; Adam's L2 decay ends elsewhere") {
+  const Goldens& gd = goldens();
+  for (const std::string& name : gd.cases("adamw")) {
+    const std::string pre = "adamw/" + name + "/";
+    check_adam_case(gd, pre, f32_adamw_scalar);
+    // The cases' decay is large enough that coupling it to the gradient moves w measurably.
+    const std::vector<float> coupled = adam_steps(gd, pre, f32_adam_scalar)[0];
+    const std::vector<float>& want = gd.at(pre + "w");
+    double worst = 0;
+    for (size_t i = 0; i < want.size(); ++i) worst = std::max(worst, std::fabs(double{coupled[i]} - want[i]));
+    CHECK(worst > 1e-3);
   }
 }

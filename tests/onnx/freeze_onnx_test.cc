@@ -154,30 +154,33 @@ TEST_CASE("frozen layers: weights and running statistics stay bit-identical over
 
 TEST_CASE("frozen layers: a state of the unfrozen model converts into the frozen plan's") {
   const FrozenOnnx p(2);
-  Graph unfrozen = p.model.graph;
-  derive_schedules(unfrozen);
-  CHECK(model_hash(unfrozen) == model_hash(p.graph));  // freezing is not another model
   OnnxModel trained = p.model;  // an unfrozen "pretrained" state: weights off the ONNX values
   for (auto& [name, values] : trained.weights) {
     for (size_t i = 0; i < values.size(); ++i) values[i] += 0.001f * static_cast<float>(i % 7);
   }
-  const std::string pid = std::to_string(::getpid());
-  const std::string in = "/tmp/edgetrain-freeze-test-" + pid + "-in.state", out = "/tmp/edgetrain-freeze-test-" + pid + "-out.state";
-  write_file_atomically(in, make_state_file(unfrozen, trained));
+  for (OpKind optimizer : optimizer_kinds()) {  // whichever optimizer pretrained it
+    CAPTURE(op_name(optimizer));
+    Graph unfrozen = p.model.graph;
+    derive_schedules(unfrozen, {}, Updates::AfterLastUse, optimizer);
+    CHECK(model_hash(unfrozen) == model_hash(p.graph));  // freezing is not another model
+    const std::string pid = std::to_string(::getpid());
+    const std::string in = "/tmp/edgetrain-freeze-test-" + pid + "-in.state", out = "/tmp/edgetrain-freeze-test-" + pid + "-out.state";
+    write_file_atomically(in, make_state_file(unfrozen, trained));
 
-  OnnxRunner r(p.graph);
-  const Status refused = r.load(read(in));  // the runtime refuses it as is: momentum of frozen layers
-  CHECK_FALSE(refused.is_ok());
-  CHECK(std::string(refused.message()).find("bytes of state") != std::string::npos);
+    OnnxRunner r(p.graph);
+    const Status refused = r.load(read(in));  // the runtime refuses it as is: momentum of frozen layers
+    CHECK_FALSE(refused.is_ok());
+    CHECK(std::string(refused.message()).find("bytes of state") != std::string::npos);
 
-  convert_state(in, unfrozen, p.graph, out);
-  const Status loaded = r.load(read(out));
-  REQUIRE_MESSAGE(loaded.is_ok(), loaded.message());
-  for (const auto& [name, values] : trained.weights) {
-    CAPTURE(name);
-    REQUIRE(p.id(name) >= 0);
-    CHECK(std::memcmp(r.exec.context().f32(p.id(name)), values.data(), values.size() * 4) == 0);
+    convert_state(in, p.model.graph, p.graph, out);
+    const Status loaded = r.load(read(out));
+    REQUIRE_MESSAGE(loaded.is_ok(), loaded.message());
+    for (const auto& [name, values] : trained.weights) {
+      CAPTURE(name);
+      REQUIRE(p.id(name) >= 0);
+      CHECK(std::memcmp(r.exec.context().f32(p.id(name)), values.data(), values.size() * 4) == 0);
+    }
+    std::remove(in.c_str());
+    std::remove(out.c_str());
   }
-  std::remove(in.c_str());
-  std::remove(out.c_str());
 }

@@ -31,6 +31,11 @@ class OnnxGoldens {
     static const OnnxGoldens g(onnx_path("onnx_goldens.bin"));
     return g;
   }
+  // optimizer_goldens.bin, written by make_optimizer_goldens.py (N steps of Adam and AdamW).
+  static const OnnxGoldens& optimizer() {
+    static const OnnxGoldens g(onnx_path("optimizer_goldens.bin"));
+    return g;
+  }
   bool has(const std::string& key) const { return tensors_.count(key) != 0; }
   const std::vector<float>& at(const std::string& key) const {
     static const std::vector<float> empty;
@@ -66,14 +71,16 @@ class OnnxGoldens {
 };
 
 // Largest |ours - torch| relative to max|torch|; fails the check for any element outside
-// 5e-5 * max|torch| + 1e-6. (A BatchNorm bias feeding a conv and another BatchNorm has a gradient
-// of exactly zero, ~1e-17 in PyTorch's float64 and ~1e-8 in ours: only the absolute bound applies.)
-inline double compare_to_pytorch(const std::string& what, const float* ours, const std::vector<float>& torch) {
+// rel * max|torch| + abs, by default 5e-5 * max|torch| + 1e-6. (A BatchNorm bias feeding a conv and
+// another BatchNorm has a gradient of exactly zero, ~1e-17 in PyTorch's float64 and ~1e-8 in ours:
+// only the absolute bound applies.)
+inline double compare_to_pytorch(const std::string& what, const float* ours, const std::vector<float>& torch,
+                                 double rel = 5e-5, double abs = 1e-6) {
   double max_ref = 0, worst = 0;
   for (float v : torch) max_ref = std::max(max_ref, std::fabs(static_cast<double>(v)));
   for (size_t i = 0; i < torch.size(); ++i) {
     const double err = std::fabs(static_cast<double>(ours[i]) - torch[i]);
-    if (err > 5e-5 * max_ref + 1e-6) {
+    if (err > rel * max_ref + abs) {
       FAIL_CHECK(what << "[" << i << "]: ours " << ours[i] << ", PyTorch " << torch[i] << " (max |PyTorch| " << max_ref << ")");
       return err / max_ref;
     }
@@ -105,13 +112,16 @@ struct OnnxRunner {
   }
 };
 
-// An imported model, planned store-all (the default) and placed.
+// An imported model, planned store-all (the default) and placed; by default every update at the
+// step's end, so the gradients can be read after a step.
 struct PlannedOnnx {
   planner::OnnxModel model;
   planner::Graph graph;
-  explicit PlannedOnnx(const std::string& file, uint32_t batch) : model(planner::load_onnx(onnx_path(file), batch)) {
+  explicit PlannedOnnx(const std::string& file, uint32_t batch, OpKind optimizer = OpKind::SgdMomentum,
+                       planner::Updates updates = planner::Updates::AtStepEnd)
+      : model(planner::load_onnx(onnx_path(file), batch)) {
     graph = model.graph;
-    planner::derive_schedules(graph, {}, planner::Updates::AtStepEnd);  // gradients read after a step
+    planner::derive_schedules(graph, {}, updates, optimizer);
     planner::place(graph);
   }
   int32_t id(const std::string& name) const {

@@ -42,6 +42,7 @@ std::vector<float> param(const Session& s, const char* name) {
 TEST_CASE("a session opens the baked plan by model name and says what it takes") {
   std::unique_ptr<Session> s = open_session();
   CHECK(std::string(s->model()) == "fashion_cnn");
+  CHECK(std::string(s->optimizer()) == "sgd");
   CHECK(s->batch() == 4);
   CHECK(s->height() == 28);
   CHECK(s->width() == 28);

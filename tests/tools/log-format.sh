@@ -59,7 +59,7 @@ assert [e['event'] for e in events][-3:] == ['profile_total', 'eval', 'memory'],
 model, batch, arena, lower, params, ops, threads, images = m.groups()
 assert plan == {'event': 'plan', 'model': model, 'batch': int(batch), 'arena_bytes': int(arena),
                 'arena_lower_bound_bytes': int(lower), 'params_bytes': int(params), 'ops': int(ops),
-                'threads': int(threads), 'images': int(images), 'synthetic': True,
+                'optimizer': 'sgd', 'threads': int(threads), 'images': int(images), 'synthetic': True,
                 'data': 'synthetic images', 'test_images': int(images), 'skipped_files': 0}, plan
 steps_j = of(events, 'step')
 assert len(steps_j) == 2

@@ -147,3 +147,8 @@ void f32_sgd_momentum_scalar(size_t n, float lr, float momentum, float weight_de
 //     w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps),  t = step >= 1 ---
 void f32_adam_scalar(size_t n, float lr, float beta1, float beta2, float eps, float weight_decay,
                      uint32_t step, float* w, const float* g, float* m, float* v);
+
+// --- optimizer, PyTorch AdamW semantics (amsgrad off; decoupled weight decay):
+//     w *= 1 - lr*wd;  then f32_adam_scalar's step with wd = 0 ---
+void f32_adamw_scalar(size_t n, float lr, float beta1, float beta2, float eps, float weight_decay,
+                      uint32_t step, float* w, const float* g, float* m, float* v);

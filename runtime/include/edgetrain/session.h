@@ -26,12 +26,17 @@ struct SessionOptions {
   uint32_t seed = 1;     // initial weights (PyTorch's default initialisation, drawn from it)
 };
 
-// The update of one step. The plan fixes the optimizer (today SGD with momentum, as PyTorch's
-// torch.optim.SGD); these are its settings, which may change every step (a schedule).
+// The update of one step. The plan fixes the optimizer (`plan --optimizer sgd|adam|adamw`, as
+// PyTorch's torch.optim.SGD, Adam, AdamW; optimizer() says which); these are its settings, which
+// may change every step (a schedule). SGD reads lr, momentum and weight_decay; Adam and AdamW
+// read lr, weight_decay, beta1, beta2 and eps, and count steps themselves (bias correction).
 struct StepSettings {
   float lr = 0.05f;
   float momentum = 0.9f;
   float weight_decay = 0.0f;
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float eps = 1e-8f;
 };
 
 // A tensor of the session, row-major with the plan's layout (activations NHWC, conv weights
@@ -53,6 +58,7 @@ class Session {
   Session& operator=(const Session&) = delete;
 
   const char* model() const;
+  const char* optimizer() const;  // "sgd", "adam", "adamw" (or "none": nothing trains)
   uint32_t batch() const;
   uint32_t height() const;
   uint32_t width() const;

@@ -175,17 +175,24 @@ def find_source(model, init):
     raise SystemExit(f"initializer {init.name} matches no parameter")
 
 
-def golden(name, make_model, seed, frozen=(), tag=None):
-    """frozen: module-path prefixes to freeze; tag: the records' name (default: the model's)."""
-    tag = tag or name
+def seeded_model(make_model, seed):
+    """The model of a golden before its export: `seed`'s weights, BatchNorm parameters and
+    statistics away from their defaults."""
     torch.manual_seed(seed)
     model = make_model()
-    for mod in model.modules():  # BatchNorm parameters and statistics away from their defaults
+    for mod in model.modules():
         if isinstance(mod, nn.BatchNorm2d):
             mod.weight.data.uniform_(0.5, 1.5)
             mod.bias.data.uniform_(-0.2, 0.2)
             mod.running_mean.uniform_(-0.2, 0.2)
             mod.running_var.uniform_(0.5, 2.0)
+    return model
+
+
+def golden(name, make_model, seed, frozen=(), tag=None):
+    """frozen: module-path prefixes to freeze; tag: the records' name (default: the model's)."""
+    tag = tag or name
+    model = seeded_model(make_model, seed)
     path = os.path.join(HERE, name + ".onnx")
     m = export(model, path)
     sources = {init.name: find_source(model, init) for init in m.graph.initializer}
@@ -232,19 +239,29 @@ def bad_files():
            dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"}})
 
 
-golden("mobilenet_v2_tiny", MobileNetV2Tiny, 11)
-golden("resnet_tiny", ResNetTiny, 12)
-golden("plain_cnn", PlainCnn, 13)
-golden("resnet_tiny", ResNetTiny, 12, frozen=("conv1", "bn1", "layer1"), tag="resnet_tiny_frozen")
-bad_files()
-corpus = os.path.join(HERE, "..", "..", "fuzz", "corpus_onnx")
-os.makedirs(corpus, exist_ok=True)
-export(TinyBn(), os.path.join(corpus, "tiny_bn.onnx"), shape=(1, 1, 4, 4))
-export(TinyResidual(), os.path.join(corpus, "tiny_residual.onnx"), shape=(1, 1, 4, 4))
+def write_goldens(path):
+    """Writes the records put() collected (format above) to path."""
+    with open(path, "wb") as f:
+        f.write(b"EGLD" + struct.pack("<II", 1, len(records)))
+        for name, shape, data in records:
+            f.write(struct.pack("<I", len(name)) + name.encode() + struct.pack("<I", len(shape)))
+            f.write(struct.pack(f"<{len(shape)}I", *shape) + data)
+    print(f"wrote {len(records)} records to {os.path.basename(path)}")
 
-with open(os.path.join(HERE, "onnx_goldens.bin"), "wb") as f:
-    f.write(b"EGLD" + struct.pack("<II", 1, len(records)))
-    for name, shape, data in records:
-        f.write(struct.pack("<I", len(name)) + name.encode() + struct.pack("<I", len(shape)))
-        f.write(struct.pack(f"<{len(shape)}I", *shape) + data)
-print(f"wrote {len(records)} records")
+
+def main():
+    golden("mobilenet_v2_tiny", MobileNetV2Tiny, 11)
+    golden("resnet_tiny", ResNetTiny, 12)
+    golden("plain_cnn", PlainCnn, 13)
+    golden("resnet_tiny", ResNetTiny, 12, frozen=("conv1", "bn1", "layer1"), tag="resnet_tiny_frozen")
+    bad_files()
+    corpus = os.path.join(HERE, "..", "..", "fuzz", "corpus_onnx")
+    os.makedirs(corpus, exist_ok=True)
+    export(TinyBn(), os.path.join(corpus, "tiny_bn.onnx"), shape=(1, 1, 4, 4))
+    export(TinyResidual(), os.path.join(corpus, "tiny_residual.onnx"), shape=(1, 1, 4, 4))
+
+    write_goldens(os.path.join(HERE, "onnx_goldens.bin"))
+
+
+if __name__ == "__main__":  # make_optimizer_goldens.py imports the models
+    main()
