@@ -6,6 +6,7 @@
 
 #include "kernels/geometry.h"
 #include "plan_format.h"
+#include "edgetrain/session.h"
 #include "edgetrain/status.h"
 
 namespace edgetrain {
@@ -13,13 +14,9 @@ namespace edgetrain {
 // One step's optimizer settings. The plan fixes which optimizer runs (its update ops: SgdMomentum,
 // Adam or AdamW); momentum is SGD's, beta1, beta2 and eps are Adam's and AdamW's, lr and
 // weight_decay both's (L2 on the gradient, but decoupled for AdamW, as PyTorch's).
-struct OptimizerConfig {
-  float lr = 0.05f;
-  float momentum = 0.9f;
-  float weight_decay = 0.0f;
-  float beta1 = 0.9f;
-  float beta2 = 0.999f;
-  float eps = 1e-8f;
+// The step's settings as the API takes them (edgetrain/session.h: lr, momentum, weight decay,
+// Adam's betas and eps), plus what the runtime adds.
+struct OptimizerConfig : StepSettings {
   // The 1-based count of this step in the run (steps completed + 1): Adam's bias corrections
   // need it, so a resumed run passes the saved position's (the trainer does).
   uint32_t step = 1;

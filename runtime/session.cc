@@ -43,12 +43,7 @@ struct Session::Impl {
     }
     std::memcpy(exec.labels(), labels, sizeof(int32_t) * plan->batch);
     OptimizerConfig optimizer;
-    optimizer.lr = settings.lr;
-    optimizer.momentum = settings.momentum;
-    optimizer.weight_decay = settings.weight_decay;
-    optimizer.beta1 = settings.beta1;
-    optimizer.beta2 = settings.beta2;
-    optimizer.eps = settings.eps;
+    static_cast<StepSettings&>(optimizer) = settings;
     optimizer.step = static_cast<uint32_t>(position.step + 1);
     EDGETRAIN_RETURN_IF_ERROR(exec.train_step(optimizer, first_op));
     ++position.step;
