@@ -24,17 +24,7 @@ Status DataSet::open(const char* dir, const Session& session, bool augment, std:
   auto impl = std::make_unique<Impl>();
   const InputShape in{session.height(), session.width(), session.channels(), session.classes()};
   EDGETRAIN_RETURN_IF_ERROR(open_data(dir, 0, in, stderr, &impl->sets));
-  if (augment && impl->sets.kind != DataKind::ImageFolder) {
-    return Status::error(StatusCode::InvalidArgument, "augmentation crops and mirrors image files; '%s' holds %s",
-                         dir, data_kind_name(impl->sets.kind));
-  }
-  for (const ImageSet* s : {&impl->sets.train, &impl->sets.test}) {
-    if (s->height != in.height || s->width != in.width || s->channels != in.channels) {
-      return Status::error(StatusCode::InvalidArgument, "model '%s' takes %ux%ux%u images but '%s' has %ux%ux%u",
-                           session.model(), in.height, in.width, in.channels, dir, s->height, s->width, s->channels);
-    }
-    if (s->count == 0) return Status::error(StatusCode::BadData, "'%s' holds no images for one of its sets", dir);
-  }
+  EDGETRAIN_RETURN_IF_ERROR(check_data_sets(session.model(), in, impl->sets, augment, dir));
   impl->batch = session.batch();
   impl->classes = in.classes;
   EDGETRAIN_RETURN_IF_ERROR(impl->train.init(impl->sets.train, impl->batch, augment));

@@ -62,4 +62,23 @@ Status open_data(const std::string& dir, uint32_t synthetic, const InputShape& i
   return load_image_folder(dir, options, &out->train, &out->test, &out->skipped);
 }
 
+Status check_data_fits(const char* model, const InputShape& in, const ImageSet& data) {
+  if (in.height != data.height || in.width != data.width || in.channels != data.channels) {
+    return Status::error(StatusCode::InvalidArgument, "plan '%s' takes %ux%ux%u images but the data has %ux%ux%u",
+                         model, in.height, in.width, in.channels, data.height, data.width, data.channels);
+  }
+  if (data.count == 0) return Status::error(StatusCode::BadData, "the data set is empty");
+  return Status::ok();
+}
+
+Status check_data_sets(const char* model, const InputShape& in, const DataSets& data, bool augment,
+                       const std::string& dir) {
+  if (augment && data.kind != DataKind::ImageFolder) {
+    return Status::error(StatusCode::InvalidArgument, "--augment crops and mirrors image files; '%s' holds %s",
+                         dir.c_str(), data_kind_name(data.kind));
+  }
+  EDGETRAIN_RETURN_IF_ERROR(check_data_fits(model, in, data.train));
+  return check_data_fits(model, in, data.test);
+}
+
 }  // namespace edgetrain

@@ -36,4 +36,10 @@ InputShape input_shape(const Plan& plan);
 // Opens DIR for that input, or N synthetic images when synthetic > 0. Warnings go to `warnings`.
 Status open_data(const std::string& dir, uint32_t synthetic, const InputShape& in, FILE* warnings, DataSets* out);
 
+// That `model`'s input (`in`) is [N, height, width, channels] of the data and the data is not empty.
+Status check_data_fits(const char* model, const InputShape& in, const ImageSet& data);
+// Both sets of `data` (opened from `dir`) fit, and augmentation is asked only of image files.
+Status check_data_sets(const char* model, const InputShape& in, const DataSets& data, bool augment,
+                       const std::string& dir);
+
 }  // namespace edgetrain

@@ -28,9 +28,9 @@ Status Executor::init(const Plan& plan, XnnContext& xnn, uint64_t seed) {
   return Status::ok();
 }
 
-Status Executor::run(const OpDesc* ops, uint32_t count, std::vector<double>* op_seconds) {
+Status Executor::run(const OpDesc* ops, uint32_t first, uint32_t count, std::vector<double>* op_seconds) {
   if (op_seconds) op_seconds->resize(count, 0.0);  // no-op after the first step
-  for (uint32_t i = 0; i < count; ++i) {
+  for (uint32_t i = first; i < count; ++i) {
     const auto start = std::chrono::steady_clock::now();
     EDGETRAIN_RETURN_IF_ERROR(run_op(ctx_, ops[i]));
     if (op_seconds) {
@@ -42,12 +42,12 @@ Status Executor::run(const OpDesc* ops, uint32_t count, std::vector<double>* op_
 
 Status Executor::train_step(const OptimizerConfig& optimizer, uint32_t first_op) {
   ctx_.optimizer = optimizer;
-  EDGETRAIN_RETURN_IF_ERROR(run(plan_->train_ops + first_op, plan_->train_op_count - first_op, op_seconds_));
+  EDGETRAIN_RETURN_IF_ERROR(run(plan_->train_ops, first_op, plan_->train_op_count, op_seconds_));
   return xnn_->fit_region();
 }
 
 Status Executor::eval_step(uint32_t first_op) {
-  EDGETRAIN_RETURN_IF_ERROR(run(plan_->eval_ops + first_op, plan_->eval_op_count - first_op, nullptr));
+  EDGETRAIN_RETURN_IF_ERROR(run(plan_->eval_ops, first_op, plan_->eval_op_count, nullptr));
   return xnn_->fit_region();
 }
 

@@ -36,7 +36,8 @@ class Executor {
   const OpContext& context() const { return ctx_; }
 
  private:
-  Status run(const OpDesc* ops, uint32_t count, std::vector<double>* op_seconds);
+  // ops[first] .. ops[count - 1]; op_seconds (when given) indexed like ops.
+  Status run(const OpDesc* ops, uint32_t first, uint32_t count, std::vector<double>* op_seconds);
 
   const Plan* plan_ = nullptr;
   XnnContext* xnn_ = nullptr;

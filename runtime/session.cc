@@ -118,7 +118,9 @@ Status Session::open(const char* model, const SessionOptions& options, std::uniq
   for (uint32_t i = 0; i < kBakedPlans.count; ++i) {
     const Plan* p = kBakedPlans.plans[i];
     if (std::strcmp(p->model, model) == 0) mine.push_back(p);
-    if (have.find(p->model) == std::string::npos) have += std::string(have.empty() ? "" : ", ") + p->model;
+    if (i == 0 || std::strcmp(p->model, kBakedPlans.plans[i - 1]->model) != 0) {  // a set holds one model's plans
+      have += std::string(have.empty() ? "" : ", ") + p->model;
+    }
   }
   if (mine.empty()) {
     return Status::error(StatusCode::InvalidArgument,

@@ -206,16 +206,12 @@ Status run(const Options& o) {
   EDGETRAIN_RETURN_IF_ERROR(select_plan(kBakedPlans, o.batch, mem_available_bytes(), &plan));
   EDGETRAIN_RETURN_IF_ERROR(check_optimizer_flags(o, *plan));
   DataSets data;
-  EDGETRAIN_RETURN_IF_ERROR(open_data(o.data, o.synthetic, input_shape(*plan), stderr, &data));
+  const InputShape in = input_shape(*plan);
+  EDGETRAIN_RETURN_IF_ERROR(open_data(o.data, o.synthetic, in, stderr, &data));
+  EDGETRAIN_RETURN_IF_ERROR(check_data_sets(plan->model, in, data, o.augment, o.data));
   const ImageSet& train_set = data.train;
   const ImageSet& test_set = data.test;
   const bool folder = data.kind == DataKind::ImageFolder;
-  if (o.augment && !folder) {
-    return Status::error(StatusCode::InvalidArgument, "--augment crops and mirrors image files; '%s' holds %s",
-                         o.data.c_str(), data_kind_name(data.kind));
-  }
-  EDGETRAIN_RETURN_IF_ERROR(check_data_fits(*plan, train_set));
-  EDGETRAIN_RETURN_IF_ERROR(check_data_fits(*plan, test_set));
 
   XnnContext xnn;
   EDGETRAIN_RETURN_IF_ERROR(xnn.init(o.threads));

@@ -138,17 +138,6 @@ float scheduled_lr(float lr, LrSchedule schedule, uint64_t step, uint32_t steps)
   return static_cast<float>(0.5 * lr * (1.0 + std::cos(3.14159265358979323846 * progress)));
 }
 
-Status check_data_fits(const Plan& plan, const ImageSet& data) {
-  const uint32_t* in = plan.tensors[plan.input].shape;
-  if (in[1] != data.height || in[2] != data.width || in[3] != data.channels) {
-    return Status::error(StatusCode::InvalidArgument,
-                         "plan '%s' takes %ux%ux%u images but the data has %ux%ux%u", plan.model,
-                         in[1], in[2], in[3], data.height, data.width, data.channels);
-  }
-  if (data.count == 0) return Status::error(StatusCode::BadData, "the data set is empty");
-  return Status::ok();
-}
-
 void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec) {
   const size_t pixels = data.image_bytes();
   uint8_t* x = exec.input();

@@ -56,9 +56,6 @@ struct TrainOptions {
   LogFormat log_format = LogFormat::Text;
 };
 
-// Checks that the plan's input is [N, height, width, channels] of the data and the data is not empty.
-Status check_data_fits(const Plan& plan, const ImageSet& data);
-
 // Fills the executor's input bytes and labels with the images at `indices` (plan.batch of them),
 // copied from a held set or generated straight into the input tensor; the plan's Normalize op
 // scales and normalises them on the device. (Training and evaluation read through a BatchLoader,

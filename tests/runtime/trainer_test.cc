@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "data_source.h"
 #include "plan_check.h"
 #include "runtime_test_util.h"
 #include "trainer.h"
@@ -41,8 +42,8 @@ TEST_CASE("fill_batch generates a synthetic set's images and labels straight int
   Executor exec;
   REQUIRE(exec.init(baked_plan(4), xnn, 1).is_ok());
   const ImageSet set = synthetic_image_set(100, 28, 28, 1, 10, 5);
-  REQUIRE(check_data_fits(exec.plan(), set).is_ok());
-  CHECK(std::string(check_data_fits(exec.plan(), synthetic_image_set(100, 32, 32, 3, 10, 5)).message())
+  REQUIRE(check_data_fits("fashion_cnn", input_shape(exec.plan()), set).is_ok());
+  CHECK(std::string(check_data_fits("fashion_cnn", input_shape(exec.plan()), synthetic_image_set(100, 32, 32, 3, 10, 5)).message())
             .find("takes 28x28x1 images but the data has 32x32x3") != std::string::npos);
 
   const uint32_t indices[4] = {42, 0, 99, 42};
