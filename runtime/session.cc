@@ -10,6 +10,7 @@
 #include "executor.h"
 #include "memory_info.h"
 #include "plan_check.h"
+#include "session_access.h"
 #include "state_file.h"
 #include "xnn_context.h"
 
@@ -22,6 +23,7 @@ struct Session::Impl {
   TrainPosition position;
   int32_t train_floats = -1, eval_floats = -1;  // the Normalize ops' outputs, where a caller may write floats
   std::vector<uint8_t> gradient_kept;           // per tensor: 1 for a gradient intact after the step
+  std::vector<double> op_seconds;               // per train op, while profiling
 
   const TensorDesc& tensor(int32_t id) const { return plan->tensors[id]; }
   int32_t find(const char* name, Region region) const {
@@ -29,6 +31,10 @@ struct Session::Impl {
       if (tensor(i).region == region && std::strcmp(tensor(i).name, name) == 0) return i;
     }
     return -1;
+  }
+
+  void take_input(const uint8_t* images) {  // images may be the input tensor itself (Session::input)
+    if (images != exec.input()) std::memcpy(exec.input(), images, tensor(plan->input).bytes);
   }
 
   // One training step, the caller having written the input: u8 images at plan->input, or floats
@@ -112,33 +118,21 @@ TensorView view_of(const Plan& plan, const OpContext& ctx, int32_t id) {
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::~Session() = default;
 
-Status Session::open(const char* model, const SessionOptions& options, std::unique_ptr<Session>* out) {
-  std::vector<const Plan*> mine;
-  std::string have;
-  for (uint32_t i = 0; i < kBakedPlans.count; ++i) {
-    const Plan* p = kBakedPlans.plans[i];
-    if (std::strcmp(p->model, model) == 0) mine.push_back(p);
-    if (i == 0 || std::strcmp(p->model, kBakedPlans.plans[i - 1]->model) != 0) {  // a set holds one model's plans
-      have += std::string(have.empty() ? "" : ", ") + p->model;
-    }
-  }
-  if (mine.empty()) {
-    return Status::error(StatusCode::InvalidArgument,
-                         "this program holds plans of %s, not of '%.64s': plan that model and compile its "
-                         "FILE.gen.cc in", have.empty() ? "no model" : have.c_str(), model);
-  }
-  const PlanSet set{mine.data(), static_cast<uint32_t>(mine.size())};
-  auto impl = std::make_unique<Impl>();
-  EDGETRAIN_RETURN_IF_ERROR(select_plan(set, options.batch, mem_available_bytes(), &impl->plan));
+Status SessionAccess::open(const Plan& plan, const SessionOptions& options, std::unique_ptr<Session>* out) {
+  auto impl = std::make_unique<Session::Impl>();
+  impl->plan = &plan;
   EDGETRAIN_RETURN_IF_ERROR(impl->xnn.init(options.threads));
-  EDGETRAIN_RETURN_IF_ERROR(impl->exec.init(*impl->plan, impl->xnn, options.seed));
-  const Plan& plan = *impl->plan;
+  EDGETRAIN_RETURN_IF_ERROR(impl->exec.init(plan, impl->xnn, options.seed));
   impl->train_floats = float_input(plan.train_ops, plan.train_op_count);
   impl->eval_floats = float_input(plan.eval_ops, plan.eval_op_count);
   impl->gradient_kept = intact_after_step(plan);
   out->reset(new Session(std::move(impl)));
   return Status::ok();
 }
+
+Executor& SessionAccess::executor(Session& session) { return session.impl_->exec; }
+const Executor& SessionAccess::executor(const Session& session) { return session.impl_->exec; }
+TrainPosition& SessionAccess::position(Session& session) { return session.impl_->position; }
 
 const char* Session::model() const { return impl_->plan->model; }
 const char* Session::optimizer() const { return plan_optimizer(*impl_->plan); }
@@ -148,6 +142,41 @@ uint32_t Session::width() const { return impl_->tensor(impl_->plan->input).shape
 uint32_t Session::channels() const { return impl_->tensor(impl_->plan->input).shape[3]; }
 uint32_t Session::classes() const { return impl_->tensor(impl_->plan->logits).shape[1]; }
 uint64_t Session::step() const { return impl_->position.step; }
+uint32_t Session::threads() const { return static_cast<uint32_t>(impl_->xnn.threads()); }
+uint8_t* Session::input() { return impl_->exec.input(); }
+
+PlanSummary Session::plan_summary() const {
+  const Plan& p = *impl_->plan;
+  PlanSummary s;
+  s.arena_bytes = p.arena_bytes;
+  s.arena_lower_bound_bytes = p.arena_lower_bound;
+  s.params_bytes = p.params_bytes;
+  s.predicted_peak_bytes = p.predicted_peak_bytes;
+  s.train_ops = p.train_op_count;
+  return s;
+}
+
+DataPosition Session::data_position() const { return {impl_->position.epoch, impl_->position.cursor}; }
+void Session::set_data_position(const DataPosition& position) {
+  impl_->position.epoch = position.epoch;
+  impl_->position.cursor = position.cursor;
+}
+
+void Session::profile(bool on) {
+  impl_->op_seconds.assign(on ? impl_->plan->train_op_count : 0, 0.0);
+  impl_->exec.set_op_times(on ? &impl_->op_seconds : nullptr);
+}
+
+OpTime Session::op_time(uint32_t op) const {
+  const Plan& p = *impl_->plan;
+  OpTime t;
+  if (op >= p.train_op_count) return t;
+  const OpDesc& d = p.train_ops[op];
+  t.kind = op_kind_name(d.kind);
+  t.writes = p.tensors[d.out[0] >= 0 ? d.out[0] : d.in[0]].name;
+  t.seconds = op < impl_->op_seconds.size() ? impl_->op_seconds[op] : 0.0;
+  return t;
+}
 
 namespace {
 
@@ -168,7 +197,7 @@ Status no_float_input(const Plan& plan) {
 
 Status Session::train_step(const uint8_t* images, const int32_t* labels, const StepSettings& settings, float* loss) {
   EDGETRAIN_RETURN_IF_ERROR(check_pointers(images, labels, "labels"));
-  std::memcpy(impl_->exec.input(), images, impl_->tensor(impl_->plan->input).bytes);
+  impl_->take_input(images);
   return impl_->step(labels, settings, 0, loss);
 }
 
@@ -181,7 +210,7 @@ Status Session::train_step(const float* images, const int32_t* labels, const Ste
 
 Status Session::predict(const uint8_t* images, float* logits) {
   EDGETRAIN_RETURN_IF_ERROR(check_pointers(images, logits, "logits"));
-  std::memcpy(impl_->exec.input(), images, impl_->tensor(impl_->plan->input).bytes);
+  impl_->take_input(images);
   EDGETRAIN_RETURN_IF_ERROR(impl_->exec.eval_step());
   std::memcpy(logits, impl_->exec.logits(), impl_->tensor(impl_->plan->logits).bytes);
   return Status::ok();
@@ -197,6 +226,17 @@ Status Session::predict(const float* images, float* logits) {
 }
 
 Status Session::save(const char* path) const {
+  const Plan& plan = *impl_->plan;
+  for (uint32_t i = 0; i < plan.tensor_count; ++i) {
+    if (plan.tensors[i].region != Region::Params) continue;
+    const float* v = impl_->exec.context().f32(static_cast<int32_t>(i));
+    for (size_t k = 0; k < plan.tensors[i].bytes / 4; ++k) {
+      if (!std::isfinite(v[k])) {
+        return Status::error(StatusCode::NonFinite, "parameters are not finite at step %llu: not saved",
+                             static_cast<unsigned long long>(impl_->position.step));
+      }
+    }
+  }
   return save_state(path, *impl_->plan, impl_->exec.params(), impl_->position);
 }
 

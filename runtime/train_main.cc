@@ -16,7 +16,6 @@
 #include "batch_loader.h"
 #include "data_source.h"
 #include "memory_info.h"
-#include "plan_check.h"
 #include "trainer.h"
 
 namespace {
@@ -90,8 +89,8 @@ Status parse_adam_number(const char* flag, const char* text, bool zero_allowed, 
 }
 
 // Hyperparameter flags of another optimizer than the plan's are refused: they would do nothing.
-Status check_optimizer_flags(const Options& o, const Plan& plan) {
-  const std::string optimizer = plan_optimizer(plan);
+Status check_optimizer_flags(const Options& o, const PlanInput& plan) {
+  const std::string optimizer = plan.optimizer;
   const bool adam = optimizer == "adam" || optimizer == "adamw";
   const char* wrong = optimizer == "sgd" ? o.adam_flag : adam ? o.sgd_flag : nullptr;
   if (wrong == nullptr) return Status::ok();
@@ -174,7 +173,7 @@ Status parse_args(int argc, char** argv, Options* o) {
       if (o->sgd_flag == nullptr) o->sgd_flag = "--momentum";
     } else if (flag == "--beta1" || flag == "--beta2" || flag == "--eps") {
       EDGETRAIN_RETURN_IF_ERROR(parse_adam_number(flag.c_str(), value, flag != "--eps", &v));
-      OptimizerConfig& c = o->train.optimizer;
+      StepSettings& c = o->train.optimizer;
       (flag == "--beta1" ? c.beta1 : flag == "--beta2" ? c.beta2 : c.eps) = static_cast<float>(v);
       if (o->adam_flag == nullptr) o->adam_flag = argv[i - 1];
     }
@@ -202,37 +201,38 @@ Status parse_args(int argc, char** argv, Options* o) {
 }
 
 Status run(const Options& o) {
-  const Plan* plan = nullptr;
-  EDGETRAIN_RETURN_IF_ERROR(select_plan(kBakedPlans, o.batch, mem_available_bytes(), &plan));
-  EDGETRAIN_RETURN_IF_ERROR(check_optimizer_flags(o, *plan));
+  // The plan first, then the data (its transient reading buffers are gone before the session's
+  // memory is allocated, as the planner's peak-RSS prediction has it), then the session.
+  PlanInput chosen;
+  EDGETRAIN_RETURN_IF_ERROR(Session::find_plan(nullptr, {o.batch, o.threads, o.train.seed}, &chosen));
+  EDGETRAIN_RETURN_IF_ERROR(check_optimizer_flags(o, chosen));
   DataSets data;
-  const InputShape in = input_shape(*plan);
+  const InputShape in{chosen.height, chosen.width, chosen.channels, chosen.classes};
   EDGETRAIN_RETURN_IF_ERROR(open_data(o.data, o.synthetic, in, stderr, &data));
-  EDGETRAIN_RETURN_IF_ERROR(check_data_sets(plan->model, in, data, o.augment, o.data));
+  EDGETRAIN_RETURN_IF_ERROR(check_data_sets(chosen.model, in, data, o.augment, o.data));
+  std::unique_ptr<Session> session;
+  EDGETRAIN_RETURN_IF_ERROR(Session::open(nullptr, {chosen.batch, o.threads, o.train.seed}, &session));
+  const PlanSummary plan = session->plan_summary();
   const ImageSet& train_set = data.train;
   const ImageSet& test_set = data.test;
   const bool folder = data.kind == DataKind::ImageFolder;
 
-  XnnContext xnn;
-  EDGETRAIN_RETURN_IF_ERROR(xnn.init(o.threads));
-  Executor exec;
-  EDGETRAIN_RETURN_IF_ERROR(exec.init(*plan, xnn, o.train.seed));
   const bool json = o.log_format == LogFormat::Json;
   if (json) {
-    JsonLine(stdout, "plan").string("model", plan->model).integer("batch", plan->batch)
-        .integer("arena_bytes", plan->arena_bytes).integer("arena_lower_bound_bytes", plan->arena_lower_bound)
-        .integer("params_bytes", plan->params_bytes).integer("ops", plan->train_op_count)
-        .string("optimizer", plan_optimizer(*plan))
-        .integer("threads", xnn.threads()).integer("images", train_set.count)
+    JsonLine(stdout, "plan").string("model", session->model()).integer("batch", session->batch())
+        .integer("arena_bytes", plan.arena_bytes).integer("arena_lower_bound_bytes", plan.arena_lower_bound_bytes)
+        .integer("params_bytes", plan.params_bytes).integer("ops", plan.train_ops)
+        .string("optimizer", session->optimizer())
+        .integer("threads", session->threads()).integer("images", train_set.count)
         .boolean("synthetic", o.synthetic > 0).string("data", data_kind_name(data.kind))
         .integer("test_images", test_set.count).integer("skipped_files", data.skipped);
   } else {
     std::printf("plan %s batch %u: arena %llu B (lower bound %llu B), params %llu B, %u ops/step, "
-                "%zu threads, %u %straining images\n",
-                plan->model, plan->batch, static_cast<unsigned long long>(plan->arena_bytes),
-                static_cast<unsigned long long>(plan->arena_lower_bound),
-                static_cast<unsigned long long>(plan->params_bytes), plan->train_op_count,
-                xnn.threads(), train_set.count, o.synthetic ? "synthetic " : "");
+                "%u threads, %u %straining images\n",
+                session->model(), session->batch(), static_cast<unsigned long long>(plan.arena_bytes),
+                static_cast<unsigned long long>(plan.arena_lower_bound_bytes),
+                static_cast<unsigned long long>(plan.params_bytes), plan.train_ops,
+                session->threads(), train_set.count, o.synthetic ? "synthetic " : "");
     if (folder) {
       std::printf("image folder %s: %zu classes (%s ... %s), %u training and %u validation images%s, %s\n",
                   o.data.c_str(), train_set.class_names.size(), train_set.class_names.front().c_str(),
@@ -241,22 +241,21 @@ Status run(const Options& o) {
                   o.augment ? "random crops and mirrors" : "center crops");
     }
   }
-  TrainPosition position;
   TrainOptions train_options = o.train;
   train_options.log_format = o.log_format;
   train_options.augment = o.augment;
   if (!o.save.empty()) train_options.save_path = o.save.c_str();
   if (o.resume) {
-    EDGETRAIN_RETURN_IF_ERROR(load_state(o.save.c_str(), *plan, exec.params(), &position));
+    EDGETRAIN_RETURN_IF_ERROR(session->load(o.save.c_str()));
     train_options.resumed = true;
     if (json) {
-      JsonLine(stdout, "resumed").string("path", o.save.c_str()).integer("step", position.step);
+      JsonLine(stdout, "resumed").string("path", o.save.c_str()).integer("step", session->step());
     } else {
-      std::printf("resumed from %s at step %llu\n", o.save.c_str(), static_cast<unsigned long long>(position.step));
+      std::printf("resumed from %s at step %llu\n", o.save.c_str(), static_cast<unsigned long long>(session->step()));
     }
   }
   if (!o.init_state.empty()) {  // e.g. the weights of an imported ONNX model
-    EDGETRAIN_RETURN_IF_ERROR(load_initial_state(o.init_state.c_str(), *plan, exec.params()));
+    EDGETRAIN_RETURN_IF_ERROR(session->load_weights(o.init_state.c_str()));
     if (json) {
       JsonLine(stdout, "initial_state").string("path", o.init_state.c_str());
     } else {
@@ -264,26 +263,26 @@ Status run(const Options& o) {
                   o.init_state.c_str());
     }
   }
-  const uint64_t first_step = position.step;
-  std::vector<double> op_seconds;
-  if (o.profile) exec.set_op_times(&op_seconds);
+  const uint64_t first_step = session->step();
+  if (o.profile) session->profile(true);
   uint32_t damaged = 0;
-  EDGETRAIN_RETURN_IF_ERROR(train(exec, train_set, train_options, &position, stdout, &damaged));
-  if (position.step < o.train.steps) {  // --stop-after
+  EDGETRAIN_RETURN_IF_ERROR(train(*session, train_set, train_options, stdout, &damaged));
+  const uint64_t steps_done = session->step();
+  if (steps_done < o.train.steps) {  // --stop-after
     if (json) {
-      JsonLine(stdout, "stopped").integer("step", position.step).integer("steps", o.train.steps)
+      JsonLine(stdout, "stopped").integer("step", steps_done).integer("steps", o.train.steps)
           .string("path", o.save.c_str());
     } else {
       std::printf("stopped at step %llu of %u: the state is in %s; --resume continues the run\n",
-                  static_cast<unsigned long long>(position.step), o.train.steps, o.save.c_str());
+                  static_cast<unsigned long long>(steps_done), o.train.steps, o.save.c_str());
     }
   }
-  if (o.profile && position.step > first_step) {
-    print_op_times(*plan, op_seconds, static_cast<uint32_t>(position.step - first_step), stdout, o.log_format);
+  if (o.profile && steps_done > first_step) {
+    print_op_times(*session, static_cast<uint32_t>(steps_done - first_step), stdout, o.log_format);
   }
 
   uint32_t correct = 0, total = 0;
-  EDGETRAIN_RETURN_IF_ERROR(evaluate(exec, test_set, o.eval_images, &correct, &total, &damaged));
+  EDGETRAIN_RETURN_IF_ERROR(evaluate(*session, test_set, o.eval_images, &correct, &total, &damaged));
   if (json) {
     JsonLine(stdout, "eval").number("accuracy", static_cast<double>(correct) / total).integer("correct", correct)
         .integer("images", total);
@@ -295,12 +294,12 @@ Status run(const Options& o) {
     std::fprintf(stderr, "edgetrain-train: warning: %u image files could not be read and were skipped (named "
                  "above)\n", damaged + data.skipped);
   }
-  const uint64_t loader_bytes = std::max(BatchLoader::buffer_bytes(train_set, plan->batch),
-                                         BatchLoader::buffer_bytes(test_set, plan->batch));
+  const uint64_t loader_bytes = std::max(BatchLoader::buffer_bytes(train_set, session->batch()),
+                                         BatchLoader::buffer_bytes(test_set, session->batch()));
   // IDX files are Fashion-MNIST's (or MNIST's, the same sizes) or, like --synthetic, what the
   // planner was told (plan --data).
   const bool as_planned = data.kind == DataKind::Idx || data.kind == DataKind::Synthetic;
-  print_peak_rss(*plan, stdout, o.log_format, loader_bytes, as_planned);
+  print_peak_rss(plan, stdout, o.log_format, loader_bytes, as_planned);
   return Status::ok();
 }
 

@@ -10,6 +10,7 @@
 #include "batch_loader.h"
 #include "memory_info.h"
 #include "splitmix.h"
+#include "xnn_context.h"
 
 namespace edgetrain {
 
@@ -21,18 +22,6 @@ void epoch_order(uint32_t seed, uint32_t epoch, std::vector<uint32_t>& order) {
   std::iota(order.begin(), order.end(), 0u);
   uint64_t state = (uint64_t{seed} << 32 | epoch) * 0x2545f4914f6cdd1dull;
   for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[splitmix_next(state) % i]);
-}
-
-bool params_finite(const Executor& exec) {
-  const Plan& plan = exec.plan();
-  for (uint32_t i = 0; i < plan.tensor_count; ++i) {
-    if (plan.tensors[i].region != Region::Params) continue;
-    const float* v = exec.context().f32(static_cast<int32_t>(i));
-    for (size_t k = 0; k < plan.tensors[i].bytes / 4; ++k) {
-      if (!std::isfinite(v[k])) return false;
-    }
-  }
-  return true;
 }
 
 // Where the epochs stand: the next image is order[cursor] of `epoch`'s order.
@@ -138,23 +127,15 @@ float scheduled_lr(float lr, LrSchedule schedule, uint64_t step, uint32_t steps)
   return static_cast<float>(0.5 * lr * (1.0 + std::cos(3.14159265358979323846 * progress)));
 }
 
-void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec) {
-  const size_t pixels = data.image_bytes();
-  uint8_t* x = exec.input();
-  int32_t* y = exec.labels();
-  for (uint32_t b = 0; b < exec.plan().batch; ++b) {
-    data.copy_image(indices[b], x + b * pixels);  // the plan's Normalize op makes the floats
-    y[b] = static_cast<int32_t>(data.label(indices[b]));
-  }
-}
-
-Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
-             TrainPosition* position, FILE* log, uint32_t* damaged) {
-  const uint32_t batch = exec.plan().batch;
+Status train(Session& session, const ImageSet& data, const TrainOptions& options, FILE* log, uint32_t* damaged) {
+  const uint32_t batch = session.batch();
+  const uint64_t arena_bytes = session.plan_summary().arena_bytes;
   // The sampler runs one batch ahead of the step (the loader fills it meanwhile); `consumed` is
   // where it stood after the batch the step trains on, which is what a saved state records.
-  Sampler ahead(options.seed, position->epoch, position->cursor, data.count);
+  const DataPosition start = session.data_position();
+  Sampler ahead(options.seed, start.epoch, start.cursor, data.count);
   std::vector<uint32_t> indices(batch);
+  std::vector<int32_t> labels(batch);
   BatchLoader loader;
   EDGETRAIN_RETURN_IF_ERROR(loader.init(data, batch, options.augment));
   struct Count {  // on every return
@@ -162,7 +143,7 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
     uint32_t* out;
     ~Count() { if (out) *out += loader.damaged(); }
   } count{loader, damaged};
-  uint64_t last_saved = position->step;
+  uint64_t last_saved = session.step();
   bool saved = options.save_path != nullptr && options.resumed;  // the file holds last_saved
   char saved_note[96];
 
@@ -171,31 +152,29 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
   double loss_sum = 0;
   uint32_t in_interval = 0;
   const uint32_t last = options.stop_after != 0 ? std::min(options.stop_after, options.steps) : options.steps;
-  if (position->step < last) {
+  if (session.step() < last) {
     ahead.draw(indices.data(), batch);
-    loader.submit(indices.data(), batch_key(options.seed, position->step));
+    loader.submit(indices.data(), batch_key(options.seed, session.step()));
   }
-  while (position->step < last) {
-    EDGETRAIN_RETURN_IF_ERROR(loader.take(exec.input(), exec.labels()));
-    const uint32_t consumed_epoch = ahead.epoch;
-    const uint32_t consumed_cursor = ahead.cursor;
-    if (position->step + 1 < last) {
+  while (session.step() < last) {
+    EDGETRAIN_RETURN_IF_ERROR(loader.take(session.input(), labels.data()));
+    const DataPosition consumed{ahead.epoch, ahead.cursor};
+    if (session.step() + 1 < last) {
       ahead.draw(indices.data(), batch);
-      loader.submit(indices.data(), batch_key(options.seed, position->step + 1));
+      loader.submit(indices.data(), batch_key(options.seed, session.step() + 1));
     }
-    position->epoch = consumed_epoch;
-    position->cursor = consumed_cursor;
-    OptimizerConfig optimizer = options.optimizer;
-    optimizer.lr = scheduled_lr(optimizer.lr, options.schedule, position->step, options.steps);
-    optimizer.step = static_cast<uint32_t>(position->step + 1);  // steps <= UINT32_MAX
-    EDGETRAIN_RETURN_IF_ERROR(exec.train_step(optimizer));
-    const uint64_t step = ++position->step;
-    const float loss = exec.loss();
-    if (!std::isfinite(loss)) {
+    session.set_data_position(consumed);
+    StepSettings settings = options.optimizer;
+    settings.lr = scheduled_lr(settings.lr, options.schedule, session.step(), options.steps);
+    float loss = 0;
+    const Status stepped = session.train_step(session.input(), labels.data(), settings, &loss);
+    const uint64_t step = session.step();
+    if (stepped.code() == StatusCode::NonFinite) {
       describe_saved(options, saved, last_saved, saved_note, sizeof saved_note);
       return Status::error(StatusCode::NonFinite, "loss is %f at step %llu: lower the learning rate (--lr); %s",
                            static_cast<double>(loss), static_cast<unsigned long long>(step), saved_note);
     }
+    EDGETRAIN_RETURN_IF_ERROR(stepped);
     loss_sum += loss;
     ++in_interval;
     if (step % options.log_every == 0 || step == last) {
@@ -203,13 +182,12 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
       const double mean_loss = loss_sum / in_interval, images_per_second = in_interval * batch / seconds;
       if (options.log_format == LogFormat::Json) {
         JsonLine(log, "step").integer("step", step).integer("steps", options.steps).number("loss", mean_loss)
-            .number("img_per_s", images_per_second).integer("arena_bytes", exec.plan().arena_bytes)
+            .number("img_per_s", images_per_second).integer("arena_bytes", arena_bytes)
             .integer("peak_rss_bytes", peak_rss_bytes());
       } else {
         std::fprintf(log, "step %5llu/%u  loss %.4f  %8.1f img/s  arena %llu B  peak RSS %.1f MiB\n",
                      static_cast<unsigned long long>(step), options.steps, mean_loss, images_per_second,
-                     static_cast<unsigned long long>(exec.plan().arena_bytes),
-                     static_cast<double>(peak_rss_bytes()) / (1 << 20));
+                     static_cast<unsigned long long>(arena_bytes), static_cast<double>(peak_rss_bytes()) / (1 << 20));
         std::fflush(log);
       }
       loss_sum = 0;
@@ -217,12 +195,12 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
       interval_start = Clock::now();
     }
     if (options.save_path && (step % options.save_every == 0 || step == last)) {
-      if (!params_finite(exec)) {
+      const Status s = session.save(options.save_path);
+      if (s.code() == StatusCode::NonFinite) {  // the parameters: the file keeps the last good state
         describe_saved(options, saved, last_saved, saved_note, sizeof saved_note);
-        return Status::error(StatusCode::NonFinite, "parameters are not finite at step %llu: not saved; %s",
-                             static_cast<unsigned long long>(step), saved_note);
+        return Status::error(StatusCode::NonFinite, "%s; %s", s.message(), saved_note);
       }
-      EDGETRAIN_RETURN_IF_ERROR(save_state(options.save_path, exec.plan(), exec.params(), *position));
+      EDGETRAIN_RETURN_IF_ERROR(s);
       last_saved = step;
       saved = true;
       if (options.log_format == LogFormat::Json) {
@@ -233,35 +211,32 @@ Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
   return Status::ok();
 }
 
-void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32_t steps, FILE* out,
-                    LogFormat format) {
-  std::vector<uint32_t> order(seconds.size());
+void print_op_times(const Session& session, uint32_t steps, FILE* out, LogFormat format) {
+  const uint32_t ops = session.plan_summary().train_ops;
+  std::vector<OpTime> times(ops);
+  for (uint32_t i = 0; i < ops; ++i) times[i] = session.op_time(i);
+  std::vector<uint32_t> order(ops);
   std::iota(order.begin(), order.end(), 0u);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return seconds[a] > seconds[b]; });
-  const double total = std::accumulate(seconds.begin(), seconds.end(), 0.0);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return times[a].seconds > times[b].seconds; });
+  double total = 0;
+  for (const OpTime& t : times) total += t.seconds;
   if (format == LogFormat::Json) {
     for (uint32_t i : order) {
-      const OpDesc& op = plan.train_ops[i];
-      const int32_t shown = op.out[0] >= 0 ? op.out[0] : op.in[0];
-      JsonLine(out, "profile").integer("op", i).string("kind", op_kind_name(op.kind))
-          .string("writes", plan.tensors[shown].name).number("ms_per_step", 1e3 * seconds[i] / steps)
-          .number("share", seconds[i] / total);
+      JsonLine(out, "profile").integer("op", i).string("kind", times[i].kind).string("writes", times[i].writes)
+          .number("ms_per_step", 1e3 * times[i].seconds / steps).number("share", times[i].seconds / total);
     }
-    JsonLine(out, "profile_total").integer("ops", seconds.size()).integer("steps", steps)
-        .number("ms_per_step", 1e3 * total / steps);
+    JsonLine(out, "profile_total").integer("ops", ops).integer("steps", steps).number("ms_per_step", 1e3 * total / steps);
     return;
   }
   std::fprintf(out, "%4s  %-26s %-22s %10s %6s\n", "op", "kind", "writes", "ms/step", "share");
   for (uint32_t i : order) {
-    const OpDesc& op = plan.train_ops[i];
-    const int32_t shown = op.out[0] >= 0 ? op.out[0] : op.in[0];
-    std::fprintf(out, "%4u  %-26s %-22s %10.3f %5.1f%%\n", i, op_kind_name(op.kind),
-                 plan.tensors[shown].name, 1e3 * seconds[i] / steps, 100.0 * seconds[i] / total);
+    std::fprintf(out, "%4u  %-26s %-22s %10.3f %5.1f%%\n", i, times[i].kind, times[i].writes,
+                 1e3 * times[i].seconds / steps, 100.0 * times[i].seconds / total);
   }
   std::fprintf(out, "%4s  %-26s %-22s %10.3f\n", "", "total", "", 1e3 * total / steps);
 }
 
-void print_peak_rss(const Plan& plan, FILE* out, LogFormat format, uint64_t loader_bytes, bool data_as_planned) {
+void print_peak_rss(const PlanSummary& plan, FILE* out, LogFormat format, uint64_t loader_bytes, bool data_as_planned) {
   const uint64_t measured = peak_rss_bytes();
   const uint64_t region = XnnContext::alloc_stats().region_capacity;
   const uint64_t predicted = plan.predicted_peak_bytes == 0 ? 0 : plan.predicted_peak_bytes + loader_bytes;
@@ -297,11 +272,12 @@ void print_peak_rss(const Plan& plan, FILE* out, LogFormat format, uint64_t load
                error, static_cast<unsigned long long>(region));
 }
 
-Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total,
+Status evaluate(Session& session, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total,
                 uint32_t* damaged) {
-  const uint32_t batch = exec.plan().batch;
+  const uint32_t batch = session.batch();
   const uint32_t n = limit == 0 || limit > data.count ? data.count : limit;
-  const uint32_t classes = exec.plan().tensors[exec.plan().logits].shape[1];
+  const uint32_t classes = session.classes();
+  std::vector<float> logits(size_t{batch} * classes);
   std::vector<uint32_t> indices(batch);
   BatchLoader loader;
   EDGETRAIN_RETURN_IF_ERROR(loader.init(data, batch, false));
@@ -319,11 +295,11 @@ Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* 
   *correct = 0;
   std::vector<int32_t> labels(batch);
   for (uint32_t start = 0; start < n; start += batch) {
-    EDGETRAIN_RETURN_IF_ERROR(loader.take(exec.input(), labels.data()));
+    EDGETRAIN_RETURN_IF_ERROR(loader.take(session.input(), labels.data()));
     if (start + batch < n) submit(start + batch);
-    EDGETRAIN_RETURN_IF_ERROR(exec.eval_step());
+    EDGETRAIN_RETURN_IF_ERROR(session.predict(session.input(), logits.data()));
     for (uint32_t b = 0; b < batch && start + b < n; ++b) {
-      const float* row = exec.logits() + size_t{b} * classes;
+      const float* row = logits.data() + size_t{b} * classes;
       uint32_t best = 0;
       for (uint32_t k = 1; k < classes; ++k) best = row[k] > row[best] ? k : best;
       *correct += best == static_cast<uint32_t>(labels[b]) ? 1 : 0;  // a damaged file's slot: the next one's

@@ -1,11 +1,12 @@
-// The training loop around an Executor: batches from an ImageSet, progress lines, evaluation.
+// The training loop of edgetrain-train, on the C++ API (edgetrain/session.h): batches from an
+// ImageSet, progress lines, saves, evaluation.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <vector>
 
-#include "executor.h"
+#include "edgetrain/session.h"
 #include "idx_dataset.h"
 #include "state_file.h"
 
@@ -47,7 +48,7 @@ struct TrainOptions {
                             // --resume continues the same run, learning-rate schedule included
   uint32_t log_every = 50;
   uint32_t seed = 1;  // weights and shuffling
-  OptimizerConfig optimizer;
+  StepSettings optimizer;
   LrSchedule schedule = LrSchedule::Constant;
   const char* save_path = nullptr;  // training state, saved every save_every steps and at the end
   uint32_t save_every = 100;
@@ -56,36 +57,30 @@ struct TrainOptions {
   LogFormat log_format = LogFormat::Text;
 };
 
-// Fills the executor's input bytes and labels with the images at `indices` (plan.batch of them),
-// copied from a held set or generated straight into the input tensor; the plan's Normalize op
-// scales and normalises them on the device. (Training and evaluation read through a BatchLoader,
-// which does this one batch ahead and decodes image files too.)
-void fill_batch(const ImageSet& data, const uint32_t* indices, Executor& exec);
-
-// Trains from `position` until options.steps steps are done, over epochs of `data` each shuffled
-// from (seed, epoch), printing a line every log_every steps and saving the state if asked. Each
-// step's OptimizerConfig is options.optimizer with the scheduled lr and step = position->step + 1,
-// so Adam's bias corrections continue where a resumed run stopped.
+// Trains from where the session stands (its step and data position: a fresh one, or as load()
+// left it) until options.steps steps are done, over epochs of `data` each shuffled from (seed,
+// epoch), printing a line every log_every steps and saving the state if asked. Each step's
+// settings are options.optimizer with the scheduled lr; the session counts the steps, so Adam's
+// bias corrections continue where a resumed run stopped.
 // A non-finite loss stops training; the last saved state is left as it was, and the error says
 // which step it holds (or that no state was saved).
 // `damaged` (if given) adds the image files found unreadable (each warned about on stderr).
-Status train(Executor& exec, const ImageSet& data, const TrainOptions& options,
-             TrainPosition* position, FILE* log, uint32_t* damaged = nullptr);
+Status train(Session& session, const ImageSet& data, const TrainOptions& options, FILE* log,
+             uint32_t* damaged = nullptr);
 
-// A table of the train ops' times (from Executor::set_op_times) per step, slowest first.
-void print_op_times(const Plan& plan, const std::vector<double>& seconds, uint32_t steps, FILE* out,
-                    LogFormat format = LogFormat::Text);
+// A table of the train ops' times (Session::profile) per step, slowest first.
+void print_op_times(const Session& session, uint32_t steps, FILE* out, LogFormat format = LogFormat::Text);
 
-// The process's peak RSS (VmHWM) against the plan's prediction (Plan::predicted_peak_bytes,
+// The process's peak RSS (VmHWM) against the plan's prediction (predicted_peak_bytes,
 // when the planner made one) plus `loader_bytes` (BatchLoader::buffer_bytes), with XNNPACK's
 // region for reference: one line. The planner predicts for Fashion-MNIST's IDX files or
 // synthetic data (plan --data); for other data (`data_as_planned` false: image folders, CIFAR-10)
 // the line gives the measurement and the loader's buffers without a comparison.
-void print_peak_rss(const Plan& plan, FILE* out, LogFormat format = LogFormat::Text, uint64_t loader_bytes = 0,
+void print_peak_rss(const PlanSummary& plan, FILE* out, LogFormat format = LogFormat::Text, uint64_t loader_bytes = 0,
                     bool data_as_planned = true);
 
 // Top-1 accuracy over the first `limit` images (all when 0), BatchNorm in eval mode.
-Status evaluate(Executor& exec, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total,
+Status evaluate(Session& session, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total,
                 uint32_t* damaged = nullptr);
 
 }  // namespace edgetrain

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "../owned_plan.h"
+#include "../runtime/session_test_util.h"
 #include "executor.h"
 #include "graph/graph.h"
 #include "graph/training.h"
@@ -93,14 +94,11 @@ inline double compare_to_pytorch(const std::string& what, const float* ours, con
 // file loaded through the runtime's own reader (the file format is the contract).
 struct OnnxRunner {
   OwnedPlan owned;
-  XnnContext xnn;
-  Executor exec;
+  std::unique_ptr<Session> session;
+  Executor& exec;
   TrainPosition position;
-  explicit OnnxRunner(const planner::Graph& g) : owned(g) {
-    REQUIRE(xnn.init(1).is_ok());
-    const Status s = exec.init(owned.plan, xnn, 1);
-    REQUIRE_MESSAGE(s.is_ok(), s.message());
-  }
+  explicit OnnxRunner(const planner::Graph& g)
+      : owned(g), session(test_session(owned.plan, 1)), exec(SessionAccess::executor(*session)) {}
   Status load(const std::string& state) {
     return parse_state("state", reinterpret_cast<const uint8_t*>(state.data()), state.size(), owned.plan,
                        exec.params(), &position);

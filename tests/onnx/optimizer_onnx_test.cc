@@ -128,15 +128,15 @@ TEST_CASE("optimizer: an Adam run saved at step 2 and resumed ends bit-identical
   OnnxRunner straight(p.graph), first(p.graph), resumed(p.graph), restarted(p.graph);
   for (OnnxRunner* r : {&straight, &first, &restarted}) REQUIRE(r->load(state).is_ok());
   options.steps = 6;
-  REQUIRE(train(straight.exec, data, options, &straight.position, null).is_ok());
+  REQUIRE(train_at(*straight.session, data, options, &straight.position, null).is_ok());
   options.save_path = path.c_str();
   options.stop_after = 2;
-  REQUIRE(train(first.exec, data, options, &first.position, null).is_ok());
+  REQUIRE(train_at(*first.session, data, options, &first.position, null).is_ok());
   REQUIRE(load_state(path.c_str(), resumed.owned.plan, resumed.exec.params(), &resumed.position).is_ok());
   CHECK(resumed.position.step == 2);
   options.stop_after = 0;
   options.resumed = true;
-  REQUIRE(train(resumed.exec, data, options, &resumed.position, null).is_ok());
+  REQUIRE(train_at(*resumed.session, data, options, &resumed.position, null).is_ok());
   CHECK(resumed.position.step == 6);
   CHECK(same_state(straight, resumed));
 
@@ -148,7 +148,7 @@ TEST_CASE("optimizer: an Adam run saved at step 2 and resumed ends bit-identical
   from_zero.step = 0;
   options.steps = 4;
   options.save_path = nullptr;
-  REQUIRE(train(restarted.exec, data, options, &from_zero, null).is_ok());
+  REQUIRE(train_at(*restarted.session, data, options, &from_zero, null).is_ok());
   CHECK_FALSE(same_state(straight, restarted));
   std::fclose(null);
   std::remove(path.c_str());
@@ -166,7 +166,7 @@ TEST_CASE("optimizer: --init-state from an Adam run keeps its weights and zeroes
   FILE* null = std::fopen("/dev/null", "w");
   OnnxRunner trained(p.graph), fresh(p.graph);
   REQUIRE(trained.load(make_state_file(p.graph, p.model)).is_ok());
-  REQUIRE(train(trained.exec, data, options, &trained.position, null).is_ok());
+  REQUIRE(train_at(*trained.session, data, options, &trained.position, null).is_ok());
   std::fclose(null);
   REQUIRE(load_initial_state(path.c_str(), fresh.owned.plan, fresh.exec.params()).is_ok());
   size_t updates = 0;

@@ -12,6 +12,7 @@
 
 #include "../test_random.h"
 #include "runtime_test_util.h"
+#include "session_test_util.h"
 #include "state_file.h"
 #include "trainer.h"
 
@@ -44,12 +45,9 @@ ImageSet random_images(uint32_t count, std::mt19937& rng) {
 }
 
 struct Trainer {
-  XnnContext xnn;
-  Executor exec;
-  explicit Trainer(uint32_t seed) {
-    REQUIRE(xnn.init(1).is_ok());
-    REQUIRE(exec.init(baked_plan(4), xnn, seed).is_ok());
-  }
+  std::unique_ptr<Session> session;
+  Executor& exec;
+  explicit Trainer(uint32_t seed) : session(test_session(baked_plan(4), seed)), exec(SessionAccess::executor(*session)) {}
   std::vector<uint8_t> params() const {
     return {exec.params(), exec.params() + exec.plan().params_bytes};
   }
@@ -79,21 +77,21 @@ void check_resume_is_bit_identical(const ImageSet& data) {
   Trainer straight(5);
   TrainPosition p1;
   options.steps = 7;
-  REQUIRE(train(straight.exec, data, options, &p1, null).is_ok());
+  REQUIRE(train_at(*straight.session, data, options, &p1, null).is_ok());
 
   {
     Trainer first(5);
     TrainPosition p2;
     options.steps = 3;
     options.save_path = path.c_str();
-    REQUIRE(train(first.exec, data, options, &p2, null).is_ok());
+    REQUIRE(train_at(*first.session, data, options, &p2, null).is_ok());
   }
   Trainer resumed(99);  // a different init: everything must come from the file
   TrainPosition p3;
   REQUIRE(load_state(path.c_str(), resumed.exec.plan(), resumed.exec.params(), &p3).is_ok());
   CHECK(p3.step == 3);
   options.steps = 7;
-  REQUIRE(train(resumed.exec, data, options, &p3, null).is_ok());
+  REQUIRE(train_at(*resumed.session, data, options, &p3, null).is_ok());
   std::fclose(null);
 
   CHECK(p3.step == p1.step);
@@ -221,7 +219,7 @@ TEST_CASE("--init-state takes the weights and BatchNorm statistics only: step 0,
   FILE* null = std::fopen("/dev/null", "w");
   Trainer trained(1);
   TrainPosition p5;
-  REQUIRE(train(trained.exec, data, options, &p5, null).is_ok());
+  REQUIRE(train_at(*trained.session, data, options, &p5, null).is_ok());
   const Plan& plan = trained.exec.plan();
 
   Trainer fresh(7);
@@ -247,7 +245,7 @@ TEST_CASE("--init-state takes the weights and BatchNorm statistics only: step 0,
   TrainPosition from_zero;
   options.steps = 4;
   options.save_path = nullptr;
-  REQUIRE(train(fresh.exec, data, options, &from_zero, null).is_ok());
+  REQUIRE(train_at(*fresh.session, data, options, &from_zero, null).is_ok());
   std::fclose(null);
   CHECK(from_zero.step == 4);
   std::remove(path.c_str());
@@ -265,7 +263,7 @@ TEST_CASE("non-finite parameters are never saved and the last good state stays")
   options.save_every = 1;
   TrainPosition pos;
   FILE* null = std::fopen("/dev/null", "w");
-  REQUIRE(train(t.exec, data, options, &pos, null).is_ok());
+  REQUIRE(train_at(*t.session, data, options, &pos, null).is_ok());
   const std::vector<uint8_t> good = read_file(path);
 
   // XNNPACK's clamps turn a NaN weight's outputs into infinities, so the loss may stay finite;
@@ -273,7 +271,7 @@ TEST_CASE("non-finite parameters are never saved and the last good state stays")
   t.exec.context().f32(tensor_id(t.exec.plan(), "fc.weight"))[3] = std::numeric_limits<float>::quiet_NaN();
   options.steps = 4;
   options.resumed = true;  // the file holds the state at pos (step 2), as after --resume
-  const Status s = train(t.exec, data, options, &pos, null);
+  const Status s = train_at(*t.session, data, options, &pos, null);
   std::fclose(null);
   CHECK(s.code() == StatusCode::NonFinite);
   CHECK(std::string(s.message()).find("state saved at step 2 is intact") != std::string::npos);
@@ -294,7 +292,7 @@ TEST_CASE("a stopped run's error says no state was saved when none was") {
   Trainer t(1);
   t.exec.context().f32(tensor_id(t.exec.plan(), "fc.weight"))[3] = std::numeric_limits<float>::quiet_NaN();
   TrainPosition pos;
-  Status s = train(t.exec, data, options, &pos, null);
+  Status s = train_at(*t.session, data, options, &pos, null);
   CHECK(s.code() == StatusCode::NonFinite);
   // (The loss may or may not be NaN already: XNNPACK's clamps; either error ends the same way.)
   const std::string first = s.message();
@@ -304,13 +302,13 @@ TEST_CASE("a stopped run's error says no state was saved when none was") {
 
   // Started from a state at step 2 that is not save_path's (--init-state): still none saved.
   TrainPosition later{2, 0, 0};
-  s = train(t.exec, data, options, &later, null);
+  s = train_at(*t.session, data, options, &later, null);
   CHECK(std::string(s.message()).find("at step 3: ") != std::string::npos);
   CHECK(std::string(s.message()).find("; no state was saved") != std::string::npos);
   // Resumed from save_path at step 2: that file is the state left intact.
   options.resumed = true;
   later = {2, 0, 0};
-  s = train(t.exec, data, options, &later, null);
+  s = train_at(*t.session, data, options, &later, null);
   CHECK(std::string(s.message()).find("the state saved at step 2 is intact") != std::string::npos);
   std::fclose(null);
 }

@@ -1,5 +1,4 @@
-// The trainer's choices: which baked plan runs, the learning-rate schedule, and how batches are
-// filled.
+// The trainer's choices: which baked plan runs, the learning-rate schedule, and which data fits.
 #include <doctest/doctest.h>
 
 #include <cstring>
@@ -36,25 +35,17 @@ TEST_CASE("cosine learning-rate schedule: full at the start, half midway, zero a
   CHECK(scheduled_lr(0.1f, LrSchedule::Cosine, 100, 100) == doctest::Approx(0.0));
 }
 
-TEST_CASE("fill_batch generates a synthetic set's images and labels straight into the input tensor") {
-  XnnContext xnn;
-  REQUIRE(xnn.init(1).is_ok());
-  Executor exec;
-  REQUIRE(exec.init(baked_plan(4), xnn, 1).is_ok());
+TEST_CASE("the data must fit the plan's input; a synthetic set's images are the same on every read") {
   const ImageSet set = synthetic_image_set(100, 28, 28, 1, 10, 5);
-  REQUIRE(check_data_fits("fashion_cnn", input_shape(exec.plan()), set).is_ok());
-  CHECK(std::string(check_data_fits("fashion_cnn", input_shape(exec.plan()), synthetic_image_set(100, 32, 32, 3, 10, 5)).message())
+  const InputShape in = input_shape(baked_plan(4));
+  REQUIRE(check_data_fits("fashion_cnn", in, set).is_ok());
+  CHECK(std::string(check_data_fits("fashion_cnn", in, synthetic_image_set(100, 32, 32, 3, 10, 5)).message())
             .find("takes 28x28x1 images but the data has 32x32x3") != std::string::npos);
-
-  const uint32_t indices[4] = {42, 0, 99, 42};
-  fill_batch(set, indices, exec);
   const size_t bytes = set.image_bytes();
-  std::vector<uint8_t> expected(bytes);
-  for (uint32_t b = 0; b < 4; ++b) {
-    set.copy_image(indices[b], expected.data());
-    CHECK(std::memcmp(exec.input() + b * bytes, expected.data(), bytes) == 0);
-    CHECK(exec.labels()[b] == static_cast<int32_t>(set.label(indices[b])));
-  }
-  CHECK(std::memcmp(exec.input(), exec.input() + bytes, bytes) != 0);
-  CHECK(std::memcmp(exec.input(), exec.input() + 3 * bytes, bytes) == 0);
+  std::vector<uint8_t> a(bytes), b(bytes), c(bytes);
+  set.copy_image(42, a.data());
+  set.copy_image(0, b.data());
+  set.copy_image(42, c.data());
+  CHECK(a == c);
+  CHECK(a != b);
 }

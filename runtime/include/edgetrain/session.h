@@ -41,6 +41,37 @@ struct StepSettings {
 
 // A tensor of the session, row-major with the plan's layout (activations NHWC, conv weights
 // [out][kh][kw][in / groups], FC weights [out][in]); valid until the session is destroyed.
+// Where a caller's sampler stands in its data: an epoch of its shuffled order and the next image
+// in it. The session keeps it with the state (save() writes it, load() restores it), as
+// edgetrain-train does for its epochs.
+struct DataPosition {
+  uint32_t epoch = 0;
+  uint32_t cursor = 0;
+};
+
+// The plan's layout, as the planner made it (`plan` prints the same figures).
+struct PlanSummary {
+  uint64_t arena_bytes = 0;              // the one static arena of the training step
+  uint64_t arena_lower_bound_bytes = 0;  // the most bytes any one op needs live at once
+  uint64_t params_bytes = 0;             // weights, optimizer state, BatchNorm statistics
+  uint64_t predicted_peak_bytes = 0;     // the process's peak RSS, predicted (0: none in the plan)
+  uint32_t train_ops = 0;                // ops per training step
+};
+
+// What a baked plan takes, known before it is opened (to size the data first, say).
+struct PlanInput {
+  const char* model = "";
+  const char* optimizer = "";  // "sgd", "adam", "adamw" or "none"
+  uint32_t batch = 0, height = 0, width = 0, channels = 0, classes = 0;
+};
+
+// The time one op of the training step took, summed over the steps since profile(true).
+struct OpTime {
+  const char* kind = "";    // the op kind, as generated plans spell it ("Conv2dBwdData", ...)
+  const char* writes = "";  // the tensor it writes (for an update, the parameter)
+  double seconds = 0;
+};
+
 struct TensorView {
   const float* data = nullptr;
   uint64_t elements = 0;
@@ -52,7 +83,10 @@ class Session {
  public:
   // The baked plan of `model` (its name in the plan: `plan --list-models`, or the ONNX graph's),
   // at options.batch; checks it, allocates its memory and initialises the weights.
+  // model may be null in a program that holds one model's plans.
   static Status open(const char* model, const SessionOptions& options, std::unique_ptr<Session>* out);
+  // The plan open() would take now, without allocating anything; open it with its batch.
+  static Status find_plan(const char* model, const SessionOptions& options, PlanInput* out);
   ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
@@ -66,6 +100,15 @@ class Session {
   uint32_t classes() const;
   uint64_t step() const;  // training steps done (restored by load())
   size_t image_bytes() const { return size_t{height()} * width() * channels(); }
+  uint32_t threads() const;
+  PlanSummary plan_summary() const;
+
+  // The session's own batch buffer (batch() x H x W x C bytes): images written here and passed to
+  // train_step() or predict() are used in place, without a copy.
+  uint8_t* input();
+
+  DataPosition data_position() const;
+  void set_data_position(const DataPosition& position);
 
   // One training step on batch() images and their labels (0 .. classes() - 1): forward,
   // backward and the update. `images`: batch x H x W x C bytes, normalised by the plan's
@@ -80,8 +123,9 @@ class Session {
   Status predict(const uint8_t* images, float* logits);
   Status predict(const float* images, float* logits);
 
-  // The training state (weights, optimizer state, BatchNorm statistics, step), as edgetrain-train
-  // saves it: save() is atomic; load() checks the file is whole and of this model before it
+  // The training state (weights, optimizer state, BatchNorm statistics, step, data position), as
+  // edgetrain-train saves it: save() is atomic and refuses parameters that are not finite (the
+  // file keeps the last good state); load() checks the file is whole and of this model before it
   // changes anything. load_weights() takes only the weights and BatchNorm statistics (e.g. of
   // `plan --onnx ... --weights-out FILE`) and restarts at step 0 with zero optimizer state.
   Status save(const char* path) const;
@@ -96,7 +140,13 @@ class Session {
   // only where nothing overwrote it (all of them with `plan --keep-gradients`).
   Status gradient(const char* name, TensorView* out) const;
 
+  // Times each op of the training steps from now on (on), or stops (off); op_time(i) for
+  // i < plan_summary().train_ops, in the step's order.
+  void profile(bool on);
+  OpTime op_time(uint32_t op) const;
+
  private:
+  friend struct SessionAccess;  // the runtime's own (runtime/session_access.h)
   struct Impl;
   explicit Session(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
