@@ -17,20 +17,4 @@ else()
   set(EDGETRAIN_PLANNER_DEPENDS plan)
 endif()
 
-# edgetrain_bake_plans(<out_var> NAME <name> MODEL <model> BATCHES <b1> [<b2> ...]
-#                      [ARGS <more planner flags>...])
-# Runs the planner and sets <out_var> to the generated C++ file holding kBakedPlans.
-function(edgetrain_bake_plans out_var)
-  cmake_parse_arguments(ARG "" "NAME;MODEL" "BATCHES;ARGS" ${ARGN})
-  list(JOIN ARG_BATCHES "," batches)
-  set(out "${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.gen.cc")
-  add_custom_command(
-    OUTPUT "${out}"
-    COMMAND ${EDGETRAIN_PLANNER_COMMAND} --model ${ARG_MODEL} --batch ${batches}
-            --target ${EDGETRAIN_PLAN_TARGET} ${ARG_ARGS}
-            --out "${out}" --json "${CMAKE_CURRENT_BINARY_DIR}/${ARG_NAME}.gen.json"
-    DEPENDS ${EDGETRAIN_PLANNER_DEPENDS}
-    COMMENT "Planning ${ARG_MODEL} for batch ${batches}"
-    VERBATIM)
-  set(${out_var} "${out}" PARENT_SCOPE)
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/BakePlans.cmake)
