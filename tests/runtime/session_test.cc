@@ -213,3 +213,82 @@ TEST_CASE("a data set of an image folder feeds a session; out-of-range indices a
         "index 20 (entry 3 of the batch) is past the 20 images of the training set");
   CHECK(data->skipped_files() == 0);
 }
+
+TEST_CASE("input() takes a batch in place; the data position and step travel with the state; no NaN is saved") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  TempDir dir;
+  const std::string path = dir.path + "/position.state";
+  std::unique_ptr<Session> copied = open_session(), in_place = open_session();
+  const std::vector<int32_t> labels = {4, 1, 7, 0};
+  float a = 0, b = 0;
+  for (int step = 0; step < 2; ++step) {
+    const std::vector<uint8_t> images = random_bytes(rng, 4 * copied->image_bytes());
+    std::memcpy(in_place->input(), images.data(), images.size());
+    REQUIRE(copied->train_step(images.data(), labels.data(), StepSettings{}, &a).is_ok());
+    REQUIRE(in_place->train_step(in_place->input(), labels.data(), StepSettings{}, &b).is_ok());
+    CHECK(a == b);
+  }
+  CHECK(param(*copied, "conv1.weight") == param(*in_place, "conv1.weight"));
+
+  in_place->set_data_position({3, 17});
+  REQUIRE(in_place->save(path.c_str()).is_ok());
+  std::unique_ptr<Session> back = open_session(9);
+  CHECK(back->data_position().epoch == 0);
+  REQUIRE(back->load(path.c_str()).is_ok());
+  CHECK(back->step() == 2);
+  CHECK(back->data_position().epoch == 3);
+  CHECK(back->data_position().cursor == 17);
+
+  // A NaN weight (injected: nothing else writes one without a step) is refused, and the file on
+  // disk stays the last good state.
+  TensorView w;
+  REQUIRE(in_place->parameter("fc.weight", &w).is_ok());
+  const_cast<float*>(w.data)[5] = std::nanf("");
+  const Status st = in_place->save(path.c_str());
+  CHECK(st.code() == StatusCode::NonFinite);
+  CHECK(std::string(st.message()) == "parameters are not finite at step 2: not saved");
+  REQUIRE(back->load(path.c_str()).is_ok());
+  CHECK(param(*back, "fc.weight") == param(*copied, "fc.weight"));
+}
+
+TEST_CASE("find_plan says what open() would take; plan_summary and the op profile describe it") {
+  PlanInput found;
+  REQUIRE(Session::find_plan("fashion_cnn", {4, 1, 1}, &found).is_ok());
+  CHECK(std::string(found.model) == "fashion_cnn");
+  CHECK(std::string(found.optimizer) == "sgd");
+  CHECK(found.batch == 4);
+  CHECK(found.height == 28);
+  CHECK(found.channels == 1);
+  CHECK(found.classes == 10);
+  REQUIRE(Session::find_plan(nullptr, {4, 1, 1}, &found).is_ok());  // the program's one model
+  CHECK(std::string(found.model) == "fashion_cnn");
+  CHECK(std::string(Session::find_plan("resnet18", {}, &found).message()).find("not of 'resnet18'") !=
+        std::string::npos);
+
+  EDGETRAIN_SEEDED_RNG(rng);
+  std::unique_ptr<Session> s = open_session();
+  const PlanSummary plan = s->plan_summary();
+  CHECK(plan.arena_bytes > 0);
+  CHECK(plan.arena_lower_bound_bytes <= plan.arena_bytes);
+  CHECK(plan.params_bytes > 0);
+  REQUIRE(plan.train_ops > 0);
+  s->profile(true);
+  const std::vector<uint8_t> images = random_bytes(rng, 4 * s->image_bytes());
+  const std::vector<int32_t> labels = {1, 1, 2, 2};
+  float loss = 0;
+  REQUIRE(s->train_step(images.data(), labels.data(), StepSettings{}, &loss).is_ok());
+  double total = 0;
+  bool conv = false;
+  for (uint32_t i = 0; i < plan.train_ops; ++i) {
+    const OpTime t = s->op_time(i);
+    CHECK(t.seconds >= 0);
+    total += t.seconds;
+    conv = conv || std::string(t.kind) == "Conv2d";
+  }
+  CHECK(total > 0);
+  CHECK(conv);
+  CHECK(std::string(s->op_time(0).kind) == "Normalize");
+  CHECK(s->op_time(plan.train_ops).seconds == 0);  // past the end: an empty entry
+  s->profile(false);
+  CHECK(s->op_time(0).seconds == 0);
+}
