@@ -70,7 +70,7 @@ void Importer::fail(const onnx::NodeProto& n, const std::string& what) const {
   fail_model("node '" + n.name() + "' (" + n.op_type() + "): " + what);
 }
 
-void Importer::check_opset() const {
+void Importer::check_opset() {
   int64_t opset = -1;
   for (const auto& o : m_.opset_import()) {
     if (o.domain().empty() || o.domain() == "ai.onnx") opset = o.version();
@@ -80,6 +80,7 @@ void Importer::check_opset() const {
     fail_model("opset " + std::to_string(opset) + " is not supported (supported: " + std::to_string(kMinOpset) + " to " +
                std::to_string(kMaxOpset) + "; torch.onnx.export(..., opset_version=14))");
   }
+  opset_ = opset;
 }
 
 // The one graph input that is not an initializer: a float [N, C, H, W] image; only N may be

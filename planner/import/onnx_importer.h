@@ -68,7 +68,7 @@ class Importer {
   // Node, input and initializer names are the file's: one_line keeps the message one line.
   [[noreturn]] void fail_model(const std::string& what) const;
   [[noreturn]] void fail(const onnx::NodeProto& n, const std::string& what) const;
-  void check_opset() const;
+  void check_opset();
   uint32_t dim(const onnx::TensorShapeProto& s, int i) const { return static_cast<uint32_t>(s.dim(i).dim_value()); }
   void image_input();
   uint32_t count_classes() const;
@@ -110,6 +110,7 @@ class Importer {
   const onnx::GraphProto& g_;
   std::string file_;
   uint32_t batch_;
+  int64_t opset_ = -1;
   int input_index_ = -1, node_index_ = -1;
   ConstantTable consts_;
   std::set<std::string> initializers_, transposed_;  // transposed_: Transpose of a 2-D weight

@@ -295,11 +295,12 @@ void Importer::shape(const onnx::NodeProto& n, int) {
   consts_.add(n.output(0), int64_constant(n.output(0), std::vector<int64_t>(s.begin() + begin, s.begin() + std::max(begin, end))));
 }
 
-// Identity in an eval export (no training_mode, or false) and at ratio 0.
+// Identity in an eval export and at ratio 0. From opset 12 on, training_mode (an input) says
+// which; before it, the exporter writes Dropout only in a training export (eval drops it).
 void Importer::dropout(const onnx::NodeProto& n, int) {
   allow_attrs(n, {"seed", "ratio"});
   const float ratio = n.input_size() > 1 && !n.input(1).empty() ? scalar(n, 1, 0.5f) : attr_float(n, "ratio", 0.5f);
-  const bool training = n.input_size() > 2 && !n.input(2).empty() && !ints(n, 2).empty() && ints(n, 2)[0] != 0;
+  const bool training = opset_ < 12 || (n.input_size() > 2 && !n.input(2).empty() && !ints(n, 2).empty() && ints(n, 2)[0] != 0);
   if (!(ratio >= 0 && ratio < 1)) fail(n, "ratio " + std::to_string(ratio) + " is not supported (supported: [0, 1))");
   if (training && ratio > 0) fail(n, "training-mode dropout is not supported yet (export in eval mode, or with p=0)");
   define(n, act(n, 0));
