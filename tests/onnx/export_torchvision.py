@@ -28,18 +28,18 @@ OPSETS = (11, 13, 17)
 
 
 class NarrowResNet(resnet.ResNet):
-    """ResNet-18's BasicBlock layout [2, 2, 2, 2] at 1/32 of its widths (2, 4, 8, 16)."""
+    """ResNet-18's BasicBlock layout [2, 2, 2, 2] at 1/16 of its widths (4, 8, 16, 32)."""
 
     def __init__(self):
         super().__init__(resnet.BasicBlock, [2, 2, 2, 2], num_classes=10)
-        self.conv1 = nn.Conv2d(3, 2, kernel_size=7, stride=2, padding=3, bias=False)
-        self.bn1 = nn.BatchNorm2d(2)
-        self.fc = nn.Linear(16, 10)
+        self.conv1 = nn.Conv2d(3, 4, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(4)
+        self.fc = nn.Linear(32, 10)
 
     def _make_layer(self, block, planes, blocks, stride=1, dilate=False):
         if planes == 64:
-            self.inplanes = 2
-        return super()._make_layer(block, planes // 32, blocks, stride, dilate)
+            self.inplanes = 4
+        return super()._make_layer(block, planes // 16, blocks, stride, dilate)
 
 
 def narrow_mobilenet_v2():
