@@ -1,10 +1,13 @@
-// Reader of tests/golden/goldens.bin, the PyTorch goldens written by make_goldens.py (the format
-// is documented there). The directory comes from the EDGETRAIN_GOLDEN_DIR compile definition, an
-// absolute source path that the host build and qemu-aarch64 (which sees the host's files) share.
+// Reader of the PyTorch golden files (magic "EGLD": tests/golden/goldens.bin, written by
+// make_goldens.py, which documents the format; the ONNX and torchvision goldens use it too). The
+// directories come from compile definitions (EDGETRAIN_GOLDEN_DIR, ...): absolute source paths that
+// the host build and qemu-aarch64 (which sees the host's files) share.
 #pragma once
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -22,9 +25,15 @@ struct GoldenTensor {
 class Goldens {
  public:
   // Loaded once per process; a missing or malformed file fails every test that asks.
-  static const Goldens& get() {
-    static const Goldens g(std::string(EDGETRAIN_GOLDEN_DIR) + "/goldens.bin");
-    return g;
+#ifdef EDGETRAIN_GOLDEN_DIR
+  static const Goldens& get() { return file(std::string(EDGETRAIN_GOLDEN_DIR) + "/goldens.bin"); }
+#endif
+  // Any golden file, loaded once per process.
+  static const Goldens& file(const std::string& path) {
+    static std::map<std::string, Goldens> loaded;
+    auto it = loaded.find(path);
+    if (it == loaded.end()) it = loaded.emplace(path, Goldens(path)).first;
+    return it->second;
   }
 
   bool ok() const { return ok_; }
@@ -100,5 +109,24 @@ class Goldens {
   std::string error_;
   std::map<std::string, GoldenTensor> tensors_;
 };
+
+// Largest |ours - torch| relative to max|torch|; fails the check for any element outside
+// rel * max|torch| + abs, by default 5e-5 * max|torch| + 1e-6. (A BatchNorm bias feeding a conv and
+// another BatchNorm has a gradient of exactly zero, ~1e-17 in PyTorch's float64 and ~1e-8 in ours:
+// only the absolute bound applies.)
+inline double compare_to_pytorch(const std::string& what, const float* ours, const std::vector<float>& torch,
+                                 double rel = 5e-5, double abs = 1e-6) {
+  double max_ref = 0, worst = 0;
+  for (float v : torch) max_ref = std::max(max_ref, std::fabs(static_cast<double>(v)));
+  for (size_t i = 0; i < torch.size(); ++i) {
+    const double err = std::fabs(static_cast<double>(ours[i]) - torch[i]);
+    if (err > rel * max_ref + abs) {
+      FAIL_CHECK(what << "[" << i << "]: ours " << ours[i] << ", PyTorch " << torch[i] << " (max |PyTorch| " << max_ref << ")");
+      return err / max_ref;
+    }
+    if (max_ref > 1e-9) worst = std::max(worst, err / max_ref);
+  }
+  return worst;
+}
 
 }  // namespace edgetrain::test

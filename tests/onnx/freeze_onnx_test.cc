@@ -75,7 +75,7 @@ std::string read(const std::string& path) {
 }  // namespace
 
 TEST_CASE("frozen layers: one step equals PyTorch's with requires_grad=False and eval-mode BatchNorm") {
-  const OnnxGoldens& gold = OnnxGoldens::get();
+  const Goldens& gold = OnnxGoldens::get();
   const std::string tag = "resnet_tiny_frozen";
   const FrozenOnnx p(4);
   OnnxRunner r(p.graph);

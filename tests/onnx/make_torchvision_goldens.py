@@ -9,10 +9,12 @@ a fixed batch of 4 byte images (normalised as our planner does for 3-channel inp
 mean and std) -- the loss, every parameter's gradient, and every parameter and BatchNorm running
 statistic after torch.optim.SGD(lr 0.05, momentum 0.9, weight decay
 1e-4). Dropout is evaluated with its ratio set to 0 (ours draws other masks than PyTorch's RNG).
-Written to tests/golden/onnx/torchvision/goldens.bin in make_onnx_goldens.py's format, each
-initializer's name keying its records in ONNX layout:
+Written to tests/golden/onnx/torchvision/goldens.bin in make_onnx_goldens.py's format, in our
+layout (conv weights [out][kh][kw][in/groups], the rest as PyTorch's) and keyed by our tensor
+names, which are PyTorch's where the training export kept them (the runtime test reads them
+through the C++ API, which has no ONNX layouts):
   <model>/input_u8 [N,H,W,C], <model>/labels [N], <model>/loss [1],
-  <model>/grad/<init>, <model>/after/<init> (a parameter after the step), <model>/running/<init>
+  <model>/grad/<name>, <model>/after/<name> (a parameter after the step), <model>/running/<name>
 """
 import os
 import sys
@@ -25,9 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "golden", "onnx"))
 import export_torchvision  # noqa: E402
-import make_onnx_goldens as g  # noqa: E402  (find_source, put, write_goldens)
+import make_onnx_goldens as g  # noqa: E402  (put, write_goldens, MEAN, STD)
 
-BATCH, IMAGE, CLASSES = 4, 32, 10
+BATCH, IMAGE, CLASSES = 8, 32, 10
 LR, MOMENTUM, DECAY = 0.05, 0.9, 1e-4
 OUT = os.path.join(HERE, "..", "golden", "onnx", "torchvision")
 
@@ -39,10 +41,10 @@ def golden(name, make):
     torch.manual_seed(0)
     model = make()
     model.load_state_dict(_state_from_file(model, m))
-    # By name where the export kept PyTorch's (BatchNorm vectors at their defaults are equal in
-    # value, so matching by value would confuse them), else by value.
     names = set(model.state_dict())
-    sources = {i.name: (i.name, False) if i.name in names else g.find_source(model, i) for i in m.graph.initializer}
+    missing = [i.name for i in m.graph.initializer if i.name not in names]
+    if missing:
+        raise SystemExit(f"{name}: initializers without PyTorch's names: {missing[:3]}")
     for mod in model.modules():
         if isinstance(mod, nn.Dropout):
             mod.p = 0.0
@@ -58,16 +60,20 @@ def golden(name, make):
     g.put(f"{name}/labels", labels)
     g.put(f"{name}/loss", loss.reshape(1))
     params, buffers = dict(model.named_parameters()), dict(model.named_buffers())
-    for init, (src, transposed) in sources.items():
-        if src in params:
-            g.put(f"{name}/grad/{init}", params[src].grad.T if transposed else params[src].grad)
+    for key, p in params.items():
+        g.put(f"{name}/grad/{key}", ours(p.grad))
     opt.step()
-    for init, (src, transposed) in sources.items():
-        if src in params:
-            g.put(f"{name}/after/{init}", params[src].T if transposed else params[src])
-        elif "running" in src:
-            g.put(f"{name}/running/{init}", buffers[src])
-    print(f"{name}: loss {loss.item():.6f}, {len(sources)} initializers")
+    for key, p in params.items():
+        g.put(f"{name}/after/{key}", ours(p))
+    for key, b in buffers.items():
+        if "running" in key:
+            g.put(f"{name}/running/{key}", b)
+    print(f"{name}: loss {loss.item():.6f}, {len(params)} parameters")
+
+
+def ours(t):
+    """Our layout of a PyTorch parameter: conv weights OIHW -> [O][KH][KW][I]."""
+    return t.permute(0, 2, 3, 1) if t.dim() == 4 else t
 
 
 def _state_from_file(model, m):

@@ -24,7 +24,7 @@ namespace {
 
 void one_step_matches_pytorch(const std::string& model) {
   CAPTURE(model);
-  const OnnxGoldens& gold = OnnxGoldens::get();
+  const Goldens& gold = OnnxGoldens::get();
   const PlannedOnnx p(model + ".onnx", 4);
   OnnxRunner r(p.graph);
   const Status loaded = r.load(make_state_file(p.graph, p.model));

@@ -39,8 +39,8 @@ StepSettings golden_config(const std::vector<float>& h) {  // lr, beta1, beta2, 
 void trains_like_pytorch(const std::string& optimizer) {
   CAPTURE(optimizer);
   const std::string tag = "resnet_tiny_" + optimizer;
-  const OnnxGoldens& gold = OnnxGoldens::optimizer();
-  const OnnxGoldens& batch = OnnxGoldens::get();
+  const Goldens& gold = OnnxGoldens::optimizer();
+  const Goldens& batch = OnnxGoldens::get();
   const PlannedOnnx p("resnet_tiny.onnx", kBatch, parse_optimizer(optimizer), Updates::AfterLastUse);
   OnnxRunner r(p.graph);
   REQUIRE(r.load(make_state_file(p.graph, p.model)).is_ok());

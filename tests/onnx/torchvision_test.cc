@@ -83,56 +83,6 @@ TEST_CASE("torchvision exports: every opset and mode imports, and checkpointed t
   }
 }
 
-namespace {
-
-// One step of SGD (momentum, weight decay) on PyTorch's batch from the file's weights: the loss,
-// every gradient, every parameter after the update and every running statistic within 1e-4 of
-// PyTorch's float64 step, relative to the tensor's largest value (compare_to_pytorch).
-void one_step_matches_pytorch(const std::string& model) {
-  CAPTURE(model);
-  const OnnxGoldens& gold = OnnxGoldens::torchvision();
-  const PlannedOnnx p("torchvision/" + model + "-train-13.onnx", 4);
-  OnnxRunner r(p.graph);
-  const Status loaded = r.load(make_state_file(p.graph, p.model));
-  REQUIRE_MESSAGE(loaded.is_ok(), loaded.message());
-  Executor& exec = r.exec;
-  const std::vector<float>& bytes = gold.at(model + "/input_u8");
-  REQUIRE(r.input_bytes() == bytes.size());
-  for (size_t i = 0; i < bytes.size(); ++i) exec.input()[i] = static_cast<uint8_t>(bytes[i]);
-  const std::vector<float>& labels = gold.at(model + "/labels");
-  for (size_t i = 0; i < labels.size(); ++i) exec.labels()[i] = static_cast<int32_t>(labels[i]);
-  REQUIRE(exec.train_step({0.05f, 0.9f, 1e-4f}).is_ok());
-
-  const double loss_err = std::fabs(exec.loss() - gold.at(model + "/loss")[0]);
-  CHECK(loss_err <= 1e-5);
-  double worst_grad = 0, worst_after = 0, worst_stat = 0;
-  size_t grads = 0, stats = 0;
-  for (const OnnxBinding& b : p.model.bindings) {
-    if (b.initializer.empty()) continue;  // a bias PyTorch's model does not have
-    const std::string key = model + "/grad/" + b.initializer;
-    if (gold.has(key)) {
-      const auto ours = [&](const std::string& t) { return exec.context().f32(p.id(t)); };
-      worst_grad = std::max(worst_grad, compare_to_pytorch("d." + b.tensor, ours("d." + b.tensor), onnx_to_ours(b, gold.at(key)), 1e-4));
-      worst_after = std::max(worst_after, compare_to_pytorch(b.tensor, ours(b.tensor), onnx_to_ours(b, gold.at(model + "/after/" + b.initializer)), 1e-4));
-      ++grads;
-    } else {
-      REQUIRE_MESSAGE(gold.has(model + "/running/" + b.initializer), "no golden for " << b.initializer);
-      const std::vector<float> ref = onnx_to_ours(b, gold.at(model + "/running/" + b.initializer));
-      worst_stat = std::max(worst_stat, compare_to_pytorch(b.tensor, exec.context().f32(p.id(b.tensor)), ref, 1e-4));
-      ++stats;
-    }
-  }
-  CHECK(grads > 0);
-  MESSAGE(model << ": loss |err| " << loss_err << "; " << grads << " gradients (worst " << worst_grad << "), parameters after the step (worst "
-                << worst_after << "), " << stats << " running statistics (worst " << worst_stat << ")");
-}
-
-}  // namespace
-
-TEST_CASE("torchvision exports: one SGD step equals PyTorch's") {
-  for (const char* model : {"resnet18"}) one_step_matches_pytorch(model);
-}
-
 TEST_CASE("torchvision exports: an eval export says BatchNorm was folded into the convolutions") {
   const OnnxModel eval = load_onnx(onnx_path("torchvision/resnet18-eval-13.onnx"), kBatch);
   REQUIRE(eval.notes.size() == 1);
