@@ -2,6 +2,7 @@
 """Exports torchvision's classification CNNs as a user would, for tests/onnx/torchvision_test.cc.
 
     /usr/bin/python3 tests/onnx/export_torchvision.py [OUT_DIR] [--full SIZE]
+    /usr/bin/python3 tests/onnx/export_torchvision.py --fuzz-seeds
 
 Needs Debian's python3-torch and python3-torchvision (1.13 / 0.14; toolchains/install-deps.sh
 installs them); the tests never import torch. Each model is torchvision's own class, built with
@@ -15,6 +16,9 @@ torchvision classes and blocks at reduced widths and depths, 32x32 input (their 
 same ONNX ops in the same patterns as the full models). --full SIZE exports the full-size models
 at SIZExSIZE instead (what the README's table plans at 224; not committed: ResNet-18 alone is
 45 MB).
+--fuzz-seeds writes tiny models (< 10 KB) holding the same ops and exporter patterns (Identity,
+folded shape arithmetic, channel split and shuffle, Concat, squeeze-and-excitation, clamp,
+Dropout, ceil-mode pooling) into tests/fuzz/corpus_onnx/, the ONNX fuzz target's seeds.
 """
 import os
 import sys
@@ -84,6 +88,38 @@ NARROW = {
 }
 
 
+class FuzzSeed(nn.Module):
+    """Every op and exporter pattern of the models above, at widths of 2 to 4 channels."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 4, 3, 1, 1, bias=False), nn.BatchNorm2d(4, eps=1e-3, momentum=0.01),
+                                  nn.Hardswish())
+        self.pool = nn.MaxPool2d(3, 2, ceil_mode=True)
+        self.se = torchvision.ops.SqueezeExcitation(4, 2, scale_activation=nn.Hardsigmoid)
+        self.branch = nn.Sequential(nn.Conv2d(2, 2, 1), nn.ReLU())
+        self.avg = nn.AvgPool2d(2, 2, count_include_pad=False)
+        self.drop = nn.Dropout(0.2)
+        self.fc = nn.Linear(4, 10)
+
+    def forward(self, x):
+        x = self.se(self.pool(self.stem(x)))
+        a, b = x.chunk(2, dim=1)
+        x = shufflenetv2.channel_shuffle(torch.cat((a, self.branch(b)), dim=1), 2)
+        x = torch.clamp(x, 0, 6) * torch.sigmoid(x)
+        return self.fc(self.drop(torch.flatten(self.avg(x).mean([2, 3], keepdim=True), 1)))
+
+
+def fuzz_seeds():
+    corpus = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fuzz", "corpus_onnx")
+    for mode in ("eval", "train"):
+        for opset in (11, 17):
+            torch.manual_seed(0)
+            path = os.path.join(corpus, f"torchvision_ops-{mode}-{opset}.onnx")
+            export(FuzzSeed(), 8, path, opset, mode)
+            print(f"{path}: {os.path.getsize(path)} bytes", flush=True)
+
+
 def export(model, size, path, opset, mode):
     x = torch.randn(2, 3, size, size)  # 2: BatchNorm trains on a 1x1 map (the plan's --batch replaces it)
     if mode == "eval":
@@ -97,6 +133,8 @@ def export(model, size, path, opset, mode):
 
 def main():
     args = sys.argv[1:]
+    if args == ["--fuzz-seeds"]:
+        return fuzz_seeds()
     full = None
     if "--full" in args:
         i = args.index("--full")
