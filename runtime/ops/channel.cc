@@ -26,14 +26,27 @@ Status shuffle(const OpContext& c, int32_t x, int32_t y, size_t groups) {
   return Status::ok();
 }
 
-// Whether `whole` (x, dx) and `part` (y, dy) fit the op's channel range.
-Status check_slice(const OpDesc& d, const MatrixView& whole, const MatrixView& part) {
+using SliceKernel = void (*)(size_t pixels, size_t channels, size_t begin, size_t end, const float* in,
+                             float* out);
+
+// The slice (in: x, out: y) or its backward (in: dy, out: dx): `whole` is x or dx, the other
+// operand must hold the op's channel range of it.
+Status slice(const OpContext& c, const OpDesc& d, int32_t in, int32_t out, bool in_is_whole, SliceKernel kernel) {
+  const MatrixView from = channel_rows(c, in), to = channel_rows(c, out);
+  const MatrixView& whole = in_is_whole ? from : to;
+  const MatrixView& part = in_is_whole ? to : from;
   const uint32_t begin = channel_slice_begin(d.params), end = channel_slice_end(d.params);
-  if (begin < end && end <= whole.cols && part.cols == end - begin && part.rows == whole.rows) {
-    return Status::ok();
+  if (!(begin < end && end <= whole.cols && part.cols == end - begin && part.rows == whole.rows)) {
+    return Status::error(StatusCode::InvalidPlan, "a slice of channels [%u, %u) of %zu into %zu",
+                         begin, end, whole.cols, part.cols);
   }
-  return Status::error(StatusCode::InvalidPlan, "a slice of channels [%u, %u) of %zu into %zu",
-                       begin, end, whole.cols, part.cols);
+  const float* src = c.f32(in);
+  float* dst = c.f32(out);
+  auto fn = [&](size_t p, size_t count) {
+    kernel(count, whole.cols, begin, end, src + p * from.cols, dst + p * to.cols);
+  };
+  parallel_rows(c, whole.rows, whole.cols, fn);
+  return Status::ok();
 }
 
 }  // namespace
@@ -52,30 +65,12 @@ Status channel_shuffle_bwd(const OpContext& c, const OpDesc& d) {
 
 Status channel_slice(const OpContext& c, const OpDesc& d) {
   using S = slot::ChannelSlice;
-  const MatrixView x = channel_rows(c, d.in[S::x]), y = channel_rows(c, d.out[S::y]);
-  EDGETRAIN_RETURN_IF_ERROR(check_slice(d, x, y));
-  const size_t begin = channel_slice_begin(d.params), end = channel_slice_end(d.params);
-  const float* in = c.f32(d.in[S::x]);
-  float* out = c.f32(d.out[S::y]);
-  auto fn = [&](size_t p, size_t count) {
-    f32_channel_slice_scalar(count, x.cols, begin, end, in + p * x.cols, out + p * y.cols);
-  };
-  parallel_rows(c, x.rows, x.cols, fn);
-  return Status::ok();
+  return slice(c, d, d.in[S::x], d.out[S::y], true, f32_channel_slice_scalar);
 }
 
 Status channel_slice_bwd(const OpContext& c, const OpDesc& d) {
   using S = slot::ChannelSliceBwd;
-  const MatrixView dx = channel_rows(c, d.out[S::dx]), dy = channel_rows(c, d.in[S::dy]);
-  EDGETRAIN_RETURN_IF_ERROR(check_slice(d, dx, dy));
-  const size_t begin = channel_slice_begin(d.params), end = channel_slice_end(d.params);
-  const float* in = c.f32(d.in[S::dy]);
-  float* out = c.f32(d.out[S::dx]);
-  auto fn = [&](size_t p, size_t count) {
-    f32_channel_slice_bwd_scalar(count, dx.cols, begin, end, in + p * dy.cols, out + p * dx.cols);
-  };
-  parallel_rows(c, dx.rows, dx.cols, fn);
-  return Status::ok();
+  return slice(c, d, d.in[S::dy], d.out[S::dx], false, f32_channel_slice_bwd_scalar);
 }
 
 }  // namespace edgetrain::ops
