@@ -119,7 +119,7 @@ TEST_CASE("channel slice by hand: the chunks of 5 channels, and the backward's z
   CHECK(dx == std::vector<float>{0, 1, 2, 0, 0, 0, 3, 4, 0, 0});
 }
 
-TEST_CASE("channel slice equals the naive reference; its backward matches finite differences") {
+TEST_CASE("channel slice equals the naive reference, its backward matches finite differences") {
   EDGETRAIN_SEEDED_RNG(rng);
   struct SliceCase {
     size_t channels, begin, end;
