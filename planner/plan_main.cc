@@ -173,10 +173,20 @@ Args parse_args(int argc, char** argv) {
 }
 
 // The forward graph of the model source the flags name, at `batch`.
+// An ONNX import's notes (one line each on stderr) are said once, whatever the batches.
 Graph build_model(const Args& a, uint32_t batch) {
-  Graph g = !a.onnx.empty()         ? load_onnx(a.onnx, batch).graph
-            : a.model_file.empty() ? build_zoo_model(a.model, batch, a.zoo)
-                                   : load_model_file(a.model_file, batch);
+  Graph g;
+  if (!a.onnx.empty()) {
+    OnnxModel m = load_onnx(a.onnx, batch);
+    static bool noted = false;
+    for (const std::string& line : m.notes) {
+      if (!noted) std::cerr << line << "\n";
+    }
+    noted = true;
+    g = std::move(m.graph);
+  } else {
+    g = a.model_file.empty() ? build_zoo_model(a.model, batch, a.zoo) : load_model_file(a.model_file, batch);
+  }
   if (!a.norm_mean.empty()) set_input_normalization(g, a.norm_mean, a.norm_std);
   return g;
 }

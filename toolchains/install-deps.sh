@@ -4,6 +4,8 @@
 #                                 ssh server + client for the loopback "Pi" of tests/firmware
 #   install-deps.sh --build-only  just what the pi3 cross build needs (used by docker/Dockerfile)
 #   install-deps.sh --docker      also the tools docker/build-here.sh uses (no Docker engine)
+#   install-deps.sh --goldens     also PyTorch (python3-torch, python3-torchvision), for the scripts
+#                                 that make the committed goldens and ONNX files (tests never need it)
 # The arm64 libraries are NOT installed here: toolchains/make-sysroot.sh unpacks them into the
 # build tree, because Debian's amd64 and arm64 XNNPACK -dev packages cannot be co-installed.
 set -euo pipefail
@@ -14,6 +16,7 @@ build=(build-essential cmake ninja-build g++-aarch64-linux-gnu binutils-aarch64-
 extras=(dataset-fashion-mnist gnuplot-nox openssh-server openssh-client python3 python3-onnx
         clang libclang-rt-14-dev)  # clang + libFuzzer for tests/fuzz/run-libfuzzer.sh
 docker=(buildah podman debootstrap)
+goldens=(python3-torch python3-torchvision python3-onnx)
 
 pkgs=("${build[@]}")
 want_extras=1
@@ -21,7 +24,8 @@ for arg in "$@"; do
   case "$arg" in
     --build-only) want_extras=0 ;;
     --docker) pkgs+=("${docker[@]}") ;;
-    *) echo "install-deps.sh: unknown option '$arg' (use --build-only and/or --docker)" >&2; exit 2 ;;
+    --goldens) pkgs+=("${goldens[@]}") ;;
+    *) echo "install-deps.sh: unknown option '$arg' (use --build-only, --docker, --goldens)" >&2; exit 2 ;;
   esac
 done
 (( want_extras )) && pkgs+=("${extras[@]}")

@@ -180,7 +180,7 @@ TensorId ModelBuilder::conv(const std::string& name, TensorId x, uint32_t out_c,
   return op.out[0];
 }
 
-TensorId ModelBuilder::batchnorm(const std::string& name, TensorId x) {
+TensorId ModelBuilder::batchnorm(const std::string& name, TensorId x, float eps, float momentum) {
   const auto s = input_shape(name, "batchnorm", x, 4);
   const uint32_t c = s[3];
   Op op{OpKind::BatchNormTrain, {}, {}};
@@ -188,8 +188,10 @@ TensorId ModelBuilder::batchnorm(const std::string& name, TensorId x) {
            tensor({name + ".running_mean", Role::RunningStat, DType::F32, Init::Zeros, {c}}),
            tensor({name + ".running_var", Role::RunningStat, DType::F32, Init::Ones, {c}})};
   op.out = {activation(name, s), activation(name + ".mean", {c}), activation(name + ".var", {c})};
-  op.params.eps = 1e-5f;       // PyTorch's defaults
-  op.params.momentum = 0.1f;
+  require(eps > 0 && eps < 1 && momentum >= 0 && momentum <= 1,
+          name + ": batchnorm eps must be in (0, 1) and momentum in [0, 1]");
+  op.params.eps = eps;
+  op.params.momentum = momentum;
   op.params.update_running_stats = 1;
   push(op);
   return op.out[0];
@@ -291,7 +293,8 @@ TensorId ModelBuilder::channel_slice(const std::string& name, TensorId x, uint32
 
 Graph ModelBuilder::finish(TensorId logits) {
   const auto s = input_shape("the last layer", "loss", logits, 0);
-  require(s.size() == 2 && s[1] == classes_, "the last layer must output [batch, classes]");
+  require((s.size() == 2 && s[1] == classes_) || (s.size() == 4 && s[1] == 1 && s[2] == 1 && s[3] == classes_),
+          "the last layer must output [batch, classes]");
   g_.logits = logits;
   g_.loss = activation("loss", {1});
   Op op{OpKind::SoftmaxCrossEntropy, {}, {}};

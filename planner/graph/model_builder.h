@@ -43,7 +43,8 @@ class ModelBuilder {
 
   TensorId conv(const std::string& name, TensorId x, uint32_t out_c, uint32_t kernel,
                 uint32_t stride, uint32_t pad, uint32_t groups = 1, bool bias = false);
-  TensorId batchnorm(const std::string& name, TensorId x);
+  // eps and momentum as PyTorch's BatchNorm2d spells them (running = (1 - m) * running + m * batch).
+  TensorId batchnorm(const std::string& name, TensorId x, float eps = 1e-5f, float momentum = 0.1f);
   TensorId relu(const std::string& name, TensorId x);
   TensorId relu6(const std::string& name, TensorId x);
   TensorId add(const std::string& name, TensorId a, TensorId b);  // residual join, same shapes
@@ -56,7 +57,8 @@ class ModelBuilder {
   TensorId channel_shuffle(const std::string& name, TensorId x, uint32_t groups);
   // x[..., begin:end] over channels, 0 <= begin < end <= C (ShuffleNetV2's chunk and split).
   TensorId channel_slice(const std::string& name, TensorId x, uint32_t begin, uint32_t end);
-  // Ends the model: softmax cross-entropy over `logits` against the labels.
+  // Ends the model: softmax cross-entropy over `logits` ([batch, classes], or [batch, 1, 1,
+  // classes]: a global pool's output) against the labels.
   Graph finish(TensorId logits);
 
   // The input image as floats (the output of the Normalize op that reads the byte batch).

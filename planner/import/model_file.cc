@@ -26,7 +26,6 @@ struct Parser {
   [[noreturn]] void fail_at(int line, const std::string& what) const { json_fail(file, line, what); }
 };
 
-constexpr const char* kTypes = "conv, batchnorm, relu, relu6, add, maxpool, global_avgpool, fc";
 
 uint32_t count(const Parser& p, const Value& v, const std::string& what, uint32_t min, uint32_t max) {
   if (v.kind != Value::Number || v.number != std::floor(v.number) || v.number < min || v.number > max) {
@@ -43,6 +42,59 @@ uint32_t field(const Parser& p, const Value& layer, const std::string& name, con
     return fallback;
   }
   return count(p, *v, "layer '" + name + "': \"" + key + "\"", min, max);
+}
+
+// What a layer's row needs to build it: the parser, the layer's object and name, its inputs.
+struct LayerArgs {
+  const Parser& p;
+  const Value& layer;
+  const std::string& name;
+  const std::vector<TensorId>& in;
+  uint32_t field(const std::string& key, uint32_t fallback, uint32_t min, uint32_t max, bool required = false) const {
+    return planner::field(p, layer, name, key, fallback, min, max, required);
+  }
+};
+
+// One row per layer type: its name in the file, its input count, the builder call.
+struct LayerType {
+  const char* type;
+  size_t inputs;
+  TensorId (*build)(ModelBuilder& b, const LayerArgs& a);
+};
+
+// clang-format off
+const LayerType kLayerTypes[] = {
+    {"conv", 1, [](ModelBuilder& b, const LayerArgs& a) {
+       const uint32_t kernel = a.field("kernel", 0, 1, 64, true);
+       const Value* bias = a.layer.get("bias");
+       return b.conv(a.name, a.in[0], a.field("out", 0, 1, 1u << 16, true), kernel, a.field("stride", 1, 1, 64),
+                     a.field("pad", kernel / 2, 0, 64), a.field("groups", 1, 1, 1u << 16),
+                     bias && bias->kind == Value::Bool && bias->number != 0);
+     }},
+    {"batchnorm", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.batchnorm(a.name, a.in[0]); }},
+    {"relu", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.relu(a.name, a.in[0]); }},
+    {"relu6", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.relu6(a.name, a.in[0]); }},
+    {"add", 2, [](ModelBuilder& b, const LayerArgs& a) { return b.add(a.name, a.in[0], a.in[1]); }},
+    {"maxpool", 1, [](ModelBuilder& b, const LayerArgs& a) {
+       const uint32_t kernel = a.field("kernel", 0, 1, 64, true);
+       return b.maxpool(a.name, a.in[0], kernel, a.field("stride", kernel, 1, 64), a.field("pad", 0, 0, 32));
+     }},
+    {"global_avgpool", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.global_avgpool(a.name, a.in[0]); }},
+    {"fc", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.fc(a.name, a.in[0], a.field("out", 0, 1, 1u << 20, true)); }},
+};
+// clang-format on
+
+const LayerType* find_layer_type(const std::string& type) {
+  for (const LayerType& t : kLayerTypes) {
+    if (type == t.type) return &t;
+  }
+  return nullptr;
+}
+
+std::string layer_types() {
+  std::string s;
+  for (const LayerType& t : kLayerTypes) s += std::string(s.empty() ? "" : ", ") + t.type;
+  return s;
 }
 
 }  // namespace
@@ -100,36 +152,13 @@ Graph parse_model_file(const std::string& text, const std::string& filename, uin
       in.push_back(last);
     }
     const std::string& t = type->text;
-    const size_t want = t == "add" ? 2 : 1;
-    if (in.size() != want) {
-      p.fail_at(layer.line, "layer '" + n + "' (" + t + ") takes " + std::to_string(want) + " input" + (want > 1 ? "s" : ""));
+    const LayerType* row = find_layer_type(t);
+    if (!row) p.fail_at(type->line, "unknown layer type '" + t + "' (known: " + layer_types() + ")");
+    if (in.size() != row->inputs) {
+      p.fail_at(layer.line, "layer '" + n + "' (" + t + ") takes " + std::to_string(row->inputs) + " input" + (row->inputs > 1 ? "s" : ""));
     }
     try {
-      if (t == "conv") {
-        const uint32_t kernel = field(p, layer, n, "kernel", 0, 1, 64, true);
-        const uint32_t groups = field(p, layer, n, "groups", 1, 1, 1u << 16);
-        const Value* bias = layer.get("bias");
-        last = b.conv(n, in[0], field(p, layer, n, "out", 0, 1, 1u << 16, true), kernel,
-                      field(p, layer, n, "stride", 1, 1, 64), field(p, layer, n, "pad", kernel / 2, 0, 64),
-                      groups, bias && bias->kind == Value::Bool && bias->number != 0);
-      } else if (t == "batchnorm") {
-        last = b.batchnorm(n, in[0]);
-      } else if (t == "relu") {
-        last = b.relu(n, in[0]);
-      } else if (t == "relu6") {
-        last = b.relu6(n, in[0]);
-      } else if (t == "add") {
-        last = b.add(n, in[0], in[1]);
-      } else if (t == "maxpool") {
-        const uint32_t kernel = field(p, layer, n, "kernel", 0, 1, 64, true);
-        last = b.maxpool(n, in[0], kernel, field(p, layer, n, "stride", kernel, 1, 64), field(p, layer, n, "pad", 0, 0, 32));
-      } else if (t == "global_avgpool") {
-        last = b.global_avgpool(n, in[0]);
-      } else if (t == "fc") {
-        last = b.fc(n, in[0], field(p, layer, n, "out", 0, 1, 1u << 20, true));
-      } else {
-        p.fail_at(type->line, "unknown layer type '" + t + "' (known: " + kTypes + ")");
-      }
+      last = row->build(b, LayerArgs{p, layer, n, in});
     } catch (const std::invalid_argument& e) {
       const std::string what = e.what();
       if (what.rfind(filename + ":", 0) == 0) throw;

@@ -27,6 +27,7 @@ struct OnnxModel {
   Graph graph;  // forward graph, as ModelBuilder::finish returns it
   std::vector<OnnxBinding> bindings;
   std::map<std::string, std::vector<float>> weights;  // our tensor name -> values, our layout
+  std::vector<std::string> notes;  // what the import did that a user should know (plan prints them)
 };
 
 // Parses the bytes of an .onnx file (`filename` names it in errors).

@@ -25,7 +25,9 @@ struct OnnxBinding {
   // An FC after a Flatten of [C][H][W] with H*W > 1 reads features in ONNX's CHW order; ours are
   // HWC, so its weight columns are permuted.
   uint32_t flat_c = 0, flat_h = 1, flat_w = 1;
-  int node = -1;  // index of the ONNX node that reads it (export adds a missing bias there)
+  int node = -1;   // index of the ONNX node that reads it
+  int input = -1;  // and the input slot it reads: export writes a new initializer there when the
+                   // file has none of its own (a missing bias, or one shared through Identity)
 };
 
 // Layout conversions of one binding (exact inverses of each other).

@@ -65,16 +65,26 @@ std::vector<float> tensor_floats(const onnx::TensorProto& t, const std::string& 
 
 std::vector<int64_t> tensor_int64s(const onnx::TensorProto& t, const std::string& what) {
   require(t.data_location() != onnx::TensorProto::EXTERNAL, what + ": external data is not supported");
-  require(t.data_type() == onnx::TensorProto::INT64,
-          what + ": element type " + std::to_string(t.data_type()) + " is not supported here (supported: int64)");
+  const int type = t.data_type();
+  const size_t width = type == onnx::TensorProto::INT64 ? 8 : type == onnx::TensorProto::INT32 ? 4 : type == onnx::TensorProto::BOOL ? 1 : 0;
+  require(width != 0, what + ": element type " + std::to_string(type) + " is not supported here (supported: int64, int32, bool)");
   const uint64_t n = element_count(t.dims(), what);
   std::vector<int64_t> v(n);
   if (t.has_raw_data()) {
-    require(t.raw_data().size() == n * 8, what + ": raw data does not match its shape");
-    if (n > 0) std::memcpy(v.data(), t.raw_data().data(), n * 8);
-  } else {
+    require(t.raw_data().size() == n * width, what + ": raw data does not match its shape");
+    for (uint64_t i = 0; i < n; ++i) {  // little-endian
+      const auto* p = reinterpret_cast<const unsigned char*>(t.raw_data().data()) + i * width;
+      uint64_t u = 0;
+      for (size_t b = 0; b < width; ++b) u |= static_cast<uint64_t>(p[b]) << (8 * b);
+      if (width == 4) u = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(u)));
+      v[i] = static_cast<int64_t>(u);
+    }
+  } else if (width == 8) {
     require(static_cast<uint64_t>(t.int64_data_size()) == n, what + ": data does not match its shape");
     for (uint64_t i = 0; i < n; ++i) v[i] = t.int64_data(static_cast<int>(i));
+  } else {
+    require(static_cast<uint64_t>(t.int32_data_size()) == n, what + ": data does not match its shape");
+    for (uint64_t i = 0; i < n; ++i) v[i] = t.int32_data(static_cast<int>(i));
   }
   return v;
 }

@@ -14,7 +14,7 @@ namespace edgetrain::planner {
 // Throws std::invalid_argument("FILE: ...") if the bytes are not a model with a graph.
 onnx::ModelProto parse_model_proto(const std::string& bytes, const std::string& filename);
 
-// The elements of a FLOAT (or, for shapes, INT64) tensor stored inline (raw_data or the typed
+// The elements of a FLOAT (or, for shapes and flags, INT64, INT32 or BOOL) tensor stored inline (raw_data or the typed
 // field); throws with `what` on another type, external data or a size that does not add up.
 std::vector<float> tensor_floats(const onnx::TensorProto& t, const std::string& what);
 std::vector<int64_t> tensor_int64s(const onnx::TensorProto& t, const std::string& what);

@@ -116,20 +116,21 @@ std::string export_onnx(const std::string& onnx_bytes, const std::string& filena
     if (s == state.end()) throw std::logic_error("the state has no tensor '" + b.tensor + "'");
     const std::vector<float> v = ours_to_onnx(b, s->second);
     onnx::TensorProto* t;
-    if (!b.initializer.empty()) {
-      t = inits.at(b.initializer);
+    if (const auto it = inits.find(b.initializer); it != inits.end()) {
+      t = it->second;
     } else {
-      // A Gemm/MatMul without bias: we trained one, so the export carries it as Gemm's C.
-      std::string name = b.tensor;
+      // None of its own: a Gemm/MatMul without bias (we trained one: the export carries it as
+      // Gemm's C), or a weight an eval export reads through an Identity of a shared initializer.
+      std::string name = b.initializer.empty() ? b.tensor : b.initializer + ".trained";
       while (names.count(name) || inits.count(name)) name += "_";
       names.insert(name);
       t = graph.add_initializer();
       t->set_name(name);
-      t->add_dims(static_cast<int64_t>(v.size()));
+      for (uint32_t d : b.onnx_dims) t->add_dims(d);
       onnx::NodeProto& n = *graph.mutable_node(b.node);
       if (n.op_type() == "MatMul") n.set_op_type("Gemm");  // same [in][out] weight: transB 0
-      while (n.input_size() < 3) n.add_input("");
-      n.set_input(2, name);
+      while (n.input_size() <= b.input) n.add_input("");
+      n.set_input(b.input, name);
     }
     t->set_data_type(onnx::TensorProto::FLOAT);
     t->clear_float_data();

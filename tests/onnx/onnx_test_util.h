@@ -37,6 +37,11 @@ class OnnxGoldens {
     static const OnnxGoldens g(onnx_path("optimizer_goldens.bin"));
     return g;
   }
+  // torchvision/goldens.bin, written by tests/onnx/make_torchvision_goldens.py.
+  static const OnnxGoldens& torchvision() {
+    static const OnnxGoldens g(onnx_path("torchvision/goldens.bin"));
+    return g;
+  }
   bool has(const std::string& key) const { return tensors_.count(key) != 0; }
   const std::vector<float>& at(const std::string& key) const {
     static const std::vector<float> empty;

@@ -1,0 +1,309 @@
+// The ONNX ops the importer maps onto ModelBuilder calls: one handler and one kOnnxOps row each.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+#include "import/onnx_importer.h"
+
+namespace edgetrain::planner::onnx_detail {
+
+namespace {
+
+// clang-format off
+constexpr OnnxOp kOnnxOps[] = {
+    // op_type               inputs  outputs  handler
+    {"Conv",                 2, 3,   1, 1,    &Importer::conv},
+    {"BatchNormalization",   5, 5,   1, 5,    &Importer::batchnorm},  // a training export adds statistics
+    {"Relu",                 1, 1,   1, 1,    &Importer::relu},
+    {"Clip",                 1, 3,   1, 1,    &Importer::clip},
+    {"Add",                  2, 2,   1, 1,    &Importer::add},
+    {"MaxPool",              1, 1,   1, 1,    &Importer::maxpool},
+    {"GlobalAveragePool",    1, 1,   1, 1,    &Importer::global_pool},
+    {"ReduceMean",           1, 2,   1, 1,    &Importer::global_pool},  // opset 18's axes input: refused
+    {"Flatten",              1, 1,   1, 1,    &Importer::flatten},
+    {"Reshape",              2, 2,   1, 1,    &Importer::reshape},
+    {"Gemm",                 2, 3,   1, 1,    &Importer::fc},
+    {"MatMul",               2, 2,   1, 1,    &Importer::fc},
+    {"Identity",             1, 1,   1, 1,    &Importer::identity},
+    {"Transpose",            1, 1,   1, 1,    &Importer::transpose},
+    {"Shape",                1, 1,   1, 1,    &Importer::shape},
+    {"Dropout",              1, 3,   1, 2,    &Importer::dropout},
+};
+// clang-format on
+
+// PyTorch's BatchNorm momentum from ONNX's (running = m * running + (1 - m) * batch): 1 - m, to
+// the 6 significant digits a float carries, so ONNX's 0.9 is PyTorch's 0.1 exactly (the float
+// every plan has had) and 0.99 is 0.01.
+float pytorch_momentum(float onnx_momentum) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", 1.0 - static_cast<double>(onnx_momentum));
+  return std::strtof(text, nullptr);
+}
+
+}  // namespace
+
+const OnnxOp* find_onnx_op(const std::string& op_type) {
+  for (const OnnxOp& op : kOnnxOps) {
+    if (op_type == op.op_type) return &op;
+  }
+  return nullptr;
+}
+
+std::string supported_onnx_ops() {
+  std::string s;
+  for (const OnnxOp& op : kOnnxOps) s += std::string(s.empty() ? "" : ", ") + op.op_type;
+  return s + "; on constants: " + kFoldedOps;
+}
+
+void Importer::identity(const onnx::NodeProto& n, int) {
+  allow_attrs(n, {});
+  define(n, act(n, 0));
+}
+
+// A Transpose of a 2-D weight is a view the Gemm/MatMul reads (PyTorch exports a Linear without
+// bias so unless it folds constants); one of a channel shuffle's 5-D view swaps g and C/g.
+void Importer::transpose(const onnx::NodeProto& n, int) {
+  allow_attrs(n, {"perm"});
+  const std::vector<int64_t> perm = attr_ints(n, "perm", {});
+  if (const onnx::TensorProto* w = consts_.find(n.input(0))) {
+    if (w->dims_size() != 2 || (perm != std::vector<int64_t>{1, 0} && !perm.empty())) {
+      fail(n, "supported: the transpose of a 2-D weight, or a channel shuffle's [0, 2, 1, 3, 4]");
+    }
+    consts_.alias(n.output(0), w);
+    transposed_.insert(n.output(0));
+    return;
+  }
+  Value v = act(n, 0);
+  if (v.groups == 0 || v.shuffled || perm != std::vector<int64_t>{0, 2, 1, 3, 4}) {
+    fail(n, "supported: the transpose of a 2-D weight, or a channel shuffle (Reshape to [N, g, C/g, H, W], "
+            "Transpose [0, 2, 1, 3, 4], Reshape to [N, C, H, W])");
+  }
+  v.shuffled = true;
+  define(n, v);
+}
+
+void Importer::conv(const onnx::NodeProto& n, int index) {
+  allow_attrs(n, {"kernel_shape", "strides", "pads", "dilations", "group", "auto_pad"});
+  const Value& x = act(n, 0);
+  const onnx::TensorProto* w = constant(n, 1);
+  const onnx::TensorProto* bias = constant(n, 2);
+  if (x.flat || x.groups) fail(n, "the input must be [N, C, H, W]");
+  if (!w || w->dims_size() != 4) fail(n, "the weight must be a 4-D initializer [O, I/group, KH, KW]");
+  if (attr(n, "auto_pad") && attr(n, "auto_pad")->s() != "NOTSET") fail(n, "auto_pad is not supported (give explicit pads)");
+  if (attr_ints(n, "dilations", {1, 1}) != std::vector<int64_t>{1, 1}) fail(n, "dilations are not supported (supported: 1, i.e. none)");
+  const int64_t group = attr_int(n, "group", 1);
+  const uint32_t in_c = dim_of(x.id, 3);
+  const auto wd = dims_of(*w);
+  if (group < 1 || group > in_c || static_cast<int64_t>(wd[1]) * group != in_c) {
+    fail(n, "group " + std::to_string(group) + " with a weight of " + std::to_string(wd[1]) + " input channels does not match the " + std::to_string(in_c) + " input channels");
+  }
+  if (wd[0] == 0 || wd[0] > (1u << 16)) fail(n, "output channels must be in [1, 65536]");
+  if (wd[2] != wd[3]) fail(n, "kernel " + std::to_string(wd[2]) + "x" + std::to_string(wd[3]) + " is not supported (supported: square kernels)");
+  const uint32_t k = window(n, "kernel_shape", attr_ints(n, "kernel_shape", {wd[2], wd[3]}), 2);
+  if (k != wd[2]) fail(n, "kernel_shape does not match the weight");
+  const uint32_t s = window(n, "strides", attr_ints(n, "strides", {1, 1}), 2);
+  const uint32_t p = window(n, "pads", attr_ints(n, "pads", {0, 0, 0, 0}), 4);
+  const std::string name = layer_name(n, index, w);
+  const TensorId y = b_->conv(name, x.id, wd[0], k, s, p, static_cast<uint32_t>(group), bias != nullptr);
+  bind(n, 1, name + ".weight", OnnxLayout::ConvOihw, wd);
+  if (bias) {
+    bind(n, 2, name + ".bias", OnnxLayout::Same, {wd[0]});
+    ++conv_bias_;
+  }
+  define(n, {y});
+}
+
+void Importer::batchnorm(const onnx::NodeProto& n, int index) {
+  allow_attrs(n, {"epsilon", "momentum", "training_mode"});
+  // A training-mode export adds the running statistics it updated (3 outputs; 5 at opset 14+
+  // with the saved batch statistics): we update them ourselves, so they stay unused.
+  if (n.output_size() != 1 && n.output_size() != 3 && n.output_size() != 5) {
+    fail(n, "has " + std::to_string(n.output_size()) + " outputs (supported: 1, 3 or 5)");
+  }
+  const Value& x = act(n, 0);
+  if (x.flat || x.groups) fail(n, "the input must be [N, C, H, W]");
+  const float eps = attr_float(n, "epsilon", 1e-5f), momentum = attr_float(n, "momentum", 0.9f);
+  if (!(eps > 0 && eps < 1) || !(momentum >= 0 && momentum <= 1)) {
+    fail(n, "epsilon " + std::to_string(eps) + ", momentum " + std::to_string(momentum) +
+                " are not supported (supported: epsilon in (0, 1), momentum in [0, 1])");
+  }
+  const onnx::TensorProto* t[4];
+  for (int i = 0; i < 4; ++i) {
+    t[i] = constant(n, i + 1);
+    if (!t[i]) fail(n, "needs scale, bias, mean and variance initializers");
+  }
+  const std::string name = layer_name(n, index, t[0]);
+  const uint32_t c = dim_of(x.id, 3);
+  const TensorId y = b_->batchnorm(name, x.id, eps, pytorch_momentum(momentum));
+  bind(n, 1, name + ".weight", OnnxLayout::Same, {c});
+  bind(n, 2, name + ".bias", OnnxLayout::Same, {c});
+  bind(n, 3, name + ".running_mean", OnnxLayout::Same, {c});
+  bind(n, 4, name + ".running_var", OnnxLayout::Same, {c});
+  ++batchnorms_;
+  define(n, {y});
+}
+
+void Importer::relu(const onnx::NodeProto& n, int index) {
+  allow_attrs(n, {});
+  const Value& x = act(n, 0);
+  define(n, {b_->relu(layer_name(n, index, nullptr), x.id), x.flat, x.c, x.h, x.w});
+}
+
+// Bounds from inputs (opset 11+; the exporter may pass them through Cast, folded by now).
+void Importer::clip(const onnx::NodeProto& n, int index) {
+  allow_attrs(n, {});
+  const float lo = scalar(n, 1, -INFINITY), hi = scalar(n, 2, INFINITY);
+  const Value& x = act(n, 0);
+  const std::string name = layer_name(n, index, nullptr);
+  if (lo == 0.0f && hi == 6.0f) {
+    define(n, {b_->relu6(name, x.id), x.flat, x.c, x.h, x.w});
+  } else if (lo == 0.0f && std::isinf(hi)) {
+    define(n, {b_->relu(name, x.id), x.flat, x.c, x.h, x.w});
+  } else {
+    fail(n, "Clip(" + std::to_string(lo) + ", " + std::to_string(hi) + ") is not supported (supported: Clip(0, 6) = ReLU6, Clip(0) = ReLU)");
+  }
+}
+
+void Importer::add(const onnx::NodeProto& n, int index) {
+  allow_attrs(n, {});
+  const Value& a = act(n, 0);
+  const Value& c = act(n, 1);
+  if (a.flat != c.flat || a.groups || c.groups) fail(n, "the two inputs must have the same shape");
+  define(n, {b_->add(layer_name(n, index, nullptr), a.id, c.id), a.flat, a.c, a.h, a.w});
+}
+
+void Importer::maxpool(const onnx::NodeProto& n, int index) {
+  allow_attrs(n, {"kernel_shape", "strides", "pads", "ceil_mode", "dilations", "storage_order", "auto_pad"});
+  const Value& x = act(n, 0);
+  if (x.flat || x.groups) fail(n, "the input must be [N, C, H, W]");
+  if (attr_int(n, "ceil_mode", 0) != 0 || attr_int(n, "storage_order", 0) != 0) fail(n, "ceil_mode and storage_order must be 0");
+  if (attr(n, "auto_pad") && attr(n, "auto_pad")->s() != "NOTSET") fail(n, "auto_pad is not supported (give explicit pads)");
+  if (attr_ints(n, "dilations", {1, 1}) != std::vector<int64_t>{1, 1}) fail(n, "dilations are not supported (supported: 1, i.e. none)");
+  const uint32_t k = window(n, "kernel_shape", attr_ints(n, "kernel_shape", {}), 2);
+  const uint32_t s = window(n, "strides", attr_ints(n, "strides", {1, 1}), 2);
+  const uint32_t p = window(n, "pads", attr_ints(n, "pads", {0, 0, 0, 0}), 4);
+  define(n, {b_->maxpool(layer_name(n, index, nullptr), x.id, k, s, p)});
+}
+
+// GlobalAveragePool, and ReduceMean over H and W (keepdims 1: [N, C, 1, 1]; 0: [N, C]).
+void Importer::global_pool(const onnx::NodeProto& n, int index) {
+  const bool reduce = n.op_type() == "ReduceMean";
+  allow_attrs(n, reduce ? std::set<std::string>{"axes", "keepdims"} : std::set<std::string>{});
+  const Value& x = act(n, 0);
+  if (x.flat || x.groups) fail(n, "the input must be [N, C, H, W]");
+  if (reduce) {
+    auto axes = attr_ints(n, "axes", {});
+    for (int64_t& a : axes) a = a < 0 ? a + 4 : a;
+    if (n.input_size() > 1 || (axes != std::vector<int64_t>{2, 3} && axes != std::vector<int64_t>{3, 2})) {
+      fail(n, "supported: the mean over H and W (axes [2, 3]) as an attribute");
+    }
+  }
+  Value v{b_->global_avgpool(layer_name(n, index, nullptr), x.id)};
+  if (reduce && attr_int(n, "keepdims", 1) == 0) v = flat_of(v);
+  define(n, v);
+}
+
+void Importer::flatten(const onnx::NodeProto& n, int) {
+  allow_attrs(n, {"axis"});
+  if (attr_int(n, "axis", 1) != 1) fail(n, "supported: axis 1 ([N, C*H*W])");
+  const Value& x = act(n, 0);
+  if (x.groups) fail(n, "the input must be [N, C, H, W]");
+  define(n, flat_of(x));
+}
+
+// To [N, features]; to a channel shuffle's [N, g, C/g, H, W] and back to [N, C, H, W]. The first
+// dimension is the batch whatever the file says (the export's own batch, -1 or 0).
+void Importer::reshape(const onnx::NodeProto& n, int) {
+  allow_attrs(n, {"allowzero"});
+  const Value& x = act(n, 0);
+  const onnx::TensorProto* t = constant(n, 1);
+  if (!t) fail(n, "needs a constant shape");
+  const std::vector<int64_t> s = tensor_int64s(*t, "shape '" + n.input(1) + "'");
+  const std::vector<int64_t> have = onnx_shape(x);
+  const auto matches = [&](const std::vector<int64_t>& want) {
+    if (s.size() != want.size()) return false;
+    for (size_t i = 1; i < s.size(); ++i) {
+      if (s[i] != want[i] && !(s[i] == -1 && i == 1)) return false;
+    }
+    return true;
+  };
+  if (x.groups == 0 && !x.flat && s.size() == 5 && s[1] > 1 && have[1] % s[1] == 0 &&
+      matches({have[0], s[1], have[1] / s[1], have[2], have[3]})) {
+    Value v = x;
+    v.groups = static_cast<uint32_t>(s[1]);
+    define(n, v);
+    return;
+  }
+  if (x.groups) {
+    if (!x.shuffled || !matches(have)) fail(n, "supported: a channel shuffle's Reshape back to [N, C, H, W] after its Transpose");
+    fail(n, "channel shuffle is not supported yet");
+  }
+  if (!x.flat && matches(have)) {
+    define(n, x);  // to its own shape
+    return;
+  }
+  const Value v = flat_of(x);
+  const int64_t features = static_cast<int64_t>(v.c) * v.h * v.w;
+  if (s.size() != 2 || (s[1] != features && !(s[1] == -1 && s[0] != -1))) {
+    fail(n, "supported: a reshape to [N, C*H*W] (use torch.flatten(x, 1)), or a channel shuffle's");
+  }
+  define(n, v);
+}
+
+// Gemm/MatMul's B: an initializer, or the Transpose of one; *trans_b: B is [out][in].
+const onnx::TensorProto* Importer::fc_weight(const onnx::NodeProto& n, bool* trans_b, int* slot) const {
+  *trans_b = (n.op_type() == "Gemm" && attr_int(n, "transB", 0) != 0) != (transposed_.count(n.input(1)) != 0);
+  *slot = 1;
+  return constant(n, 1);
+}
+
+void Importer::fc(const onnx::NodeProto& n, int index) {
+  const bool gemm = n.op_type() == "Gemm";
+  allow_attrs(n, gemm ? std::set<std::string>{"alpha", "beta", "transA", "transB"} : std::set<std::string>{});
+  if (gemm && (attr_float(n, "alpha", 1) != 1 || attr_float(n, "beta", 1) != 1 || attr_int(n, "transA", 0) != 0)) {
+    fail(n, "supported: alpha 1, beta 1, transA 0");
+  }
+  const Value& in = act(n, 0);
+  if (in.groups) fail(n, "the input must be [N, features]");
+  const Value x = flat_of(in);
+  bool trans_b = false;
+  int slot = 1;
+  const onnx::TensorProto* w = fc_weight(n, &trans_b, &slot);
+  const bool bias = gemm && constant(n, 2) != nullptr;
+  if (!w || w->dims_size() != 2) fail(n, "the weight must be a 2-D initializer");
+  const auto wd = dims_of(*w);
+  const uint32_t features = wd[trans_b ? 1 : 0], out = wd[trans_b ? 0 : 1];
+  if (out == 0 || out > (1u << 20)) fail(n, "outputs must be in [1, 1048576]");
+  if (static_cast<uint64_t>(x.c) * x.h * x.w != features) {
+    fail(n, "the weight expects " + std::to_string(features) + " features, the input has " + std::to_string(x.c * x.h * x.w));
+  }
+  const std::string name = layer_name(n, index, w);
+  const TensorId y = b_->fc(name, x.id, out);
+  bind(n, slot, name + ".weight", trans_b ? OnnxLayout::FcOutIn : OnnxLayout::FcInOut, wd, x);
+  bind(n, bias ? 2 : -1, name + ".bias", OnnxLayout::Same, {out});
+  if (!bias) out_.bindings.back().input = 2;  // export adds it as Gemm's C
+  define(n, {y, true, out, 1, 1});
+}
+
+// The shape of an activation is a constant: the exporter's arithmetic on it folds.
+void Importer::shape(const onnx::NodeProto& n, int) {
+  allow_attrs(n, {"start", "end"});
+  const std::vector<int64_t> s = onnx_shape(act(n, 0));
+  const auto r = static_cast<int64_t>(s.size());
+  auto at = [&](int64_t i) { return std::min(r, std::max<int64_t>(0, i < 0 ? i + r : i)); };
+  const int64_t begin = at(attr_int(n, "start", 0)), end = at(attr_int(n, "end", r));
+  consts_.add(n.output(0), int64_constant(n.output(0), std::vector<int64_t>(s.begin() + begin, s.begin() + std::max(begin, end))));
+}
+
+// Identity in an eval export and at ratio 0. From opset 12 on, training_mode (an input) says
+// which; before it, the exporter writes Dropout only in a training export (eval drops it).
+void Importer::dropout(const onnx::NodeProto& n, int) {
+  allow_attrs(n, {"seed", "ratio"});
+  const float ratio = n.input_size() > 1 && !n.input(1).empty() ? scalar(n, 1, 0.5f) : attr_float(n, "ratio", 0.5f);
+  const bool training = opset_ < 12 || (n.input_size() > 2 && !n.input(2).empty() && !ints(n, 2).empty() && ints(n, 2)[0] != 0);
+  if (!(ratio >= 0 && ratio < 1)) fail(n, "ratio " + std::to_string(ratio) + " is not supported (supported: [0, 1))");
+  if (training && ratio > 0) fail(n, "training-mode dropout is not supported yet (export in eval mode, or with p=0)");
+  define(n, act(n, 0));
+}
+
+}  // namespace edgetrain::planner::onnx_detail

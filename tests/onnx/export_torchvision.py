@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Exports torchvision's classification CNNs as a user would, for tests/onnx/torchvision_test.cc.
+
+    /usr/bin/python3 tests/onnx/export_torchvision.py [OUT_DIR] [--full SIZE]
+
+Needs Debian's python3-torch and python3-torchvision (1.13 / 0.14; toolchains/install-deps.sh
+installs them); the tests never import torch. Each model is torchvision's own class, built with
+random weights (seed 0) and num_classes=10, exported by torch.onnx.export at opsets 11, 13 and 17,
+once in eval mode (the exporter folds BatchNorm into the convolutions) and once in training mode
+(training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False), as
+<model>-<eval|train>-<opset>.onnx.
+
+The committed files (tests/golden/onnx/torchvision/) keep the repository small: the same
+torchvision classes and blocks at reduced widths and depths, 32x32 input (their graphs hold the
+same ONNX ops in the same patterns as the full models). --full SIZE exports the full-size models
+at SIZExSIZE instead (what the README's table plans at 224; not committed: ResNet-18 alone is
+45 MB).
+"""
+import os
+import sys
+
+import torch
+import torchvision
+from torch import nn
+from torchvision.models import mobilenetv3, resnet, shufflenetv2, squeezenet
+
+OPSETS = (11, 13, 17)
+
+
+class NarrowResNet(resnet.ResNet):
+    """ResNet-18's BasicBlock layout [2, 2, 2, 2] at 1/16 of its widths (4, 8, 16, 32)."""
+
+    def __init__(self):
+        super().__init__(resnet.BasicBlock, [2, 2, 2, 2], num_classes=10)
+        self.conv1 = nn.Conv2d(3, 4, kernel_size=7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(4)
+        self.fc = nn.Linear(32, 10)
+
+    def _make_layer(self, block, planes, blocks, stride=1, dilate=False):
+        if planes == 64:
+            self.inplanes = 4
+        return super()._make_layer(block, planes // 16, blocks, stride, dilate)
+
+
+def narrow_mobilenet_v2():
+    setting = [[1, 8, 1, 1], [6, 8, 2, 2], [6, 16, 2, 2], [6, 16, 2, 2], [6, 24, 1, 1], [6, 32, 1, 2]]
+    m = torchvision.models.MobileNetV2(num_classes=10, width_mult=0.25, inverted_residual_setting=setting)
+    last = m.features[-1][0].in_channels
+    m.features[-1] = torchvision.ops.Conv2dNormActivation(last, 32, kernel_size=1, activation_layer=nn.ReLU6)
+    m.classifier[1] = nn.Linear(32, 10)
+    return m
+
+
+def narrow_mobilenet_v3_small():
+    setting, _ = mobilenetv3._mobilenet_v3_conf("mobilenet_v3_small", width_mult=0.25)
+    return mobilenetv3.MobileNetV3(setting[:7], 32, num_classes=10)  # 7 of its 11 blocks: every kind
+
+
+def narrow_squeezenet1_1():
+    m = torchvision.models.squeezenet1_1(num_classes=10)
+    fire = squeezenet.Fire
+    m.features = nn.Sequential(
+        nn.Conv2d(3, 8, kernel_size=3, stride=2), nn.ReLU(inplace=True),
+        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True),
+        fire(8, 2, 8, 8), fire(16, 2, 8, 8),
+        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True),
+        fire(16, 4, 16, 16), fire(32, 4, 16, 16),
+        nn.MaxPool2d(kernel_size=3, stride=2, ceil_mode=True),
+        fire(32, 6, 24, 24), fire(48, 6, 24, 24), fire(48, 8, 32, 32), fire(64, 8, 32, 32))
+    m.classifier[1] = nn.Conv2d(64, 10, kernel_size=1)
+    return m
+
+
+def narrow_shufflenet_v2():
+    return shufflenetv2.ShuffleNetV2([2, 3, 2], [8, 16, 32, 64, 64], num_classes=10)
+
+
+NARROW = {
+    "resnet18": NarrowResNet,
+    "mobilenet_v2": narrow_mobilenet_v2,
+    "mobilenet_v3_small": narrow_mobilenet_v3_small,
+    "squeezenet1_1": narrow_squeezenet1_1,
+    "shufflenet_v2_x0_5": narrow_shufflenet_v2,
+}
+
+
+def export(model, size, path, opset, mode):
+    x = torch.randn(2, 3, size, size)  # 2: BatchNorm trains on a 1x1 map (the plan's --batch replaces it)
+    if mode == "eval":
+        model.eval()
+        torch.onnx.export(model, x, path, opset_version=opset)
+    else:
+        model.train()
+        torch.onnx.export(model, x, path, opset_version=opset, training=torch.onnx.TrainingMode.TRAINING,
+                          do_constant_folding=False)
+
+
+def main():
+    args = sys.argv[1:]
+    full = None
+    if "--full" in args:
+        i = args.index("--full")
+        full = int(args[i + 1])
+        del args[i:i + 2]
+    out = args[0] if args else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden", "onnx", "torchvision")
+    os.makedirs(out, exist_ok=True)
+    for name, narrow in NARROW.items():
+        for mode in ("eval", "train"):
+            for opset in OPSETS if full is None else (13,):
+                torch.manual_seed(0)
+                model = getattr(torchvision.models, name)(num_classes=10) if full else narrow()
+                path = os.path.join(out, f"{name}-{mode}-{opset}.onnx")
+                export(model, full or 32, path, opset, mode)
+                print(f"{path}: {os.path.getsize(path)} bytes", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+// torchvision's classification CNNs as torch.onnx.export writes them (tests/onnx/export_torchvision.py:
+// the torchvision classes at small widths, 32x32, opsets 11, 13 and 17, eval and training exports).
+// Each file imports, plans, and trains 2 steps on synthetic data under store-all and under the
+// optimal checkpointing policy at about a third of store-all's arena; the two end bit-identical
+// (weights, momentum and running statistics), and the checkpointed plan does recompute.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <utility>
+#include <vector>
+
+#include "checkpoint/chain.h"
+#include "checkpoint/solve.h"
+#include "import/onnx_weights.h"
+#include "onnx_test_util.h"
+
+using namespace edgetrain;
+using namespace edgetrain::planner;
+using namespace edgetrain::test;
+
+namespace {
+
+constexpr uint32_t kBatch = 2;
+
+// The params block after `steps` steps of SGD with momentum and weight decay on a fixed
+// synthetic batch, from the file's own weights.
+std::vector<unsigned char> train(const Graph& planned, const OnnxModel& m, int steps) {
+  OnnxRunner r(planned);
+  const Status loaded = r.load(make_state_file(planned, m));
+  REQUIRE_MESSAGE(loaded.is_ok(), loaded.message());
+  Executor& exec = r.exec;
+  for (int s = 0; s < steps; ++s) {  // a step reuses the batch's bytes: filled before each
+    for (size_t i = 0; i < r.input_bytes(); ++i) exec.input()[i] = static_cast<uint8_t>((i * 37 + 11 + s) % 251);
+    for (uint32_t i = 0; i < kBatch; ++i) exec.labels()[i] = static_cast<int32_t>((i * 3 + 1 + s) % 10);
+    const Status st = exec.train_step({0.05f, 0.9f, 1e-4f});
+    REQUIRE_MESSAGE(st.is_ok(), st.message());
+    REQUIRE(std::isfinite(exec.loss()));
+  }
+  return {exec.params(), exec.params() + r.owned.plan.params_bytes};
+}
+
+void store_all_equals_checkpointed(const std::string& file) {
+  CAPTURE(file);
+  const OnnxModel m = load_onnx(onnx_path("torchvision/" + file), kBatch);
+  Graph g = m.graph;
+  derive_schedules(g, {}, Updates::AfterLastUse, OpKind::SgdMomentum);
+  const Chain chain = build_chain(g);
+  const Planned all = plan_with_policy(g, chain, Policy::StoreAll, 0);
+  // About a third of store-all's arena; the least-memory plan where that is below it.
+  const uint64_t budget = all.graph.params_bytes + all.graph.arena_bytes / 3;
+  Planned few;
+  try {
+    few = plan_with_policy(g, chain, Policy::Optimal, budget);
+  } catch (const InfeasibleBudget&) {
+    few = least_memory_plan(g, chain);
+  }
+  CHECK(few.graph.arena_bytes < all.graph.arena_bytes);
+  CHECK(few.extra_forward_fraction() > 0);  // it recomputes
+  MESSAGE(file << ": store-all arena " << all.graph.arena_bytes << " B, checkpointed " << few.graph.arena_bytes << " B (+"
+               << few.extra_forward_fraction() * 100 << "% forward)");
+  const std::vector<unsigned char> a = train(all.graph, m, 2), b = train(few.graph, m, 2);
+  REQUIRE(a.size() == b.size());
+  CHECK(std::memcmp(a.data(), b.data(), a.size()) == 0);
+}
+
+// model, modes
+const std::pair<const char*, std::vector<const char*>> kModels[] = {
+    {"resnet18", {"eval", "train"}},
+    {"mobilenet_v2", {"eval"}},
+};
+
+}  // namespace
+
+TEST_CASE("torchvision exports: every opset and mode imports, and checkpointed training is bit-identical to store-all") {
+  for (const auto& [model, modes] : kModels) {
+    for (const char* mode : modes) {
+      for (int opset : {11, 13, 17}) {
+        store_all_equals_checkpointed(std::string(model) + "-" + mode + "-" + std::to_string(opset) + ".onnx");
+      }
+    }
+  }
+}
+
+namespace {
+
+// One step of SGD (momentum, weight decay) on PyTorch's batch from the file's weights: the loss,
+// every gradient, every parameter after the update and every running statistic within 1e-4 of
+// PyTorch's float64 step, relative to the tensor's largest value (compare_to_pytorch).
+void one_step_matches_pytorch(const std::string& model) {
+  CAPTURE(model);
+  const OnnxGoldens& gold = OnnxGoldens::torchvision();
+  const PlannedOnnx p("torchvision/" + model + "-train-13.onnx", 4);
+  OnnxRunner r(p.graph);
+  const Status loaded = r.load(make_state_file(p.graph, p.model));
+  REQUIRE_MESSAGE(loaded.is_ok(), loaded.message());
+  Executor& exec = r.exec;
+  const std::vector<float>& bytes = gold.at(model + "/input_u8");
+  REQUIRE(r.input_bytes() == bytes.size());
+  for (size_t i = 0; i < bytes.size(); ++i) exec.input()[i] = static_cast<uint8_t>(bytes[i]);
+  const std::vector<float>& labels = gold.at(model + "/labels");
+  for (size_t i = 0; i < labels.size(); ++i) exec.labels()[i] = static_cast<int32_t>(labels[i]);
+  REQUIRE(exec.train_step({0.05f, 0.9f, 1e-4f}).is_ok());
+
+  const double loss_err = std::fabs(exec.loss() - gold.at(model + "/loss")[0]);
+  CHECK(loss_err <= 1e-5);
+  double worst_grad = 0, worst_after = 0, worst_stat = 0;
+  size_t grads = 0, stats = 0;
+  for (const OnnxBinding& b : p.model.bindings) {
+    if (b.initializer.empty()) continue;  // a bias PyTorch's model does not have
+    const std::string key = model + "/grad/" + b.initializer;
+    if (gold.has(key)) {
+      const auto ours = [&](const std::string& t) { return exec.context().f32(p.id(t)); };
+      worst_grad = std::max(worst_grad, compare_to_pytorch("d." + b.tensor, ours("d." + b.tensor), onnx_to_ours(b, gold.at(key)), 1e-4));
+      worst_after = std::max(worst_after, compare_to_pytorch(b.tensor, ours(b.tensor), onnx_to_ours(b, gold.at(model + "/after/" + b.initializer)), 1e-4));
+      ++grads;
+    } else {
+      REQUIRE_MESSAGE(gold.has(model + "/running/" + b.initializer), "no golden for " << b.initializer);
+      const std::vector<float> ref = onnx_to_ours(b, gold.at(model + "/running/" + b.initializer));
+      worst_stat = std::max(worst_stat, compare_to_pytorch(b.tensor, exec.context().f32(p.id(b.tensor)), ref, 1e-4));
+      ++stats;
+    }
+  }
+  CHECK(grads > 0);
+  MESSAGE(model << ": loss |err| " << loss_err << "; " << grads << " gradients (worst " << worst_grad << "), parameters after the step (worst "
+                << worst_after << "), " << stats << " running statistics (worst " << worst_stat << ")");
+}
+
+}  // namespace
+
+TEST_CASE("torchvision exports: one SGD step equals PyTorch's") {
+  for (const char* model : {"resnet18"}) one_step_matches_pytorch(model);
+}
+
+TEST_CASE("torchvision exports: an eval export says BatchNorm was folded into the convolutions") {
+  const OnnxModel eval = load_onnx(onnx_path("torchvision/resnet18-eval-13.onnx"), kBatch);
+  REQUIRE(eval.notes.size() == 1);
+  CHECK(eval.notes[0].find("importing 20 convolutions with bias") != std::string::npos);
+  size_t bn = 0;
+  for (const Op& op : eval.graph.forward) bn += op.kind == OpKind::BatchNormTrain;
+  CHECK(bn == 0);
+  const OnnxModel train = load_onnx(onnx_path("torchvision/resnet18-train-13.onnx"), kBatch);
+  CHECK(train.notes.empty());
+  bn = 0;
+  for (const Op& op : train.graph.forward) bn += op.kind == OpKind::BatchNormTrain;
+  CHECK(bn == 20);
+}
