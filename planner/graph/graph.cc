@@ -1,5 +1,7 @@
 #include "graph/graph.h"
 
+#include <cstring>
+#include <iterator>
 #include <stdexcept>
 
 namespace edgetrain::planner {
@@ -41,6 +43,25 @@ struct Fnv1a {
   void value(const T& v) { bytes(&v, sizeof v); }
 };
 
+// A forward kind as the hash spells it, independent of where the enum puts it (kinds are
+// inserted in their group, op_kinds.h): the kinds of the first plans by their enum values then,
+// which weights files saved since carry in their hashes; any later kind by its name.
+void hash_kind(Fnv1a& f, OpKind kind) {
+  static constexpr OpKind kFirstKinds[] = {OpKind::Normalize,     OpKind::Conv2d,        OpKind::BatchNormTrain,
+                                           OpKind::BatchNormEval, OpKind::Relu,          OpKind::Relu6,
+                                           OpKind::MaxPool2d,     OpKind::GlobalAvgPool, OpKind::FullyConnected,
+                                           OpKind::Add,           OpKind::SoftmaxCrossEntropy};
+  for (uint16_t code = 0; code < std::size(kFirstKinds); ++code) {
+    if (kFirstKinds[code] == kind) {
+      f.value(code);
+      return;
+    }
+  }
+  const char* name = op_kind_name(kind);
+  f.value(uint16_t{0xffff});
+  f.bytes(name, std::strlen(name));
+}
+
 }  // namespace
 
 uint64_t model_hash(const Graph& g) {
@@ -48,7 +69,7 @@ uint64_t model_hash(const Graph& g) {
   for (const Op& op : g.forward) {
     // A frozen BatchNorm (freeze.h) runs in eval mode but is the same layer with the same
     // weights: a model's hash does not depend on which layers a plan trains.
-    f.value(static_cast<uint16_t>(op.kind == OpKind::BatchNormEval ? OpKind::BatchNormTrain : op.kind));
+    hash_kind(f, op.kind == OpKind::BatchNormEval ? OpKind::BatchNormTrain : op.kind);
     const OpParams& p = op.params;
     for (uint32_t v : {uint32_t{p.kernel_h}, uint32_t{p.kernel_w}, uint32_t{p.stride_h},
                        uint32_t{p.stride_w}, uint32_t{p.pad_top}, uint32_t{p.pad_left},

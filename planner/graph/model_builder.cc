@@ -271,6 +271,26 @@ TensorId ModelBuilder::fc(const std::string& name, TensorId x, uint32_t out) {
   return op.out[0];
 }
 
+TensorId ModelBuilder::channel_shuffle(const std::string& name, TensorId x, uint32_t groups) {
+  const auto s = input_shape(name, "channel_shuffle", x, 4);
+  require(groups >= 1 && s[3] % groups == 0, name + ": groups (" + std::to_string(groups) +
+                                                 ") must divide the channels (" + std::to_string(s[3]) + ")");
+  Op op{OpKind::ChannelShuffle, {x}, {activation(name, s)}};
+  op.params.groups = groups;
+  push(op);
+  return op.out[0];
+}
+
+TensorId ModelBuilder::channel_slice(const std::string& name, TensorId x, uint32_t begin, uint32_t end) {
+  const auto s = input_shape(name, "channel_slice", x, 4);
+  require(begin < end && end <= s[3], name + ": channels [" + std::to_string(begin) + ", " + std::to_string(end) +
+                                          ") are not a non-empty range of the input's " + std::to_string(s[3]));
+  Op op{OpKind::ChannelSlice, {x}, {activation(name, {s[0], s[1], s[2], end - begin})}};
+  set_channel_slice(op.params, begin, end);
+  push(op);
+  return op.out[0];
+}
+
 Graph ModelBuilder::finish(TensorId logits) {
   const auto s = input_shape("the last layer", "loss", logits, 0);
   require((s.size() == 2 && s[1] == classes_) || (s.size() == 4 && s[1] == 1 && s[2] == 1 && s[3] == classes_),

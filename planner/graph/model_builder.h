@@ -52,6 +52,11 @@ class ModelBuilder {
                    uint32_t pad);
   TensorId global_avgpool(const std::string& name, TensorId x);
   TensorId fc(const std::string& name, TensorId x, uint32_t out);  // flattens x's [H,W,C]
+  // PyTorch's channel_shuffle (ShuffleNetV2): x's channels viewed [groups, C / groups] and
+  // transposed; groups must divide C.
+  TensorId channel_shuffle(const std::string& name, TensorId x, uint32_t groups);
+  // x[..., begin:end] over channels, 0 <= begin < end <= C (ShuffleNetV2's chunk and split).
+  TensorId channel_slice(const std::string& name, TensorId x, uint32_t begin, uint32_t end);
   // Ends the model: softmax cross-entropy over `logits` ([batch, classes], or [batch, 1, 1,
   // classes]: a global pool's output) against the labels.
   Graph finish(TensorId logits);

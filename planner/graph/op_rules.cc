@@ -15,7 +15,8 @@ double elems(const Graph& g, TensorId id) {
   return id == kNoTensor ? 0.0 : static_cast<double>(g.at(id).bytes() / 4);
 }
 
-// One per element of the output (of the input for ops without one): ReLU, add, pooling sums.
+// One per element of the output (of the input for ops without one): ReLU, add, pooling sums,
+// and the channel ops' copies (which a recompute pays for as memory traffic).
 double elementwise_flops(const Graph& g, const Op& op) {
   return elems(g, op.out.empty() || op.out[0] == kNoTensor ? op.in[0] : op.out[0]);
 }
@@ -125,6 +126,16 @@ void gavgpool_backward(Backward& b, const Op& op, TensorId dy) {
   if (b.needs_grad(op.in[S::x])) b.emit(OpKind::GlobalAvgPoolBwd, {dy}, {b.contribution(op.in[S::x])});
 }
 
+// The channel ops' backwards read dy alone (x is not kept for them) and the forward's params: the
+// inverse permutation, or dy back in its channels. Slices of one tensor each write a whole
+// contribution, which Backward sums with Add.
+void channel_backward(Backward& b, OpKind kind, const Op& op, TensorId dy) {
+  static_assert(+slot::ChannelShuffle::x == 0 && +slot::ChannelSlice::x == 0);
+  if (b.needs_grad(op.in[0])) b.emit(kind, {dy}, {b.contribution(op.in[0])}, op.params);
+}
+void shuffle_backward(Backward& b, const Op& op, TensorId dy) { channel_backward(b, OpKind::ChannelShuffleBwd, op, dy); }
+void slice_backward(Backward& b, const Op& op, TensorId dy) { channel_backward(b, OpKind::ChannelSliceBwd, op, dy); }
+
 // d(a+b)/da = d(a+b)/db = 1: dy itself is both contributions, no copy. Safe because gradients
 // are never written in place.
 void add_backward(Backward& b, const Op& op, TensorId dy) {
@@ -153,11 +164,15 @@ constexpr OpRule kOpRules[kOpKindCount] = {
     {OpKind::MaxPool2d,                  kOut,     maxpool_backward,   maxpool_flops},
     {OpKind::GlobalAvgPool,              kOut,     gavgpool_backward,  elementwise_flops},
     {OpKind::FullyConnected,             kOut,     fc_backward,        fc_flops},
+    {OpKind::ChannelShuffle,             kOut,     shuffle_backward,   elementwise_flops},
+    {OpKind::ChannelSlice,               kOut,     slice_backward,     elementwise_flops},
     {OpKind::Add,                        kOut,     add_backward,       elementwise_flops},
     {OpKind::SoftmaxCrossEntropy,        kLoss,    loss_backward,      loss_flops},
     {OpKind::SoftmaxCrossEntropyBwd,     kOut,     nullptr,            loss_flops},
     {OpKind::FullyConnectedBwdData,      kOut,     nullptr,            fc_bwd_data_flops},
     {OpKind::FullyConnectedBwdWeights,   kOut,     nullptr,            fc_bwd_weights_flops},
+    {OpKind::ChannelShuffleBwd,          kOut,     nullptr,            elementwise_flops},
+    {OpKind::ChannelSliceBwd,            kOut,     nullptr,            elementwise_flops},
     {OpKind::GlobalAvgPoolBwd,           kOut,     nullptr,            elementwise_flops},
     {OpKind::ReluBwd,                    kOut,     nullptr,            elementwise_flops},
     {OpKind::BatchNormBwd,               kOut,     nullptr,            bn_bwd_flops},

@@ -22,11 +22,12 @@ inline constexpr int kMaxOpOutputs = 3;
 enum class OpKind : uint16_t {
   // Forward.
   Normalize, Conv2d, BatchNormTrain, BatchNormEval, Relu, Relu6, MaxPool2d, GlobalAvgPool,
-  FullyConnected, Add, SoftmaxCrossEntropy,
+  FullyConnected, ChannelShuffle, ChannelSlice, Add, SoftmaxCrossEntropy,
   // Backward. Gradients are written, never accumulated: where a tensor feeds several ops, the
   // plan sums their contributions with Add.
-  SoftmaxCrossEntropyBwd, FullyConnectedBwdData, FullyConnectedBwdWeights, GlobalAvgPoolBwd,
-  ReluBwd, BatchNormBwd, MaxPool2dBwd, Conv2dBwdData, Conv2dBwdWeights,
+  SoftmaxCrossEntropyBwd, FullyConnectedBwdData, FullyConnectedBwdWeights, ChannelShuffleBwd,
+  ChannelSliceBwd, GlobalAvgPoolBwd, ReluBwd, BatchNormBwd, MaxPool2dBwd, Conv2dBwdData,
+  Conv2dBwdWeights,
   // Optimizer: one update per trained parameter (see kOptimizerStateSlot below).
   SgdMomentum, Adam, AdamW,
 };
@@ -67,6 +68,15 @@ struct FullyConnected {
   enum In : uint8_t { x, w, b };
   enum Out : uint8_t { y };
 };
+// Permutations and copies within each pixel's channel vector (NHWC), for ShuffleNetV2.
+struct ChannelShuffle {  // PyTorch's channel_shuffle, g = groups: y[c] = x[(c % g) * C/g + c / g]
+  enum In : uint8_t { x };
+  enum Out : uint8_t { y };
+};
+struct ChannelSlice {  // y = x[..., begin:end] (channel_slice_begin/end, plan_format.h)
+  enum In : uint8_t { x };
+  enum Out : uint8_t { y };
+};
 struct Add {  // residual joins and gradient sums
   enum In : uint8_t { a, b };
   enum Out : uint8_t { y };
@@ -86,6 +96,14 @@ struct FullyConnectedBwdData {
 struct FullyConnectedBwdWeights {
   enum In : uint8_t { x, dy };
   enum Out : uint8_t { dw, db };
+};
+struct ChannelShuffleBwd {  // the inverse permutation: a shuffle over C / groups
+  enum In : uint8_t { dy };
+  enum Out : uint8_t { dx };
+};
+struct ChannelSliceBwd {  // dx shaped like x: dy in [begin, end), zero elsewhere
+  enum In : uint8_t { dy };
+  enum Out : uint8_t { dx };
 };
 struct GlobalAvgPoolBwd {
   enum In : uint8_t { dy };
@@ -166,11 +184,15 @@ inline constexpr OpKindInfo kOpKinds[kOpKindCount] = {
     {EDGETRAIN_OP(MaxPool2d),               OpPhase::Forward,   "x",                            "y taps?",        0},
     {EDGETRAIN_OP(GlobalAvgPool),           OpPhase::Forward,   "x",                            "y",              0},
     {EDGETRAIN_OP(FullyConnected),          OpPhase::Forward,   "x w b?",                       "y",              0},
+    {EDGETRAIN_OP(ChannelShuffle),          OpPhase::Forward,   "x",                            "y",              0},
+    {EDGETRAIN_OP(ChannelSlice),            OpPhase::Forward,   "x",                            "y",              0},
     {EDGETRAIN_OP(Add),                     OpPhase::Forward,   "a b",                          "y",              op_table_detail::slot_bit(slot::Add::a) | op_table_detail::slot_bit(slot::Add::b)},
     {EDGETRAIN_OP(SoftmaxCrossEntropy),     OpPhase::Forward,   "logits labels",                "loss probs",     0},
     {EDGETRAIN_OP(SoftmaxCrossEntropyBwd),  OpPhase::Backward,  "probs labels",                 "dlogits",        0},
     {EDGETRAIN_OP(FullyConnectedBwdData),   OpPhase::Backward,  "dy w",                         "dx",             0},
     {EDGETRAIN_OP(FullyConnectedBwdWeights), OpPhase::Backward, "x dy",                         "dw db?",         0},
+    {EDGETRAIN_OP(ChannelShuffleBwd),       OpPhase::Backward,  "dy",                           "dx",             0},
+    {EDGETRAIN_OP(ChannelSliceBwd),         OpPhase::Backward,  "dy",                           "dx",             0},
     {EDGETRAIN_OP(GlobalAvgPoolBwd),        OpPhase::Backward,  "dy",                           "dx",             0},
     {EDGETRAIN_OP(ReluBwd),                 OpPhase::Backward,  "mask dy",                      "dx",             op_table_detail::slot_bit(slot::ReluBwd::dy)},
     {EDGETRAIN_OP(BatchNormBwd),            OpPhase::Backward,  "x gamma mean var dy",          "dx? dgamma? dbeta?", op_table_detail::slot_bit(slot::BatchNormBwd::dy)},

@@ -66,6 +66,16 @@ struct OpParams {
   uint8_t in_place;
 };
 
+// ChannelSlice's (and ChannelSliceBwd's) channel range [begin, end) of x, kept in fields the kind
+// has no other use for, each 32-bit value as two halves (low in kernel_h/stride_h, high in
+// kernel_w/stride_w): a plan and the model hash (which reads those fields) spell it as is.
+inline uint32_t channel_slice_begin(const OpParams& p) { return p.kernel_h | uint32_t{p.kernel_w} << 16; }
+inline uint32_t channel_slice_end(const OpParams& p) { return p.stride_h | uint32_t{p.stride_w} << 16; }
+inline void set_channel_slice(OpParams& p, uint32_t begin, uint32_t end) {
+  p.kernel_h = static_cast<uint16_t>(begin), p.kernel_w = static_cast<uint16_t>(begin >> 16);
+  p.stride_h = static_cast<uint16_t>(end), p.stride_w = static_cast<uint16_t>(end >> 16);
+}
+
 struct OpDesc {
   OpKind kind;
   int32_t in[kMaxOpInputs];    // tensor ids by slot (op_kinds.h: slot::<Kind>), -1 where unused

@@ -24,6 +24,11 @@ void conv_bwd_weights(const OpContext& c, const f32_window_geometry& g, const fl
 Status fully_connected(const OpContext& c, const OpDesc& op);
 Status fully_connected_bwd_data(const OpContext& c, const OpDesc& op);
 Status fully_connected_bwd_weights(const OpContext& c, const OpDesc& op);
+// channel.cc
+Status channel_shuffle(const OpContext& c, const OpDesc& op);
+Status channel_shuffle_bwd(const OpContext& c, const OpDesc& op);
+Status channel_slice(const OpContext& c, const OpDesc& op);
+Status channel_slice_bwd(const OpContext& c, const OpDesc& op);
 // batchnorm.cc
 Status batchnorm_train(const OpContext& c, const OpDesc& op);
 Status batchnorm_eval(const OpContext& c, const OpDesc& op);

@@ -58,6 +58,16 @@ void parallel_elements(const OpContext& c, size_t n, Fn& fn) {
       kElementTile, 0);
 }
 
+// Runs fn(begin, count) over ranges of rows of `cols` elements (pixels of an NHWC tensor), about
+// kElementTile elements a tile, across the pool.
+template <typename Fn>
+void parallel_rows(const OpContext& c, size_t rows, size_t cols, Fn& fn) {
+  pthreadpool_parallelize_1d_tile_1d(
+      pool_for(c, kElementWork * static_cast<double>(rows * cols)),
+      [](void* ctx, size_t i, size_t count) { (*static_cast<Fn*>(ctx))(i, count); }, &fn, rows,
+      std::max<size_t>(kElementTile / std::max<size_t>(cols, 1), 1), 0);
+}
+
 // Runs fn(n) for every image n across the pool: images never share outputs.
 template <typename Fn>
 void parallel_images(const OpContext& c, size_t batch, double work, Fn& fn) {

@@ -1,7 +1,7 @@
 // Gradient checks of small models built op by op with the planner's ModelBuilder and executed by
 // the runtime (host only: it links the planner). Each model isolates one kind of op so that a
 // wrong gradient points at its op: strided/padded convs, depthwise convs, ReLU6, residual adds
-// with fan-out, overlapping max pooling. Whole zoo models are too stiff for float32 finite
+// with fan-out, overlapping max pooling, ShuffleNetV2's channel slices and shuffles. Whole zoo models are too stiff for float32 finite
 // differences at test sizes (their early-layer gradients differ from a float64 PyTorch run by
 // ~1% in ours and ~3% in PyTorch's own float32), so they are checked for placement invariance.
 #include <doctest/doctest.h>
@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "../owned_plan.h"
+#include "checkpoint/chain.h"
+#include "checkpoint/policies.h"
+#include "checkpoint/solve.h"
 #include "../test_random.h"
 #include "executor.h"
 #include "graph/model_builder.h"
@@ -145,21 +148,35 @@ TEST_CASE("micro models: residual add of two branches without convs between") {
   });
 }
 
+namespace {
+// A ShuffleNetV2 unit without its concat: both halves of x sliced, each convolved to the same
+// channels (BN, ReLU on one), summed; then shuffled and convolved.
+TensorId split_shuffle(ModelBuilder& b, TensorId x, uint32_t groups, const std::string& unit = "") {
+  x = b.relu(unit + "stem.relu", b.conv(unit + "stem", x, 8, 3, 1, 1, 1, true));
+  const TensorId lo = b.conv(unit + "lo.conv", b.channel_slice(unit + "lo", x, 0, 4), 6, 3, 1, 1, 1, true);
+  TensorId hi = b.conv(unit + "hi.conv", b.channel_slice(unit + "hi", x, 4, 8), 6, 1, 1, 0, 1, false);
+  hi = b.relu(unit + "hi.relu", b.batchnorm(unit + "hi.bn", hi));
+  const TensorId y = b.channel_shuffle(unit + "shuffle", b.add(unit + "sum", lo, hi), groups);
+  return b.conv(unit + "post", y, 5, 3, 1, 1, 1, true);
+}
+}  // namespace
+
+TEST_CASE("micro models: channel slices and shuffles (ShuffleNetV2's split unit)") {
+  check_model("split_shuffle_g2", 7, 3, [](ModelBuilder& b, TensorId x) { return split_shuffle(b, x, 2); });
+  check_model("split_shuffle_g3", 5, 3, [](ModelBuilder& b, TensorId x) { return split_shuffle(b, x, 3); });
+  // One half passed on as is (the unit's identity branch), a shuffle straight after a conv, and a
+  // slice of a shuffle's output off the halves.
+  check_model("identity_half", 5, 3, [](ModelBuilder& b, TensorId x) {
+    x = b.conv("stem", x, 12, 3, 1, 1, 1, true);
+    const TensorId hi = b.conv("hi.conv", b.channel_slice("hi", x, 6, 12), 6, 3, 1, 1, 1, true);
+    const TensorId y = b.channel_shuffle("shuffle", b.add("sum", b.channel_slice("lo", x, 0, 6), hi), 3);
+    return b.conv("post", b.channel_slice("mid", y, 1, 6), 4, 1, 1, 0, 1, true);
+  });
+}
 
 namespace {
-// All parameter gradients after one step of `g` as placed, or with every tensor on its own bytes.
-std::vector<float> gradients_after_one_step(Graph g, bool no_reuse) {
-  derive_schedules(g, {}, Updates::AtStepEnd);
-  place(g);
-  if (no_reuse) {
-    uint64_t off = 0;
-    for (Tensor& t : g.tensors) {
-      if (t.region() != Region::Arena) continue;
-      t.offset = off;
-      off += aligned_bytes(t.bytes());
-    }
-    g.arena_bytes = off;
-  }
+// All parameter gradients after one step of a placed `g`.
+std::vector<float> gradients_of(const Graph& g) {
   const OwnedPlan owned(g);
   XnnContext xnn;
   REQUIRE(xnn.init(1).is_ok());
@@ -178,7 +195,47 @@ std::vector<float> gradients_after_one_step(Graph g, bool no_reuse) {
   }
   return out;
 }
+
+// ... of `g` as placed, or with every tensor on its own bytes.
+std::vector<float> gradients_after_one_step(Graph g, bool no_reuse) {
+  derive_schedules(g, {}, Updates::AtStepEnd);
+  place(g);
+  if (no_reuse) {
+    uint64_t off = 0;
+    for (Tensor& t : g.tensors) {
+      if (t.region() != Region::Arena) continue;
+      t.offset = off;
+      off += aligned_bytes(t.bytes());
+    }
+    g.arena_bytes = off;
+  }
+  return gradients_of(g);
+}
+
+size_t differing(const std::vector<float>& a, const std::vector<float>& b) {
+  REQUIRE(a.size() == b.size());
+  size_t diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff += std::memcmp(&a[i], &b[i], sizeof(float)) != 0;
+  return diff;
+}
 }  // namespace
+
+TEST_CASE("recomputation is exact: the least-memory plan of a split unit gives store-all's gradients") {
+  ModelBuilder b("split_shuffle", 4, 12, 12, 3, 10);
+  TensorId x = b.input();
+  for (const char* unit : {"u1.", "u2.", "u3."}) x = split_shuffle(b, x, 2, unit);
+  Graph g = b.finish(b.fc("fc", b.global_avgpool("gap", x), 10));
+  derive_schedules(g, {}, Updates::AtStepEnd);
+  const Chain chain = build_chain(g);
+  const Planned all = realise(g, chain, store_all(chain));
+  const Planned least = least_memory_plan(g, chain);
+  size_t recomputed = 0;  // channel ops run again in the least-memory plan
+  for (const Op& op : least.graph.train) recomputed += op.kind == OpKind::ChannelSlice || op.kind == OpKind::ChannelShuffle;
+  for (const Op& op : g.forward) recomputed -= op.kind == OpKind::ChannelSlice || op.kind == OpKind::ChannelShuffle;
+  REQUIRE(recomputed > 0);
+  CHECK(least.graph.arena_bytes < all.graph.arena_bytes);
+  CHECK(differing(gradients_of(least.graph), gradients_of(all.graph)) == 0);
+}
 
 TEST_CASE("placement never changes results: reused bytes give the same gradients as private ones") {
   for (const char* m : {"mobilenet_v2", "resnet18", "mobilenet_v1"}) {
@@ -188,8 +245,6 @@ TEST_CASE("placement never changes results: reused bytes give the same gradients
     const auto a = gradients_after_one_step(build_zoo_model(m, 4, o), false);
     const auto b = gradients_after_one_step(build_zoo_model(m, 4, o), true);
     CAPTURE(std::string(m));
-    size_t diff = 0;
-    for (size_t i = 0; i < a.size(); ++i) diff += a[i] != b[i];
-    CHECK(diff == 0);
+    CHECK(differing(a, b) == 0);
   }
 }

@@ -311,3 +311,48 @@ TEST_CASE("BatchNormTrain and BatchNormBwd on the thread pool equal the referenc
   check_sum_near(t.values(dgamma), want_dgamma);
   check_sum_near(t.values(dbeta), want_dbeta);
 }
+
+TEST_CASE("Channel shuffle and slice with their backwards in pixel tiles on the thread pool equal the references") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  // 58 channels (ShuffleNetV2's 116 in two), big enough to leave the calling thread, odd sizes.
+  const std::vector<uint32_t> shape = {3, 37, 41, 58};
+  const size_t pixels = 3 * 37 * 41;
+  SUBCASE("shuffle") {
+    for (uint32_t groups : {2u, 29u}) {
+      CAPTURE(groups);
+      OneOp t(rng);
+      const int32_t x = t.tensor(shape), y = t.tensor(shape), dy = t.tensor(shape), dx = t.tensor(shape);
+      OpParams p{};
+      p.groups = groups;
+      const std::vector<float> got_y = t.run(op_of(OpKind::ChannelShuffle, {x}, {y}, p));
+      const std::vector<float> got_dx = t.run(op_of(OpKind::ChannelShuffleBwd, {dy}, {dx}, p));
+      std::vector<float> want_y(got_y.size()), want_dx(got_dx.size());
+      f32_channel_shuffle_scalar(pixels, 58, groups, t.f32(x), want_y.data());
+      f32_channel_shuffle_scalar(pixels, 58, 58 / groups, t.f32(dy), want_dx.data());
+      CHECK(got_y == want_y);
+      CHECK(got_dx == want_dx);
+      p.groups = 3;  // does not divide 58: the plan is refused, not run
+      CHECK(run_op(t.ctx(), op_of(OpKind::ChannelShuffle, {x}, {y}, p)).code() == StatusCode::InvalidPlan);
+    }
+  }
+  SUBCASE("slice") {
+    for (uint32_t begin : {0u, 29u, 5u}) {
+      const uint32_t end = begin == 5 ? 18 : begin + 29;
+      CAPTURE(begin);
+      OneOp t(rng);
+      const std::vector<uint32_t> part = {3, 37, 41, end - begin};
+      const int32_t x = t.tensor(shape), y = t.tensor(part), dy = t.tensor(part), dx = t.tensor(shape);
+      OpParams p{};
+      set_channel_slice(p, begin, end);
+      const std::vector<float> got_y = t.run(op_of(OpKind::ChannelSlice, {x}, {y}, p));
+      const std::vector<float> got_dx = t.run(op_of(OpKind::ChannelSliceBwd, {dy}, {dx}, p));
+      std::vector<float> want_y(got_y.size()), want_dx(got_dx.size());
+      f32_channel_slice_scalar(pixels, 58, begin, end, t.f32(x), want_y.data());
+      f32_channel_slice_bwd_scalar(pixels, 58, begin, end, t.f32(dy), want_dx.data());
+      CHECK(got_y == want_y);
+      CHECK(got_dx == want_dx);
+      set_channel_slice(p, begin, end + 1);  // y is narrower than the range
+      CHECK(run_op(t.ctx(), op_of(OpKind::ChannelSlice, {x}, {y}, p)).code() == StatusCode::InvalidPlan);
+    }
+  }
+}

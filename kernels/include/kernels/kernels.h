@@ -123,6 +123,23 @@ void f32_gavgpool_scalar(size_t batch, size_t pixels, size_t channels, const flo
 void f32_gavgpool_bwd_scalar(size_t batch, size_t pixels, size_t channels, const float* dy,
                              float* dx);
 
+// --- channel permutations and copies within each of `pixels` rows of `channels` values ---
+// PyTorch's channel_shuffle (x viewed [groups, channels / groups] per pixel, transposed):
+// y[c] = x[(c % groups) * (channels / groups) + c / groups]. Its inverse, the backward, is the
+// same shuffle over channels / groups groups. y must not overlap x. The _tiled variant (no
+// division per element, vector zips for the two-row cases ShuffleNetV2 runs: groups == 2 and
+// its inverse) writes the same bits.
+void f32_channel_shuffle_scalar(size_t pixels, size_t channels, size_t groups, const float* x,
+                                float* y);
+void f32_channel_shuffle_tiled(size_t pixels, size_t channels, size_t groups, const float* x,
+                               float* y);
+// y [pixels, end - begin] = x [pixels, channels][:, begin:end]; the backward writes all of dx
+// [pixels, channels]: dy in [begin, end), zero elsewhere.
+void f32_channel_slice_scalar(size_t pixels, size_t channels, size_t begin, size_t end,
+                              const float* x, float* y);
+void f32_channel_slice_bwd_scalar(size_t pixels, size_t channels, size_t begin, size_t end,
+                                  const float* dy, float* dx);
+
 // --- fully connected: x [N,I], w [O,I], y [N,O] ---
 void f32_fc_scalar(size_t batch, size_t in, size_t out, const float* x, const float* w,
                    const float* bias /* [O] or null */, float* y);

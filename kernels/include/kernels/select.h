@@ -157,3 +157,9 @@ inline void f32_batchnorm_bwd(size_t rows, size_t channels, float eps, const flo
   f32_batchnorm_bwd_tiled(rows, channels, eps, x, gamma, mean, var, dy, dx, dgamma, dbeta, c_begin,
                           c_end);
 }
+
+// Channel shuffle (and its inverse): the tiled variant on both ISAs.
+inline void f32_channel_shuffle(size_t pixels, size_t channels, size_t groups, const float* x,
+                                float* y) {
+  f32_channel_shuffle_tiled(pixels, channels, groups, x, y);
+}
