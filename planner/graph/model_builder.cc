@@ -1,7 +1,9 @@
 #include "graph/model_builder.h"
 
+#include <cmath>
 #include <cstdlib>
 #include <stdexcept>
+#include <utility>
 
 #include "window.h"
 
@@ -217,6 +219,41 @@ TensorId ModelBuilder::relu6(const std::string& name, TensorId x) {
   op.in = {x};
   op.out = {activation(name, s)};
   op.out.push_back(mask(name + ".mask", s, DType::Bit));
+  push(op);
+  return op.out[0];
+}
+
+TensorId ModelBuilder::unary(const std::string& name, const char* layer, OpKind kind, TensorId x, OpParams params) {
+  const auto s = input_shape(name, layer, x, 0);
+  Op op{kind, {x}, {activation(name, s)}, params};
+  push(op);
+  return op.out[0];
+}
+
+TensorId ModelBuilder::sigmoid(const std::string& name, TensorId x) {
+  return unary(name, "sigmoid", OpKind::Sigmoid, x);
+}
+
+TensorId ModelBuilder::hard_sigmoid(const std::string& name, TensorId x, float alpha, float beta) {
+  require(std::isfinite(alpha) && std::isfinite(beta), name + ": hard_sigmoid's alpha and beta must be finite");
+  OpParams p{};
+  set_hard_sigmoid(p, alpha, beta);
+  return unary(name, "hard_sigmoid", OpKind::HardSigmoid, x, p);
+}
+
+TensorId ModelBuilder::hard_swish(const std::string& name, TensorId x) {
+  return unary(name, "hard_swish", OpKind::HardSwish, x);
+}
+
+TensorId ModelBuilder::mul(const std::string& name, TensorId a, TensorId b) {
+  const auto gates = [](const std::vector<uint32_t>& full, const std::vector<uint32_t>& g) {
+    return full.size() == 4 && g == std::vector<uint32_t>{full[0], 1, 1, full[3]};
+  };
+  auto s = input_shape(name, "mul", a, 0), t = input_shape(name, "mul", b, 0);
+  if (s != t && gates(t, s)) std::swap(a, b), std::swap(s, t);  // the gate first (scale * input)
+  require(t == s || gates(s, t), name + ": mul takes two inputs of one shape, or [N, H, W, C] and [N, 1, 1, C], got " +
+                                     shape_text(s) + " and " + shape_text(t));
+  Op op{OpKind::Mul, {a, b}, {activation(name, s)}};
   push(op);
   return op.out[0];
 }

@@ -47,6 +47,14 @@ class ModelBuilder {
   TensorId batchnorm(const std::string& name, TensorId x, float eps = 1e-5f, float momentum = 0.1f);
   TensorId relu(const std::string& name, TensorId x);
   TensorId relu6(const std::string& name, TensorId x);
+  TensorId sigmoid(const std::string& name, TensorId x);
+  // clamp(alpha * x + beta, 0, 1): ONNX's HardSigmoid (defaults 0.2, 0.5; PyTorch's
+  // nn.Hardsigmoid exports 1/6, 0.5). alpha and beta must be finite.
+  TensorId hard_sigmoid(const std::string& name, TensorId x, float alpha, float beta);
+  TensorId hard_swish(const std::string& name, TensorId x);  // x * relu6(x + 3) / 6, PyTorch's
+  // a * b: one shape, or a [N,H,W,C] tensor and a [N,1,1,C] squeeze-and-excitation gate in either
+  // order (torchvision's block computes scale * input); the op's slot a is the full tensor.
+  TensorId mul(const std::string& name, TensorId a, TensorId b);
   TensorId add(const std::string& name, TensorId a, TensorId b);  // residual join, same shapes
   TensorId maxpool(const std::string& name, TensorId x, uint32_t kernel, uint32_t stride,
                    uint32_t pad);
@@ -72,6 +80,8 @@ class ModelBuilder {
   // A tensor of the graph, its size checked.
   TensorId tensor(Tensor t);
   TensorId activation(const std::string& name, std::vector<uint32_t> shape);
+  // An op of one input and one output of its shape (the activations above).
+  TensorId unary(const std::string& name, const char* layer, OpKind kind, TensorId x, OpParams params = {});
   // What a backward reads instead of an activation: a ReLU mask (Bit), max-pool taps (U8).
   TensorId mask(const std::string& name, std::vector<uint32_t> shape, DType dtype);
   TensorId param(const std::string& name, std::vector<uint32_t> shape, Init init,

@@ -64,6 +64,20 @@ double maxpool_bwd_flops(const Graph& g, const Op& op) {
   return elems(g, op.in[slot::MaxPool2dBwd::dy]) * op.params.kernel_h * op.params.kernel_w;
 }
 
+// An exp, an add and a division per element; its backward two multiplies and a subtract.
+double sigmoid_flops(const Graph& g, const Op& op) { return 4.0 * elems(g, op.out[slot::Sigmoid::y]); }
+// HardSigmoid and HardSwish: a few adds, multiplies and compares per element.
+double hard_activation_flops(const Graph& g, const Op& op) { return 3.0 * elems(g, op.out[0]); }
+double activation_bwd_flops(const Graph& g, const Op& op) {
+  static_assert(+slot::SigmoidBwd::dx == 0 && +slot::HardSwishBwd::dx == 0);
+  return 3.0 * elems(g, op.out[0]);
+}
+// A multiply per dy element and gradient written.
+double mul_bwd_flops(const Graph& g, const Op& op) {
+  using S = slot::MulBwd;
+  return elems(g, op.in[S::dy]) * ((op.out[S::da] != kNoTensor) + (op.out[S::db] != kNoTensor));
+}
+
 // Both read a [batch, classes] tensor first (logits, probs).
 double loss_flops(const Graph& g, const Op& op) {
   static_assert(+slot::SoftmaxCrossEntropy::logits == 0 && +slot::SoftmaxCrossEntropyBwd::probs == 0);
@@ -144,6 +158,28 @@ void add_backward(Backward& b, const Op& op, TensorId dy) {
   }
 }
 
+// From y: neither needs x kept (HardSigmoid's 0 < y < 1 is where its clamp is inactive).
+void sigmoid_backward(Backward& b, const Op& op, TensorId dy) {
+  using S = slot::Sigmoid;
+  const OpKind kind = op.kind == OpKind::Sigmoid ? OpKind::SigmoidBwd : OpKind::HardSigmoidBwd;
+  if (b.needs_grad(op.in[S::x])) b.emit(kind, {op.out[S::y], dy}, {b.contribution(op.in[S::x])}, op.params);
+}
+
+void hard_swish_backward(Backward& b, const Op& op, TensorId dy) {
+  using S = slot::HardSwish;
+  if (b.needs_grad(op.in[S::x])) b.emit(OpKind::HardSwishBwd, {op.in[S::x], dy}, {b.contribution(op.in[S::x])});
+}
+
+// One op for both gradients, reading a only for db and b only for da, so a gradient nobody
+// wants keeps nothing alive.
+void mul_backward(Backward& b, const Op& op, TensorId dy) {
+  using S = slot::Mul;
+  const TensorId da = b.contribution(op.in[S::a]), db = b.contribution(op.in[S::b]);
+  if (da == kNoTensor && db == kNoTensor) return;
+  b.emit(OpKind::MulBwd, {db != kNoTensor ? op.in[S::a] : kNoTensor, da != kNoTensor ? op.in[S::b] : kNoTensor, dy},
+         {da, db});
+}
+
 void loss_backward(Backward& b, const Op& op, TensorId) {
   using S = slot::SoftmaxCrossEntropy;
   b.emit(OpKind::SoftmaxCrossEntropyBwd, {op.out[S::probs], op.in[S::labels]},
@@ -167,6 +203,10 @@ constexpr OpRule kOpRules[kOpKindCount] = {
     {OpKind::ChannelShuffle,             kOut,     shuffle_backward,   elementwise_flops},
     {OpKind::ChannelSlice,               kOut,     slice_backward,     elementwise_flops},
     {OpKind::Add,                        kOut,     add_backward,       elementwise_flops},
+    {OpKind::Sigmoid,                    kOut,     sigmoid_backward,   sigmoid_flops},
+    {OpKind::HardSigmoid,                kOut,     sigmoid_backward,   hard_activation_flops},
+    {OpKind::HardSwish,                  kOut,     hard_swish_backward, hard_activation_flops},
+    {OpKind::Mul,                        kOut,     mul_backward,       elementwise_flops},
     {OpKind::SoftmaxCrossEntropy,        kLoss,    loss_backward,      loss_flops},
     {OpKind::SoftmaxCrossEntropyBwd,     kOut,     nullptr,            loss_flops},
     {OpKind::FullyConnectedBwdData,      kOut,     nullptr,            fc_bwd_data_flops},
@@ -179,6 +219,10 @@ constexpr OpRule kOpRules[kOpKindCount] = {
     {OpKind::MaxPool2dBwd,               kOut,     nullptr,            maxpool_bwd_flops},
     {OpKind::Conv2dBwdData,              kOut,     nullptr,            conv_bwd_data_flops},
     {OpKind::Conv2dBwdWeights,           kOut,     nullptr,            conv_bwd_weights_flops},
+    {OpKind::SigmoidBwd,                 kOut,     nullptr,            activation_bwd_flops},
+    {OpKind::HardSigmoidBwd,             kOut,     nullptr,            activation_bwd_flops},
+    {OpKind::HardSwishBwd,               kOut,     nullptr,            activation_bwd_flops},
+    {OpKind::MulBwd,                     kOut,     nullptr,            mul_bwd_flops},
     {OpKind::SgdMomentum,                kOut,     nullptr,            sgd_flops},
     {OpKind::Adam,                       kOut,     nullptr,            adam_flops},
     {OpKind::AdamW,                      kOut,     nullptr,            adam_flops},

@@ -22,12 +22,13 @@ inline constexpr int kMaxOpOutputs = 3;
 enum class OpKind : uint16_t {
   // Forward.
   Normalize, Conv2d, BatchNormTrain, BatchNormEval, Relu, Relu6, MaxPool2d, GlobalAvgPool,
-  FullyConnected, ChannelShuffle, ChannelSlice, Add, SoftmaxCrossEntropy,
+  FullyConnected, ChannelShuffle, ChannelSlice, Add, Sigmoid, HardSigmoid, HardSwish, Mul,
+  SoftmaxCrossEntropy,
   // Backward. Gradients are written, never accumulated: where a tensor feeds several ops, the
   // plan sums their contributions with Add.
   SoftmaxCrossEntropyBwd, FullyConnectedBwdData, FullyConnectedBwdWeights, ChannelShuffleBwd,
   ChannelSliceBwd, GlobalAvgPoolBwd, ReluBwd, BatchNormBwd, MaxPool2dBwd, Conv2dBwdData,
-  Conv2dBwdWeights,
+  Conv2dBwdWeights, SigmoidBwd, HardSigmoidBwd, HardSwishBwd, MulBwd,
   // Optimizer: one update per trained parameter (see kOptimizerStateSlot below).
   SgdMomentum, Adam, AdamW,
 };
@@ -81,6 +82,21 @@ struct Add {  // residual joins and gradient sums
   enum In : uint8_t { a, b };
   enum Out : uint8_t { y };
 };
+struct Sigmoid {  // y = 1 / (1 + exp(-x)); SigmoidBwd reads y
+  enum In : uint8_t { x };
+  enum Out : uint8_t { y };
+};
+// y = clamp(alpha * x + beta, 0, 1), ONNX's (alpha, beta: plan_format.h, hard_sigmoid_alpha);
+// HardSigmoidBwd reads y (0 < y < 1 exactly where the clamp is inactive).
+using HardSigmoid = Sigmoid;
+struct HardSwish {  // y = x * relu6(x + 3) / 6, PyTorch's; HardSwishBwd reads x
+  enum In : uint8_t { x };
+  enum Out : uint8_t { y };
+};
+struct Mul {  // y = a * b; b has a's shape, or is [N,1,1,C] against a's [N,H,W,C] (squeeze-excite)
+  enum In : uint8_t { a, b };
+  enum Out : uint8_t { y };
+};
 struct SoftmaxCrossEntropy {
   enum In : uint8_t { logits, labels };
   enum Out : uint8_t { loss, probs };
@@ -128,6 +144,22 @@ struct Conv2dBwdData {
 struct Conv2dBwdWeights {
   enum In : uint8_t { x, dy };
   enum Out : uint8_t { dw, db };
+};
+struct SigmoidBwd {  // also HardSigmoidBwd: from the forward's output
+  enum In : uint8_t { y, dy };
+  enum Out : uint8_t { dx };
+};
+using HardSigmoidBwd = SigmoidBwd;
+struct HardSwishBwd {  // from the forward's input
+  enum In : uint8_t { x, dy };
+  enum Out : uint8_t { dx };
+};
+// da = dy * b (b broadcast as in the forward); db = dy * a, or summed over H and W when b is
+// [N,1,1,C]. a is read only for db and b only for da: each is -1 when the other gradient is not
+// wanted.
+struct MulBwd {
+  enum In : uint8_t { a, b, dy };
+  enum Out : uint8_t { da, db };
 };
 struct SgdMomentum {  // updates w and velocity in place
   enum In : uint8_t { w, dw, velocity };
@@ -187,6 +219,10 @@ inline constexpr OpKindInfo kOpKinds[kOpKindCount] = {
     {EDGETRAIN_OP(ChannelShuffle),          OpPhase::Forward,   "x",                            "y",              0},
     {EDGETRAIN_OP(ChannelSlice),            OpPhase::Forward,   "x",                            "y",              0},
     {EDGETRAIN_OP(Add),                     OpPhase::Forward,   "a b",                          "y",              op_table_detail::slot_bit(slot::Add::a) | op_table_detail::slot_bit(slot::Add::b)},
+    {EDGETRAIN_OP(Sigmoid),                 OpPhase::Forward,   "x",                            "y",              op_table_detail::slot_bit(slot::Sigmoid::x)},
+    {EDGETRAIN_OP(HardSigmoid),             OpPhase::Forward,   "x",                            "y",              op_table_detail::slot_bit(slot::HardSigmoid::x)},
+    {EDGETRAIN_OP(HardSwish),               OpPhase::Forward,   "x",                            "y",              0},
+    {EDGETRAIN_OP(Mul),                     OpPhase::Forward,   "a b",                          "y",              0},
     {EDGETRAIN_OP(SoftmaxCrossEntropy),     OpPhase::Forward,   "logits labels",                "loss probs",     0},
     {EDGETRAIN_OP(SoftmaxCrossEntropyBwd),  OpPhase::Backward,  "probs labels",                 "dlogits",        0},
     {EDGETRAIN_OP(FullyConnectedBwdData),   OpPhase::Backward,  "dy w",                         "dx",             0},
@@ -199,6 +235,10 @@ inline constexpr OpKindInfo kOpKinds[kOpKindCount] = {
     {EDGETRAIN_OP(MaxPool2dBwd),            OpPhase::Backward,  "taps dy",                      "dx",             0},
     {EDGETRAIN_OP(Conv2dBwdData),           OpPhase::Backward,  "dy w",                         "dx",             0},
     {EDGETRAIN_OP(Conv2dBwdWeights),        OpPhase::Backward,  "x dy",                         "dw db?",         0},
+    {EDGETRAIN_OP(SigmoidBwd),              OpPhase::Backward,  "y dy",                         "dx",             op_table_detail::slot_bit(slot::SigmoidBwd::dy)},
+    {EDGETRAIN_OP(HardSigmoidBwd),          OpPhase::Backward,  "y dy",                         "dx",             op_table_detail::slot_bit(slot::HardSigmoidBwd::dy)},
+    {EDGETRAIN_OP(HardSwishBwd),            OpPhase::Backward,  "x dy",                         "dx",             op_table_detail::slot_bit(slot::HardSwishBwd::dy)},
+    {EDGETRAIN_OP(MulBwd),                  OpPhase::Backward,  "a? b? dy",                     "da? db?",        0},
     {EDGETRAIN_OP(SgdMomentum),             OpPhase::Optimizer, "w dw velocity",                "",               0},
     {EDGETRAIN_OP(Adam),                    OpPhase::Optimizer, "w dw exp_avg exp_avg_sq",      "",               0},
     {EDGETRAIN_OP(AdamW),                   OpPhase::Optimizer, "w dw exp_avg exp_avg_sq",      "",               0},
@@ -296,7 +336,10 @@ static_assert(op_input_count(OpKind::BatchNormTrain) == slot::BatchNormTrain::ru
                   op_input_count(OpKind::SgdMomentum) == slot::SgdMomentum::velocity + 1 &&
                   op_input_count(OpKind::Adam) == slot::Adam::exp_avg_sq + 1 &&
                   op_input_count(OpKind::AdamW) == slot::AdamW::exp_avg_sq + 1 &&
-                  op_output_count(OpKind::Relu) == slot::Relu::mask + 1,
+                  op_output_count(OpKind::Relu) == slot::Relu::mask + 1 &&
+                  op_input_count(OpKind::MulBwd) == slot::MulBwd::dy + 1 &&
+                  op_output_count(OpKind::MulBwd) == slot::MulBwd::db + 1 &&
+                  op_input_count(OpKind::HardSwishBwd) == slot::HardSwishBwd::dy + 1,
               "kOpKinds slot lists and the slot enums disagree");
 static_assert(op_input_name(OpKind::SgdMomentum, slot::SgdMomentum::velocity) == "velocity" &&
                   op_input_name(OpKind::Adam, slot::Adam::exp_avg_sq) == "exp_avg_sq" &&

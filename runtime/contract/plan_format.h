@@ -75,6 +75,11 @@ inline void set_channel_slice(OpParams& p, uint32_t begin, uint32_t end) {
   p.kernel_h = static_cast<uint16_t>(begin), p.kernel_w = static_cast<uint16_t>(begin >> 16);
   p.stride_h = static_cast<uint16_t>(end), p.stride_w = static_cast<uint16_t>(end >> 16);
 }
+// HardSigmoid (and its backward) keeps ONNX's alpha and beta, y = clamp(alpha * x + beta, 0, 1),
+// in the float fields BatchNorm uses: the OpParams layout stays the plan format's.
+inline float hard_sigmoid_alpha(const OpParams& p) { return p.eps; }
+inline float hard_sigmoid_beta(const OpParams& p) { return p.momentum; }
+inline void set_hard_sigmoid(OpParams& p, float alpha, float beta) { p.eps = alpha, p.momentum = beta; }
 
 struct OpDesc {
   OpKind kind;

@@ -39,6 +39,15 @@ Status relu(const OpContext& c, const OpDesc& op);
 Status relu6(const OpContext& c, const OpDesc& op);
 Status relu_bwd(const OpContext& c, const OpDesc& op);
 Status add(const OpContext& c, const OpDesc& op);
+// activation.cc
+Status sigmoid(const OpContext& c, const OpDesc& op);
+Status hard_sigmoid(const OpContext& c, const OpDesc& op);
+Status hard_swish(const OpContext& c, const OpDesc& op);
+Status mul(const OpContext& c, const OpDesc& op);  // same shapes, or a [N,1,1,C] gate
+Status sigmoid_bwd(const OpContext& c, const OpDesc& op);
+Status hard_sigmoid_bwd(const OpContext& c, const OpDesc& op);
+Status hard_swish_bwd(const OpContext& c, const OpDesc& op);
+Status mul_bwd(const OpContext& c, const OpDesc& op);
 // pool.cc
 Status maxpool2d(const OpContext& c, const OpDesc& op);
 Status maxpool2d_bwd(const OpContext& c, const OpDesc& op);

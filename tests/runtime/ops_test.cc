@@ -356,3 +356,80 @@ TEST_CASE("Channel shuffle and slice with their backwards in pixel tiles on the 
     }
   }
 }
+
+TEST_CASE("Sigmoid, HardSigmoid, HardSwish and their backward over element tiles on the thread pool equal the kernels") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  // Big enough to leave the calling thread, and not a whole number of tiles.
+  const std::vector<uint32_t> shape = {3, 61, 67, 29};
+  OneOp t(rng);
+  const int32_t x = t.tensor(shape), y = t.tensor(shape), dy = t.tensor(shape), dx = t.tensor(shape);
+  const int32_t over = t.tensor(shape);  // in place: the op's output over its input
+  const size_t n = 3 * 61 * 67 * 29;
+  OpParams p{};
+  set_hard_sigmoid(p, 0.2f, 0.5f);
+  std::vector<float> want_y(n), want_dx(n);
+  SUBCASE("sigmoid") {
+    const std::vector<float> got_y = t.run(op_of(OpKind::Sigmoid, {x}, {y}));
+    f32_sigmoid_tiled(n, t.f32(x), want_y.data());  // one call: tiles never change the bits
+    CHECK(got_y == want_y);
+    std::vector<float> ref(n);
+    f32_sigmoid_scalar(n, t.f32(x), ref.data());
+    check_near(got_y, ref);
+    f32_sigmoid_bwd_scalar(n, t.f32(y), t.f32(dy), want_dx.data());
+    CHECK(t.run(op_of(OpKind::SigmoidBwd, {y, dy}, {dx})) == want_dx);
+    std::memcpy(t.f32(over), t.f32(x), n * 4);
+    CHECK(t.run(op_of(OpKind::Sigmoid, {over}, {over})) == want_y);
+  }
+  SUBCASE("hard sigmoid") {
+    const std::vector<float> got_y = t.run(op_of(OpKind::HardSigmoid, {x}, {y}, p));
+    f32_hardsigmoid_scalar(n, 0.2f, 0.5f, t.f32(x), want_y.data());
+    CHECK(got_y == want_y);
+    f32_hardsigmoid_bwd_scalar(n, 0.2f, t.f32(y), t.f32(dy), want_dx.data());
+    CHECK(t.run(op_of(OpKind::HardSigmoidBwd, {y, dy}, {dx}, p)) == want_dx);
+    std::memcpy(t.f32(over), t.f32(dy), n * 4);
+    CHECK(t.run(op_of(OpKind::HardSigmoidBwd, {y, over}, {over}, p)) == want_dx);
+  }
+  SUBCASE("hard swish") {
+    const std::vector<float> got_y = t.run(op_of(OpKind::HardSwish, {x}, {y}));
+    f32_hardswish_scalar(n, t.f32(x), want_y.data());
+    CHECK(got_y == want_y);
+    f32_hardswish_bwd_scalar(n, t.f32(x), t.f32(dy), want_dx.data());
+    CHECK(t.run(op_of(OpKind::HardSwishBwd, {x, dy}, {dx})) == want_dx);
+  }
+}
+
+TEST_CASE("Mul and MulBwd, same shapes and a [N,1,1,C] gate, on the thread pool equal the kernels") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  for (uint32_t c : {13u, 67u}) {
+    CAPTURE(c);
+    OneOp t(rng);
+    const std::vector<uint32_t> full = {5, 57, 59, c}, gate = {5, 1, 1, c};
+    const size_t n = 5 * 57 * 59 * size_t{c}, pixels = 57 * 59;
+    const int32_t a = t.tensor(full), b = t.tensor(full), g = t.tensor(gate), y = t.tensor(full);
+    const int32_t dy = t.tensor(full), da = t.tensor(full), db = t.tensor(full), dg = t.tensor(gate);
+    std::vector<float> want(n), want_db(n), want_dg(5 * c);
+    // Same shapes.
+    const std::vector<float> got = t.run(op_of(OpKind::Mul, {a, b}, {y}));
+    f32_mul_scalar(n, t.f32(a), t.f32(b), want.data());
+    CHECK(got == want);
+    t.run(op_of(OpKind::MulBwd, {a, b, dy}, {da, db}));
+    f32_mul_scalar(n, t.f32(dy), t.f32(b), want.data());
+    f32_mul_scalar(n, t.f32(dy), t.f32(a), want_db.data());
+    CHECK(t.values(da) == want);
+    CHECK(t.values(db) == want_db);
+    // The gate, with both gradients and with each alone (the input only the other reads: -1).
+    const std::vector<float> got_gated = t.run(op_of(OpKind::Mul, {a, g}, {y}));
+    f32_mul_channels_scalar(5, pixels, c, t.f32(a), t.f32(g), want.data());
+    CHECK(got_gated == want);
+    f32_mul_channels_scalar(5, pixels, c, t.f32(dy), t.f32(g), want.data());
+    f32_mul_channels_bwd_scalar(5, pixels, c, t.f32(a), t.f32(dy), want_dg.data());
+    t.run(op_of(OpKind::MulBwd, {a, g, dy}, {da, dg}));
+    CHECK(t.values(da) == want);
+    CHECK(t.values(dg) == want_dg);
+    std::memset(t.f32(dg), 0, 5 * c * 4);
+    REQUIRE(run_op(t.ctx(), op_of(OpKind::MulBwd, {a, -1, dy}, {-1, dg})).is_ok());  // out[0] is -1
+    CHECK(t.values(dg) == want_dg);
+    std::memset(t.f32(da), 0, n * 4);
+    CHECK(t.run(op_of(OpKind::MulBwd, {-1, g, dy}, {da, -1})) == want);
+  }
+}

@@ -104,6 +104,45 @@ void f32_relu6_bwd_scalar(size_t n, const float* y, const float* dy, float* dx);
 void f32_relu_mask_tiled(size_t n, float upper, const float* x, float* y, uint8_t* mask);
 void f32_relu_bwd_mask_tiled(size_t n, const uint8_t* mask, const float* dy, float* dx);
 
+// --- MobileNetV3's activations (PyTorch's formulas; HardSigmoid as ONNX's alpha * x + beta) ---
+// Element-wise, y may be x and dx may be dy. The _tiled variants (four lanes, vec4.h: SSE here,
+// NEON on the Pi) are what the runtime runs on element ranges; each equals its scalar reference
+// bit for bit, except the sigmoid forward, whose vector exp is within a few ulp of std::exp's.
+// y = 1 / (1 + exp(-x)); dx = dy * (1 - y) * y (PyTorch's order).
+void f32_sigmoid_scalar(size_t n, const float* x, float* y);
+void f32_sigmoid_tiled(size_t n, const float* x, float* y);
+void f32_sigmoid_bwd_scalar(size_t n, const float* y, const float* dy, float* dx);
+void f32_sigmoid_bwd_tiled(size_t n, const float* y, const float* dy, float* dx);
+// y = clamp(alpha * x + beta, 0, 1); dx = dy * alpha where 0 < y < 1, else 0 (PyTorch's
+// hardsigmoid_backward: no gradient at either clip point).
+void f32_hardsigmoid_scalar(size_t n, float alpha, float beta, const float* x, float* y);
+void f32_hardsigmoid_tiled(size_t n, float alpha, float beta, const float* x, float* y);
+void f32_hardsigmoid_bwd_scalar(size_t n, float alpha, const float* y, const float* dy, float* dx);
+void f32_hardsigmoid_bwd_tiled(size_t n, float alpha, const float* y, const float* dy, float* dx);
+// y = x * min(max(x + 3, 0), 6) / 6; dx = 0 for x < -3, dy for x > 3, else dy * (x / 3 + 0.5)
+// (PyTorch's hardswish_backward, both boundaries included in the middle piece).
+void f32_hardswish_scalar(size_t n, const float* x, float* y);
+void f32_hardswish_tiled(size_t n, const float* x, float* y);
+void f32_hardswish_bwd_scalar(size_t n, const float* x, const float* dy, float* dx);
+void f32_hardswish_bwd_tiled(size_t n, const float* x, const float* dy, float* dx);
+
+// --- products (squeeze-and-excitation gates, SiLU's x * sigmoid(x)) ---
+// y = a * b, same shapes (also both halves of the same-shape backward: da = dy * b, db = dy * a).
+void f32_mul_scalar(size_t n, const float* a, const float* b, float* y);
+void f32_mul_tiled(size_t n, const float* a, const float* b, float* y);
+// a [batch, pixels, channels] times b [batch, channels] broadcast over pixels (also the
+// broadcast backward's da = dy * b).
+void f32_mul_channels_scalar(size_t batch, size_t pixels, size_t channels, const float* a,
+                             const float* b, float* y);
+void f32_mul_channels_tiled(size_t batch, size_t pixels, size_t channels, const float* a,
+                            const float* b, float* y);
+// db[n, c] = sum over pixels of dy * a: float sums over blocks of 64 pixels, in order, then a
+// double sum across blocks.
+void f32_mul_channels_bwd_scalar(size_t batch, size_t pixels, size_t channels, const float* a,
+                                 const float* dy, float* db);
+void f32_mul_channels_bwd_tiled(size_t batch, size_t pixels, size_t channels, const float* a,
+                                const float* dy, float* db);
+
 // --- elementwise sum (residual joins, gradient accumulation) ---
 void f32_add_scalar(size_t n, const float* a, const float* b, float* y);
 
