@@ -1,16 +1,16 @@
 // ONNX import: the forward graph of a CNN exported from PyTorch (torch.onnx.export), built through
 // ModelBuilder like the zoo and JSON models, plus its initializers converted to our layouts.
 //
-// Supported (default domain, opset 11..17): Conv (incl. grouped/depthwise; square kernel, one
-// stride, the same padding on all sides, no dilation), BatchNormalization (eps 1e-5, momentum
-// 0.9: PyTorch's defaults, which our BatchNorm uses), Relu, Clip(0, 6), Add of two activations,
-// MaxPool, GlobalAveragePool, ReduceMean over H and W, Flatten/Reshape to [batch, features],
-// Gemm/MatMul; the last node must be the Gemm/MatMul that writes the logits. Only the batch
-// dimension of the input may be dynamic; --batch picks it. Anything else is refused with one
-// std::invalid_argument line: "FILE: node 'NAME' (OP): problem (supported: ...)".
+// What it maps is one table, kOnnxOps (onnx_nodes.cc: op type, input and output counts, handler),
+// and the ops it evaluates on constants (onnx_fold.h: the exporter's shape arithmetic); opsets
+// 11..17 of the default domain. Only the batch dimension of the input may be dynamic; --batch
+// picks it. The loss is softmax cross-entropy over the graph's output ([N, K] or [N, K, 1, 1]).
+// Anything else is refused with one std::invalid_argument line: "FILE: node 'NAME' (OP): problem
+// (supported: ...)".
 //
-// Export from PyTorch with training=torch.onnx.TrainingMode.TRAINING to keep BatchNorm layers:
-// an eval-mode export folds them into the convolutions' biases.
+// An eval-mode export has folded BatchNorm into the convolutions' biases: it imports as
+// convolutions with bias, and OnnxModel::notes says so. Export with
+// training=torch.onnx.TrainingMode.TRAINING to keep the BatchNorm layers.
 #pragma once
 
 #include <cstdint>

@@ -61,6 +61,10 @@ class Importer {
   void fc(const onnx::NodeProto& n, int index);
   void shape(const onnx::NodeProto& n, int index);
   void dropout(const onnx::NodeProto& n, int index);
+  void activation(const onnx::NodeProto& n, int index);
+  void mul(const onnx::NodeProto& n, int index);
+  void slice(const onnx::NodeProto& n, int index);
+  void split(const onnx::NodeProto& n, int index);
 
  private:
   friend const OnnxOp* find_onnx_op(const std::string&);
@@ -100,6 +104,11 @@ class Importer {
   void define(const onnx::NodeProto& n, Value v) { values_[n.output(0)] = v; }
   uint32_t dim_of(TensorId id, int i) const { return b_->shape(id)[static_cast<size_t>(i)]; }
   Value flat_of(const Value& v) const;
+  // The output of an element-wise op on `x`: tensor `y` in x's view.
+  static Value like(const Value& x, TensorId y) { return {y, x.flat, x.c, x.h, x.w}; }
+  // Channels [begin, end) of x (negative: from the end; clamped), as a ChannelSlice named `name`.
+  Value channel_range(const onnx::NodeProto& n, const std::string& name, const Value& x, int64_t begin, int64_t end);
+  int64_t channel_axis(const onnx::NodeProto& n, int64_t axis) const;
   // The ONNX (NCHW) shape of a value, with our batch.
   std::vector<int64_t> onnx_shape(const Value& v) const;
   uint32_t window(const onnx::NodeProto& n, const char* what, const std::vector<int64_t>& v, size_t count) const;

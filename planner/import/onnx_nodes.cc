@@ -1,4 +1,5 @@
 // The ONNX ops the importer maps onto ModelBuilder calls: one handler and one kOnnxOps row each.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +29,12 @@ constexpr OnnxOp kOnnxOps[] = {
     {"Transpose",            1, 1,   1, 1,    &Importer::transpose},
     {"Shape",                1, 1,   1, 1,    &Importer::shape},
     {"Dropout",              1, 3,   1, 2,    &Importer::dropout},
+    {"Sigmoid",              1, 1,   1, 1,    &Importer::activation},
+    {"HardSigmoid",          1, 1,   1, 1,    &Importer::activation},
+    {"HardSwish",            1, 1,   1, 1,    &Importer::activation},
+    {"Mul",                  2, 2,   1, 1,    &Importer::mul},
+    {"Slice",                3, 5,   1, 1,    &Importer::slice},
+    {"Split",                1, 2,   1, 64,   &Importer::split},
 };
 // clang-format on
 
@@ -146,7 +153,106 @@ void Importer::batchnorm(const onnx::NodeProto& n, int index) {
 void Importer::relu(const onnx::NodeProto& n, int index) {
   allow_attrs(n, {});
   const Value& x = act(n, 0);
-  define(n, {b_->relu(layer_name(n, index, nullptr), x.id), x.flat, x.c, x.h, x.w});
+  define(n, like(x, b_->relu(layer_name(n, index, nullptr), x.id)));
+}
+
+// Sigmoid, HardSigmoid (ONNX's alpha and beta: PyTorch's nn.Hardsigmoid exports 1/6 and 0.5) and
+// HardSwish: element-wise, so any view of the input.
+void Importer::activation(const onnx::NodeProto& n, int index) {
+  const bool hard_sigmoid = n.op_type() == "HardSigmoid";
+  allow_attrs(n, hard_sigmoid ? std::set<std::string>{"alpha", "beta"} : std::set<std::string>{});
+  const Value& x = act(n, 0);
+  if (x.groups) fail(n, "the input must be [N, C, H, W] or [N, features]");
+  const std::string name = layer_name(n, index, nullptr);
+  if (hard_sigmoid) {
+    const float alpha = attr_float(n, "alpha", 0.2f), beta = attr_float(n, "beta", 0.5f);
+    if (!std::isfinite(alpha) || !std::isfinite(beta)) fail(n, "alpha and beta must be finite");
+    define(n, like(x, b_->hard_sigmoid(name, x.id, alpha, beta)));
+  } else if (n.op_type() == "HardSwish") {
+    define(n, like(x, b_->hard_swish(name, x.id)));
+  } else {
+    define(n, like(x, b_->sigmoid(name, x.id)));
+  }
+}
+
+// Two activations of one shape (SiLU: x * sigmoid(x)), or a [N, C, H, W] activation and the
+// [N, C, 1, 1] gate of a squeeze-and-excitation block, in either order.
+void Importer::mul(const onnx::NodeProto& n, int index) {
+  allow_attrs(n, {});
+  for (int i = 0; i < 2; ++i) {
+    if (consts_.find(n.input(i))) fail(n, "input '" + n.input(i) + "' is a constant (supported: the product of two activations)");
+  }
+  const Value& a = act(n, 0);
+  const Value& c = act(n, 1);
+  const auto gate = [&](const Value& v, const Value& full) {
+    return !v.flat && !full.flat && dim_of(v.id, 1) == 1 && dim_of(v.id, 2) == 1 && dim_of(v.id, 3) == dim_of(full.id, 3);
+  };
+  const bool same = a.flat == c.flat && b_->shape(a.id) == b_->shape(c.id);
+  if (a.groups || c.groups || !(same || gate(a, c) || gate(c, a))) {
+    fail(n, "supported: two activations of one shape, or [N, C, H, W] times a [N, C, 1, 1] gate");
+  }
+  const Value& full = same || gate(c, a) ? a : c;
+  define(n, like(full, b_->mul(layer_name(n, index, nullptr), a.id, c.id)));
+}
+
+// A channel range of an [N, C, H, W] activation: ShuffleNetV2's split of the channels.
+Value Importer::channel_range(const onnx::NodeProto& n, const std::string& name, const Value& x, int64_t begin, int64_t end) {
+  if (x.flat || x.groups) fail(n, "the input must be [N, C, H, W]");
+  const int64_t c = dim_of(x.id, 3);
+  begin = std::clamp<int64_t>(begin < 0 ? begin + c : begin, 0, c);
+  end = std::clamp<int64_t>(end < 0 ? end + c : end, 0, c);
+  if (begin >= end) fail(n, "the channel range [" + std::to_string(begin) + ", " + std::to_string(end) + ") is empty");
+  if (begin == 0 && end == c) return x;
+  return Value{b_->channel_slice(name, x.id, static_cast<uint32_t>(begin), static_cast<uint32_t>(end))};
+}
+
+int64_t Importer::channel_axis(const onnx::NodeProto& n, int64_t axis) const {
+  if (axis != 1 && axis != -3) fail(n, "axis " + std::to_string(axis) + " is not supported (supported: 1, the channels)");
+  return 1;
+}
+
+// Slice (opset 10+: starts, ends, axes, steps as inputs) of the channel axis, step 1.
+void Importer::slice(const onnx::NodeProto& n, int index) {
+  allow_attrs(n, {});
+  const Value& x = act(n, 0);
+  const std::vector<int64_t> starts = ints(n, 1), ends = ints(n, 2);
+  const std::vector<int64_t> axes = n.input_size() > 3 ? ints(n, 3) : std::vector<int64_t>{};
+  const std::vector<int64_t> steps = n.input_size() > 4 ? ints(n, 4) : std::vector<int64_t>{};
+  if (starts.size() != 1 || ends.size() != 1 || axes.size() > 1 || steps.size() > 1 ||
+      (!steps.empty() && steps[0] != 1)) {
+    fail(n, "supported: one range of the channel axis with step 1");
+  }
+  channel_axis(n, axes.empty() ? 0 : axes[0]);
+  define(n, channel_range(n, layer_name(n, index, nullptr), x, starts[0], ends[0]));
+}
+
+// Split of the channel axis into the sizes given (opset 11: attribute; 13+: input) or equal parts.
+void Importer::split(const onnx::NodeProto& n, int index) {
+  allow_attrs(n, {"axis", "split"});
+  const Value& x = act(n, 0);
+  channel_axis(n, attr_int(n, "axis", 0));
+  if (x.flat || x.groups) fail(n, "the input must be [N, C, H, W]");
+  const int64_t c = dim_of(x.id, 3), parts = n.output_size();
+  std::vector<int64_t> sizes = n.input_size() > 1 ? ints(n, 1) : attr_ints(n, "split", {});
+  if (sizes.empty()) {
+    if (c % parts != 0) fail(n, std::to_string(c) + " channels do not split into " + std::to_string(parts) + " equal parts");
+    sizes.assign(static_cast<size_t>(parts), c / parts);
+  }
+  int64_t total = 0;
+  bool positive = true;
+  for (int64_t s : sizes) {
+    positive = positive && s > 0;
+    total += positive ? s : 0;
+  }
+  if (static_cast<int64_t>(sizes.size()) != parts || !positive || total != c) {
+    fail(n, "split sizes must be positive, one per output, and sum to the " + std::to_string(c) + " channels");
+  }
+  const std::string name = layer_name(n, index, nullptr);
+  int64_t begin = 0;
+  for (int i = 0; i < parts; ++i) {
+    values_[n.output(i)] = channel_range(n, name + "_" + std::to_string(i), x, begin, begin + sizes[static_cast<size_t>(i)]);
+    begin += sizes[static_cast<size_t>(i)];
+  }
 }
 
 // Bounds from inputs (opset 11+; the exporter may pass them through Cast, folded by now).
@@ -156,9 +262,9 @@ void Importer::clip(const onnx::NodeProto& n, int index) {
   const Value& x = act(n, 0);
   const std::string name = layer_name(n, index, nullptr);
   if (lo == 0.0f && hi == 6.0f) {
-    define(n, {b_->relu6(name, x.id), x.flat, x.c, x.h, x.w});
+    define(n, like(x, b_->relu6(name, x.id)));
   } else if (lo == 0.0f && std::isinf(hi)) {
-    define(n, {b_->relu(name, x.id), x.flat, x.c, x.h, x.w});
+    define(n, like(x, b_->relu(name, x.id)));
   } else {
     fail(n, "Clip(" + std::to_string(lo) + ", " + std::to_string(hi) + ") is not supported (supported: Clip(0, 6) = ReLU6, Clip(0) = ReLU)");
   }
@@ -169,7 +275,7 @@ void Importer::add(const onnx::NodeProto& n, int index) {
   const Value& a = act(n, 0);
   const Value& c = act(n, 1);
   if (a.flat != c.flat || a.groups || c.groups) fail(n, "the two inputs must have the same shape");
-  define(n, {b_->add(layer_name(n, index, nullptr), a.id, c.id), a.flat, a.c, a.h, a.w});
+  define(n, like(a, b_->add(layer_name(n, index, nullptr), a.id, c.id)));
 }
 
 void Importer::maxpool(const onnx::NodeProto& n, int index) {
@@ -213,7 +319,7 @@ void Importer::flatten(const onnx::NodeProto& n, int) {
 
 // To [N, features]; to a channel shuffle's [N, g, C/g, H, W] and back to [N, C, H, W]. The first
 // dimension is the batch whatever the file says (the export's own batch, -1 or 0).
-void Importer::reshape(const onnx::NodeProto& n, int) {
+void Importer::reshape(const onnx::NodeProto& n, int index) {
   allow_attrs(n, {"allowzero"});
   const Value& x = act(n, 0);
   const onnx::TensorProto* t = constant(n, 1);
@@ -236,7 +342,8 @@ void Importer::reshape(const onnx::NodeProto& n, int) {
   }
   if (x.groups) {
     if (!x.shuffled || !matches(have)) fail(n, "supported: a channel shuffle's Reshape back to [N, C, H, W] after its Transpose");
-    fail(n, "channel shuffle is not supported yet");
+    define(n, {b_->channel_shuffle(layer_name(n, index, nullptr), x.id, x.groups)});
+    return;
   }
   if (!x.flat && matches(have)) {
     define(n, x);  // to its own shape

@@ -69,6 +69,7 @@ void store_all_equals_checkpointed(const std::string& file) {
 const std::pair<const char*, std::vector<const char*>> kModels[] = {
     {"resnet18", {"eval", "train"}},
     {"mobilenet_v2", {"eval"}},
+    {"mobilenet_v3_small", {"eval"}},
 };
 
 }  // namespace
