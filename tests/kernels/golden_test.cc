@@ -288,7 +288,7 @@ TEST_CASE("goldens: Adam with weight decay, three steps") {
   for (const std::string& name : gd.cases("adam")) check_adam_case(gd, "adam/" + name + "/", f32_adam_scalar);
 }
 
-TEST_CASE("goldens: AdamW (decoupled weight decay), three steps; Adam's L2 decay ends elsewhere") {
+TEST_CASE("goldens: AdamW (decoupled weight decay), three steps, Adam's L2 decay ends elsewhere") {
   const Goldens& gd = goldens();
   for (const std::string& name : gd.cases("adamw")) {
     const std::string pre = "adamw/" + name + "/";

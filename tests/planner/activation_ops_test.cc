@@ -84,7 +84,7 @@ TEST_CASE("the activations' backward reads y (Sigmoid, HardSigmoid) or x (HardSw
   for (const Op& op : g.train) CHECK(op_flops(g, op) > 0);
 }
 
-TEST_CASE("sigmoids write over their input and their gradients over dy; hard swish and Mul never") {
+TEST_CASE("sigmoids write over their input and their gradients over dy, hard swish and Mul never") {
   Graph g = se_model();
   const Chain c = build_chain(g);
   const Graph p = realise(g, c, store_all(c)).graph;  // in place, placed, simulated
@@ -114,7 +114,7 @@ TEST_CASE("model hashes: models of the first kinds keep theirs, each new kind ha
   }
 }
 
-TEST_CASE("mul takes same shapes or a [N,1,1,C] gate in either order; hard_sigmoid finite alpha and beta") {
+TEST_CASE("mul takes same shapes or a [N,1,1,C] gate in either order, hard_sigmoid finite alpha and beta") {
   ModelBuilder b("m", 2, 5, 7, 3, 2);
   const TensorId x = b.input(), pooled = b.global_avgpool("p", x);
   CHECK_NOTHROW(b.mul("same", x, x));

@@ -80,7 +80,7 @@ TEST_CASE("a profile at the FLOP rate reproduces the FLOP time model") {
   }
 }
 
-TEST_CASE("a run of another batch is scaled; recompute clones count for their forward op") {
+TEST_CASE("a run of another batch is scaled, recompute clones count for their forward op") {
   const Graph g = derived_fashion_cnn(16);
   std::string text = profile_text(derived_fashion_cnn(8));
   // A clone of conv1 measured twice as slow as conv1: the forward time is their mean.

@@ -150,7 +150,7 @@ TEST_CASE("an image folder lists classes in sorted order and holds a tenth of ea
   CHECK(again.val.paths == l.val.paths);
 }
 
-TEST_CASE("an image folder with train/ and val/ uses them; its errors say what to fix") {
+TEST_CASE("an image folder with train/ and val/ uses them, its errors say what to fix") {
   TempDir t;
   EDGETRAIN_SEEDED_RNG(rng);
   for (const char* c : {"train/a", "train/b", "val/a", "val/b"}) {
@@ -259,7 +259,7 @@ TEST_CASE("gray, RGBA and JPEG files convert to the plan's channels") {
   CHECK(std::abs(j1[0] - (0.299 * j[0] + 0.587 * j[1] + 0.114 * j[2])) <= 3);
 }
 
-TEST_CASE("unreadable files are skipped with one warning each; a damaged body gives its slot to the next image") {
+TEST_CASE("unreadable files are skipped with one warning each, a damaged body gives its slot to the next image") {
   TempDir t;
   EDGETRAIN_SEEDED_RNG(rng);
   t.mkdir("train/a");
@@ -303,7 +303,7 @@ TEST_CASE("unreadable files are skipped with one warning each; a damaged body gi
   CHECK(w.find("1.jpg' is a damaged JPEG") != std::string::npos);
 }
 
-TEST_CASE("augmented crops are a pure function of the key; the mirror is exact") {
+TEST_CASE("augmented crops are a pure function of the key, the mirror is exact") {
   EDGETRAIN_SEEDED_RNG(rng);
   const Image src = random_image(rng, 21, 15, 3);
   std::vector<float> scratch(resample_scratch_floats(15, 7, 3));

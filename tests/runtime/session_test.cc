@@ -154,7 +154,7 @@ TEST_CASE("save, reopen, load: the resumed session steps to the same bits") {
         std::string::npos);
 }
 
-TEST_CASE("predict and top_k; bad labels and null buffers are errors, not crashes") {
+TEST_CASE("predict and top_k, bad labels and null buffers are errors, not crashes") {
   EDGETRAIN_SEEDED_RNG(rng);
   std::unique_ptr<Session> s = open_session();
   const std::vector<uint8_t> images = random_bytes(rng, 4 * s->image_bytes());
@@ -181,7 +181,7 @@ TEST_CASE("predict and top_k; bad labels and null buffers are errors, not crashe
   CHECK(s->predict(images.data(), nullptr).code() == StatusCode::InvalidArgument);
 }
 
-TEST_CASE("a data set of an image folder feeds a session; out-of-range indices are errors") {
+TEST_CASE("a data set of an image folder feeds a session, out-of-range indices are errors") {
   EDGETRAIN_SEEDED_RNG(rng);
   TempDir dir;
   for (int c = 0; c < 10; ++c) {  // the model's ten classes, two training images and one validation image each
@@ -214,7 +214,7 @@ TEST_CASE("a data set of an image folder feeds a session; out-of-range indices a
   CHECK(data->skipped_files() == 0);
 }
 
-TEST_CASE("input() takes a batch in place; the data position and step travel with the state; no NaN is saved") {
+TEST_CASE("input() takes a batch in place, the data position and step travel with the state, no NaN is saved") {
   EDGETRAIN_SEEDED_RNG(rng);
   TempDir dir;
   const std::string path = dir.path + "/position.state";
@@ -251,7 +251,7 @@ TEST_CASE("input() takes a batch in place; the data position and step travel wit
   CHECK(param(*back, "fc.weight") == param(*copied, "fc.weight"));
 }
 
-TEST_CASE("find_plan says what open() would take; plan_summary and the op profile describe it") {
+TEST_CASE("find_plan says what open() would take, plan_summary and the op profile describe it") {
   PlanInput found;
   REQUIRE(Session::find_plan("fashion_cnn", {4, 1, 1}, &found).is_ok());
   CHECK(std::string(found.model) == "fashion_cnn");

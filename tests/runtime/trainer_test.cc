@@ -35,7 +35,7 @@ TEST_CASE("cosine learning-rate schedule: full at the start, half midway, zero a
   CHECK(scheduled_lr(0.1f, LrSchedule::Cosine, 100, 100) == doctest::Approx(0.0));
 }
 
-TEST_CASE("the data must fit the plan's input; a synthetic set's images are the same on every read") {
+TEST_CASE("the data must fit the plan's input, a synthetic set's images are the same on every read") {
   const ImageSet set = synthetic_image_set(100, 28, 28, 1, 10, 5);
   const InputShape in = input_shape(baked_plan(4));
   REQUIRE(check_data_fits("fashion_cnn", in, set).is_ok());
