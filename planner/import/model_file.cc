@@ -53,6 +53,15 @@ struct LayerArgs {
   uint32_t field(const std::string& key, uint32_t fallback, uint32_t min, uint32_t max, bool required = false) const {
     return planner::field(p, layer, name, key, fallback, min, max, required);
   }
+  // A finite number, `fallback` when absent.
+  float number(const std::string& key, float fallback) const {
+    const Value* v = layer.get(key);
+    if (!v) return fallback;
+    if (v->kind != Value::Number || !std::isfinite(v->number)) {
+      p.fail_at(v->line, "layer '" + name + "': \"" + key + "\" must be a finite number");
+    }
+    return static_cast<float>(v->number);
+  }
 };
 
 // One row per layer type: its name in the file, its input count, the builder call.
@@ -71,13 +80,27 @@ const LayerType kLayerTypes[] = {
                      a.field("pad", kernel / 2, 0, 64), a.field("groups", 1, 1, 1u << 16),
                      bias && bias->kind == Value::Bool && bias->number != 0);
      }},
-    {"batchnorm", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.batchnorm(a.name, a.in[0]); }},
+    {"batchnorm", 1, [](ModelBuilder& b, const LayerArgs& a) {
+       return b.batchnorm(a.name, a.in[0], a.number("eps", 1e-5f), a.number("momentum", 0.1f));
+     }},
     {"relu", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.relu(a.name, a.in[0]); }},
     {"relu6", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.relu6(a.name, a.in[0]); }},
     {"add", 2, [](ModelBuilder& b, const LayerArgs& a) { return b.add(a.name, a.in[0], a.in[1]); }},
     {"maxpool", 1, [](ModelBuilder& b, const LayerArgs& a) {
        const uint32_t kernel = a.field("kernel", 0, 1, 64, true);
        return b.maxpool(a.name, a.in[0], kernel, a.field("stride", kernel, 1, 64), a.field("pad", 0, 0, 32));
+     }},
+    {"sigmoid", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.sigmoid(a.name, a.in[0]); }},
+    {"hard_sigmoid", 1, [](ModelBuilder& b, const LayerArgs& a) {
+       return b.hard_sigmoid(a.name, a.in[0], a.number("alpha", 0.2f), a.number("beta", 0.5f));
+     }},
+    {"hard_swish", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.hard_swish(a.name, a.in[0]); }},
+    {"mul", 2, [](ModelBuilder& b, const LayerArgs& a) { return b.mul(a.name, a.in[0], a.in[1]); }},
+    {"channel_shuffle", 1, [](ModelBuilder& b, const LayerArgs& a) {
+       return b.channel_shuffle(a.name, a.in[0], a.field("groups", 0, 1, 1u << 16, true));
+     }},
+    {"channel_slice", 1, [](ModelBuilder& b, const LayerArgs& a) {
+       return b.channel_slice(a.name, a.in[0], a.field("begin", 0, 0, 1u << 16, true), a.field("end", 0, 1, 1u << 16, true));
      }},
     {"global_avgpool", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.global_avgpool(a.name, a.in[0]); }},
     {"fc", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.fc(a.name, a.in[0], a.field("out", 0, 1, 1u << 20, true)); }},

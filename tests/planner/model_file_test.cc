@@ -51,7 +51,8 @@ TEST_CASE("model file errors name the line and the problem") {
   std::string bad = kTiny;
   bad.replace(bad.find("\"maxpool\""), 9, "\"conv3d\"");
   CHECK(error_of(bad) == "m.json:11: unknown layer type 'conv3d' (known: conv, batchnorm, relu, "
-                         "relu6, add, maxpool, global_avgpool, fc)");
+                         "relu6, add, maxpool, sigmoid, hard_sigmoid, hard_swish, mul, channel_shuffle, "
+                         "channel_slice, global_avgpool, fc)");
   bad = kTiny;
   bad.replace(bad.find("[\"c2\", \"r\"]"), 11, "[\"c2\", \"zz\"]");
   CHECK(error_of(bad) == "m.json:10: layer 'sum' reads 'zz', which no earlier layer is");
@@ -65,4 +66,57 @@ TEST_CASE("model file errors name the line and the problem") {
   bad = kTiny;
   bad.replace(bad.find("\"out\": 4, \"kernel\": 3"), 21, "\"out\": 4, \"kernel\": 31, \"pad\": 0");
   CHECK(error_of(bad) == "m.json:6: c1: kernel larger than the padded input");
+}
+
+TEST_CASE("JSON layers for MobileNetV3 and ShuffleNetV2 blocks: gates, hard activations, channel ops") {
+  const char* kBlocks = R"({
+    "name": "blocks",
+    "input": [8, 8, 3],
+    "classes": 3,
+    "layers": [
+      {"name": "c1", "type": "conv", "out": 8, "kernel": 3},
+      {"name": "bn", "type": "batchnorm", "eps": 0.001, "momentum": 0.01},
+      {"name": "hs", "type": "hard_swish"},
+      {"name": "se_pool", "type": "global_avgpool"},
+      {"name": "se_gate", "type": "hard_sigmoid", "alpha": 0.1666667, "beta": 0.5},
+      {"name": "se", "type": "mul", "inputs": ["hs", "se_gate"]},
+      {"name": "left", "type": "channel_slice", "begin": 0, "end": 4, "inputs": ["se"]},
+      {"name": "right", "type": "channel_slice", "begin": 4, "end": 8, "inputs": ["se"]},
+      {"name": "sig", "type": "sigmoid", "inputs": ["right"]},
+      {"name": "silu", "type": "mul", "inputs": ["right", "sig"]},
+      {"name": "join", "type": "add", "inputs": ["left", "silu"]},
+      {"name": "shuffle", "type": "channel_shuffle", "groups": 2},
+      {"name": "fc", "type": "fc", "out": 3}
+    ]
+  })";
+  Graph g = parse_model_file(kBlocks, "m.json", 2);
+  CHECK(g.forward.size() == 15);
+  const auto kind_of = [&](const std::string& name) {
+    for (const Op& op : g.forward) {
+      if (g.at(op.out[0]).name == name) return op.kind;
+    }
+    FAIL("no op writes " << name);
+    return OpKind::Normalize;
+  };
+  CHECK(kind_of("hs") == OpKind::HardSwish);
+  CHECK(kind_of("se_gate") == OpKind::HardSigmoid);
+  CHECK(kind_of("se") == OpKind::Mul);
+  CHECK(kind_of("left") == OpKind::ChannelSlice);
+  CHECK(kind_of("sig") == OpKind::Sigmoid);
+  CHECK(kind_of("shuffle") == OpKind::ChannelShuffle);
+  for (const Op& op : g.forward) {
+    if (op.kind == OpKind::BatchNormTrain) {
+      CHECK(op.params.eps == 0.001f);
+      CHECK(op.params.momentum == 0.01f);
+    }
+  }
+  derive_schedules(g);
+  CHECK_NOTHROW(plan_with_policy(g, build_chain(g), Policy::Optimal, 0));
+
+  std::string bad = kBlocks;
+  bad.replace(bad.find("\"groups\": 2"), 11, "\"groups\": 3");
+  CHECK(error_of(bad) == "m.json:17: shuffle: groups (3) must divide the channels (4)");
+  bad = kBlocks;
+  bad.replace(bad.find("\"alpha\": 0.1666667"), 18, "\"alpha\": \"x\"");
+  CHECK(error_of(bad) == "m.json:10: layer 'se_gate': \"alpha\" must be a finite number");
 }
