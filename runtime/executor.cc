@@ -23,7 +23,7 @@ Status Executor::init(const Plan& plan, XnnContext& xnn, uint64_t seed) {
   }
   plan_ = &plan;
   xnn_ = &xnn;
-  ctx_ = OpContext{&plan, arena_.data(), params_.data(), xnn.pool(), {}};
+  ctx_ = OpContext{&plan, arena_.data(), params_.data(), xnn.pool(), {}, seed};
   init_params(plan, params_.data(), seed);
   return Status::ok();
 }

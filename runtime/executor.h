@@ -15,7 +15,8 @@ namespace edgetrain {
 
 class Executor {
  public:
-  // Checks the plan, allocates both regions and initialises the parameters from `seed`.
+  // Checks the plan, allocates both regions and initialises the parameters from `seed`, which
+  // also keys Dropout's masks (OpContext::seed).
   // After each step the executor lets `xnn` fit its allocation region (see XnnContext).
   Status init(const Plan& plan, XnnContext& xnn, uint64_t seed);
 

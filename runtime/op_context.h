@@ -1,5 +1,5 @@
 // What one op needs to run: the plan's tables, the two memory regions, the thread pool and the
-// optimizer settings; views of its tensors. Read by every op adapter (ops/ops.h).
+// optimizer settings and the seed; views of its tensors. Read by every op adapter (ops/ops.h).
 #pragma once
 
 #include <pthreadpool.h>
@@ -28,6 +28,9 @@ struct OpContext {
   unsigned char* params;
   pthreadpool_t pool;
   OptimizerConfig optimizer;
+  // The session's seed (SessionOptions::seed: the weights', and the trainer's epoch order's), which
+  // keys Dropout's masks with optimizer.step and the op's salt (kernels/dropout_rng.h).
+  uint64_t seed = 0;
 
   const TensorDesc& tensor(int32_t id) const { return plan->tensors[id]; }
   // Null for id -1 (an optional operand the op does not have).

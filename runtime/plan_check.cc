@@ -63,6 +63,11 @@ Status check_ops(const Plan& p, const OpDesc* ops, uint32_t count, const char* s
       return Status::error(StatusCode::InvalidPlan, "%s op %u (%s) %s: re-run the planner", schedule, i,
                            op_kind_name(op.kind), problem);
     }
+    if ((op.kind == OpKind::Dropout || op.kind == OpKind::DropoutBwd) &&
+        !(dropout_ratio(op.params) >= 0.0f && dropout_ratio(op.params) < 1.0f)) {
+      return Status::error(StatusCode::InvalidPlan, "%s op %u (%s) has a ratio outside [0, 1): re-run the planner",
+                           schedule, i, op_kind_name(op.kind));
+    }
     for (int32_t id : op.in) {
       if (id < -1 || id >= static_cast<int32_t>(p.tensor_count)) {
         return Status::error(StatusCode::InvalidPlan, "%s op %u names tensor %d of %u", schedule, i, id, p.tensor_count);

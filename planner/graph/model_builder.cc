@@ -41,6 +41,14 @@ uint32_t window_extent(const std::string& name, const char* window, uint32_t in,
   return dim(window_out_extent(in, kernel, stride, pad, pad), name + ": output extent");
 }
 
+// The salt that keeps this dropout's masks apart from every other's: FNV-1a (32 bits) of its name,
+// so it survives re-ordering the model and is the same wherever the model is built.
+uint32_t dropout_salt_of(const std::string& name) {
+  uint32_t h = 0x811c9dc5u;
+  for (unsigned char ch : name) h = (h ^ ch) * 0x01000193u;
+  return h;
+}
+
 }  // namespace
 
 void set_input_normalization(Graph& g, const std::vector<float>& mean, const std::vector<float>& std) {
@@ -254,6 +262,16 @@ TensorId ModelBuilder::mul(const std::string& name, TensorId a, TensorId b) {
   require(t == s || gates(s, t), name + ": mul takes two inputs of one shape, or [N, H, W, C] and [N, 1, 1, C], got " +
                                      shape_text(s) + " and " + shape_text(t));
   Op op{OpKind::Mul, {a, b}, {activation(name, s)}};
+  push(op);
+  return op.out[0];
+}
+
+TensorId ModelBuilder::dropout(const std::string& name, TensorId x, float p) {
+  const auto s = input_shape(name, "dropout", x, 0);
+  require(p >= 0.0f && p < 1.0f, name + ": dropout's ratio must be in [0, 1), got " + std::to_string(p));
+  Op op{OpKind::Dropout, {x}, {activation(name, s)}};
+  op.out.push_back(mask(name + ".mask", s, DType::Bit));
+  set_dropout(op.params, p, dropout_salt_of(name));
   push(op);
   return op.out[0];
 }

@@ -55,6 +55,11 @@ class ModelBuilder {
   // a * b: one shape, or a [N,H,W,C] tensor and a [N,1,1,C] squeeze-and-excitation gate in either
   // order (torchvision's block computes scale * input); the op's slot a is the full tensor.
   TensorId mul(const std::string& name, TensorId a, TensorId b);
+  // Training-mode dropout (nn.Dropout; ONNX's Dropout with `ratio`): y = x * mask / (1 - p),
+  // each element kept with probability 1 - p, 0 <= p < 1 (p = 0: the identity). The mask is drawn
+  // afresh every step from (seed, step, a salt hashed from `name`) (kernels/dropout_rng.h), kept
+  // as one bit per element for the backward; evaluation runs the identity.
+  TensorId dropout(const std::string& name, TensorId x, float p);
   TensorId add(const std::string& name, TensorId a, TensorId b);  // residual join, same shapes
   TensorId maxpool(const std::string& name, TensorId x, uint32_t kernel, uint32_t stride,
                    uint32_t pad);
@@ -82,7 +87,8 @@ class ModelBuilder {
   TensorId activation(const std::string& name, std::vector<uint32_t> shape);
   // An op of one input and one output of its shape (the activations above).
   TensorId unary(const std::string& name, const char* layer, OpKind kind, TensorId x, OpParams params = {});
-  // What a backward reads instead of an activation: a ReLU mask (Bit), max-pool taps (U8).
+  // What a backward reads instead of an activation: a ReLU or dropout mask (Bit), max-pool taps
+  // (U8).
   TensorId mask(const std::string& name, std::vector<uint32_t> shape, DType dtype);
   TensorId param(const std::string& name, std::vector<uint32_t> shape, Init init,
                  uint32_t fan_in = 0);

@@ -78,6 +78,10 @@ double mul_bwd_flops(const Graph& g, const Op& op) {
   return elems(g, op.in[S::dy]) * ((op.out[S::da] != kNoTensor) + (op.out[S::db] != kNoTensor));
 }
 
+// A hash per two elements (the mask) and a multiply and select per element; its backward a
+// multiply and select.
+double dropout_flops(const Graph& g, const Op& op) { return 3.0 * elems(g, op.out[slot::Dropout::y]); }
+
 // Both read a [batch, classes] tensor first (logits, probs).
 double loss_flops(const Graph& g, const Op& op) {
   static_assert(+slot::SoftmaxCrossEntropy::logits == 0 && +slot::SoftmaxCrossEntropyBwd::probs == 0);
@@ -180,6 +184,14 @@ void mul_backward(Backward& b, const Op& op, TensorId dy) {
          {da, db});
 }
 
+// From the forward's 1-bit mask alone (its ratio in the params): neither x nor y is kept.
+void dropout_backward(Backward& b, const Op& op, TensorId dy) {
+  using S = slot::Dropout;
+  if (b.needs_grad(op.in[S::x])) {
+    b.emit(OpKind::DropoutBwd, {op.out[S::mask], dy}, {b.contribution(op.in[S::x])}, op.params);
+  }
+}
+
 void loss_backward(Backward& b, const Op& op, TensorId) {
   using S = slot::SoftmaxCrossEntropy;
   b.emit(OpKind::SoftmaxCrossEntropyBwd, {op.out[S::probs], op.in[S::labels]},
@@ -207,6 +219,7 @@ constexpr OpRule kOpRules[kOpKindCount] = {
     {OpKind::HardSigmoid,                kOut,     sigmoid_backward,   hard_activation_flops},
     {OpKind::HardSwish,                  kOut,     hard_swish_backward, hard_activation_flops},
     {OpKind::Mul,                        kOut,     mul_backward,       elementwise_flops},
+    {OpKind::Dropout,                    kOut,     dropout_backward,   dropout_flops},
     {OpKind::SoftmaxCrossEntropy,        kLoss,    loss_backward,      loss_flops},
     {OpKind::SoftmaxCrossEntropyBwd,     kOut,     nullptr,            loss_flops},
     {OpKind::FullyConnectedBwdData,      kOut,     nullptr,            fc_bwd_data_flops},
@@ -223,6 +236,7 @@ constexpr OpRule kOpRules[kOpKindCount] = {
     {OpKind::HardSigmoidBwd,             kOut,     nullptr,            activation_bwd_flops},
     {OpKind::HardSwishBwd,               kOut,     nullptr,            activation_bwd_flops},
     {OpKind::MulBwd,                     kOut,     nullptr,            mul_bwd_flops},
+    {OpKind::DropoutBwd,                 kOut,     nullptr,            elementwise_flops},
     {OpKind::SgdMomentum,                kOut,     nullptr,            sgd_flops},
     {OpKind::Adam,                       kOut,     nullptr,            adam_flops},
     {OpKind::AdamW,                      kOut,     nullptr,            adam_flops},

@@ -25,11 +25,12 @@ std::vector<bool> requires_grad(const Graph& g, const std::vector<bool>& frozen)
 
 namespace {
 
-// A forward op that writes what its backward reads besides its output: a ReLU's mask, a max
-// pool's winning taps (slot 1 of each).
+// A forward op that writes what its backward reads besides its output: a ReLU's or a dropout's
+// mask, a max pool's winning taps (slot 1 of each).
 bool keeps_for_backward(const Op& op) {
-  static_assert(+slot::Relu::mask == 1 && +slot::MaxPool2d::taps == 1);
-  const bool keeps = op.kind == OpKind::Relu || op.kind == OpKind::Relu6 || op.kind == OpKind::MaxPool2d;
+  static_assert(+slot::Relu::mask == 1 && +slot::MaxPool2d::taps == 1 && +slot::Dropout::mask == 1);
+  const bool keeps = op.kind == OpKind::Relu || op.kind == OpKind::Relu6 || op.kind == OpKind::MaxPool2d ||
+                     op.kind == OpKind::Dropout;
   return keeps && op.out.size() > 1;
 }
 
@@ -75,6 +76,7 @@ void derive_schedules(Graph& g, const std::vector<bool>& frozen, Updates updates
       e.out = {op.out[slot::BatchNormTrain::y]};
       e.params.update_running_stats = 0;
     }
+    if (op.kind == OpKind::Dropout) set_dropout(e.params, 0.0f, dropout_salt(op.params));  // the identity
     if (keeps_for_backward(op)) e.out.resize(1);  // evaluation keeps no masks or taps
     g.eval.push_back(e);
   }

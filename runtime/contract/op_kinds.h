@@ -23,12 +23,12 @@ enum class OpKind : uint16_t {
   // Forward.
   Normalize, Conv2d, BatchNormTrain, BatchNormEval, Relu, Relu6, MaxPool2d, GlobalAvgPool,
   FullyConnected, ChannelShuffle, ChannelSlice, Add, Sigmoid, HardSigmoid, HardSwish, Mul,
-  SoftmaxCrossEntropy,
+  Dropout, SoftmaxCrossEntropy,
   // Backward. Gradients are written, never accumulated: where a tensor feeds several ops, the
   // plan sums their contributions with Add.
   SoftmaxCrossEntropyBwd, FullyConnectedBwdData, FullyConnectedBwdWeights, ChannelShuffleBwd,
   ChannelSliceBwd, GlobalAvgPoolBwd, ReluBwd, BatchNormBwd, MaxPool2dBwd, Conv2dBwdData,
-  Conv2dBwdWeights, SigmoidBwd, HardSigmoidBwd, HardSwishBwd, MulBwd,
+  Conv2dBwdWeights, SigmoidBwd, HardSigmoidBwd, HardSwishBwd, MulBwd, DropoutBwd,
   // Optimizer: one update per trained parameter (see kOptimizerStateSlot below).
   SgdMomentum, Adam, AdamW,
 };
@@ -97,6 +97,13 @@ struct Mul {  // y = a * b; b has a's shape, or is [N,1,1,C] against a's [N,H,W,
   enum In : uint8_t { a, b };
   enum Out : uint8_t { y };
 };
+// Training-mode dropout: y = x * mask / (1 - p), the mask a counter-based hash of (seed, step,
+// salt, element) (kernels/include/kernels/dropout_rng.h), so a recomputation draws the same one.
+// p and salt: plan_format.h, dropout_ratio. mask: DType::Bit, what DropoutBwd reads (x is not).
+struct Dropout {
+  enum In : uint8_t { x };
+  enum Out : uint8_t { y, mask };
+};
 struct SoftmaxCrossEntropy {
   enum In : uint8_t { logits, labels };
   enum Out : uint8_t { loss, probs };
@@ -161,6 +168,10 @@ struct MulBwd {
   enum In : uint8_t { a, b, dy };
   enum Out : uint8_t { da, db };
 };
+struct DropoutBwd {  // dx = dy * mask / (1 - p), from the mask alone
+  enum In : uint8_t { mask, dy };
+  enum Out : uint8_t { dx };
+};
 struct SgdMomentum {  // updates w and velocity in place
   enum In : uint8_t { w, dw, velocity };
 };
@@ -223,6 +234,7 @@ inline constexpr OpKindInfo kOpKinds[kOpKindCount] = {
     {EDGETRAIN_OP(HardSigmoid),             OpPhase::Forward,   "x",                            "y",              op_table_detail::slot_bit(slot::HardSigmoid::x)},
     {EDGETRAIN_OP(HardSwish),               OpPhase::Forward,   "x",                            "y",              0},
     {EDGETRAIN_OP(Mul),                     OpPhase::Forward,   "a b",                          "y",              0},
+    {EDGETRAIN_OP(Dropout),                 OpPhase::Forward,   "x",                            "y mask?",        op_table_detail::slot_bit(slot::Dropout::x)},
     {EDGETRAIN_OP(SoftmaxCrossEntropy),     OpPhase::Forward,   "logits labels",                "loss probs",     0},
     {EDGETRAIN_OP(SoftmaxCrossEntropyBwd),  OpPhase::Backward,  "probs labels",                 "dlogits",        0},
     {EDGETRAIN_OP(FullyConnectedBwdData),   OpPhase::Backward,  "dy w",                         "dx",             0},
@@ -239,6 +251,7 @@ inline constexpr OpKindInfo kOpKinds[kOpKindCount] = {
     {EDGETRAIN_OP(HardSigmoidBwd),          OpPhase::Backward,  "y dy",                         "dx",             op_table_detail::slot_bit(slot::HardSigmoidBwd::dy)},
     {EDGETRAIN_OP(HardSwishBwd),            OpPhase::Backward,  "x dy",                         "dx",             op_table_detail::slot_bit(slot::HardSwishBwd::dy)},
     {EDGETRAIN_OP(MulBwd),                  OpPhase::Backward,  "a? b? dy",                     "da? db?",        0},
+    {EDGETRAIN_OP(DropoutBwd),              OpPhase::Backward,  "mask dy",                      "dx",             op_table_detail::slot_bit(slot::DropoutBwd::dy)},
     {EDGETRAIN_OP(SgdMomentum),             OpPhase::Optimizer, "w dw velocity",                "",               0},
     {EDGETRAIN_OP(Adam),                    OpPhase::Optimizer, "w dw exp_avg exp_avg_sq",      "",               0},
     {EDGETRAIN_OP(AdamW),                   OpPhase::Optimizer, "w dw exp_avg exp_avg_sq",      "",               0},
@@ -339,7 +352,9 @@ static_assert(op_input_count(OpKind::BatchNormTrain) == slot::BatchNormTrain::ru
                   op_output_count(OpKind::Relu) == slot::Relu::mask + 1 &&
                   op_input_count(OpKind::MulBwd) == slot::MulBwd::dy + 1 &&
                   op_output_count(OpKind::MulBwd) == slot::MulBwd::db + 1 &&
-                  op_input_count(OpKind::HardSwishBwd) == slot::HardSwishBwd::dy + 1,
+                  op_input_count(OpKind::HardSwishBwd) == slot::HardSwishBwd::dy + 1 &&
+                  op_output_count(OpKind::Dropout) == slot::Dropout::mask + 1 &&
+                  op_input_count(OpKind::DropoutBwd) == slot::DropoutBwd::dy + 1,
               "kOpKinds slot lists and the slot enums disagree");
 static_assert(op_input_name(OpKind::SgdMomentum, slot::SgdMomentum::velocity) == "velocity" &&
                   op_input_name(OpKind::Adam, slot::Adam::exp_avg_sq) == "exp_avg_sq" &&

@@ -80,6 +80,12 @@ inline void set_channel_slice(OpParams& p, uint32_t begin, uint32_t end) {
 inline float hard_sigmoid_alpha(const OpParams& p) { return p.eps; }
 inline float hard_sigmoid_beta(const OpParams& p) { return p.momentum; }
 inline void set_hard_sigmoid(OpParams& p, float alpha, float beta) { p.eps = alpha, p.momentum = beta; }
+// Dropout (and DropoutBwd) keeps its ratio p in [0, 1) in `eps` and its salt, a per-op constant
+// that keeps two dropouts' masks apart (the builder's hash of the op's name), in `groups`. An
+// evaluation schedule's Dropout has ratio 0: the identity.
+inline float dropout_ratio(const OpParams& p) { return p.eps; }
+inline uint32_t dropout_salt(const OpParams& p) { return p.groups; }
+inline void set_dropout(OpParams& p, float ratio, uint32_t salt) { p.eps = ratio, p.groups = salt; }
 
 struct OpDesc {
   OpKind kind;

@@ -48,6 +48,9 @@ Status sigmoid_bwd(const OpContext& c, const OpDesc& op);
 Status hard_sigmoid_bwd(const OpContext& c, const OpDesc& op);
 Status hard_swish_bwd(const OpContext& c, const OpDesc& op);
 Status mul_bwd(const OpContext& c, const OpDesc& op);
+// dropout.cc
+Status dropout(const OpContext& c, const OpDesc& op);
+Status dropout_bwd(const OpContext& c, const OpDesc& op);
 // pool.cc
 Status maxpool2d(const OpContext& c, const OpDesc& op);
 Status maxpool2d_bwd(const OpContext& c, const OpDesc& op);

@@ -2,7 +2,7 @@
 // the runtime (host only: it links the planner). Each model isolates one kind of op so that a
 // wrong gradient points at its op: strided/padded convs, depthwise convs, ReLU6, residual adds
 // with fan-out, overlapping max pooling, squeeze-and-excitation gates and SiLU, ShuffleNetV2's
-// channel slices and shuffles. Whole zoo models are too stiff for float32 finite
+// channel slices and shuffles, dropout. Whole zoo models are too stiff for float32 finite
 // differences at test sizes (their early-layer gradients differ from a float64 PyTorch run by
 // ~1% in ours and ~3% in PyTorch's own float32), so they are checked for placement invariance.
 #include <doctest/doctest.h>
@@ -211,6 +211,22 @@ TEST_CASE("micro models: channel slices and shuffles (ShuffleNetV2's split unit)
     const TensorId y = b.channel_shuffle("shuffle", b.add("sum", b.channel_slice("lo", x, 0, 6), hi), 3);
     return b.conv("post", b.channel_slice("mid", y, 1, 6), 4, 1, 1, 0, 1, true);
   });
+}
+
+TEST_CASE("micro models: dropout in the features and in the classifier head") {
+  // The mask is fixed within a step (it depends on the seed, the step and the op, not on the
+  // weights), so the loss is smooth in every weight and finite differences hold; each train_step
+  // here is step 1. Dropped elements get no gradient, kept ones 1 / (1 - p).
+  check_model("dropout_features", 6, 3, [](ModelBuilder& b, TensorId x) {
+    x = b.relu("r", b.conv("c1", x, 6, 3, 1, 1, 1, true));
+    return b.conv("c2", b.dropout("drop", x, 0.5f), 5, 3, 1, 1, 1, true);
+  });
+  // torchvision's classifier, dropout, fc, dropout, fc, on [N, features] (its ReLU left out: a
+  // probe of fc1.bias across its kink misses by ~2e-2).
+  ModelBuilder b("dropout_head", 4, 5, 5, 3, 5);
+  TensorId x = b.relu("r", b.conv("c1", b.input(), 4, 3, 1, 1, 1, true));
+  x = b.fc("fc1", b.dropout("drop1", x, 0.3f), 12);
+  check_graph(b.finish(b.fc("fc2", b.dropout("drop2", x, 0.5f), 5)), 5);
 }
 
 namespace {

@@ -11,6 +11,7 @@
 
 #include "../test_random.h"
 #include "aligned_buffer.h"
+#include "kernels/dropout_rng.h"
 #include "kernels/kernels.h"
 #include "op_context.h"
 #include "ops/dispatch.h"
@@ -50,7 +51,8 @@ class OneOp {
     plan_.tensor_count = static_cast<uint32_t>(tensors_.size());
     plan_.arena_bytes = bytes_;
     REQUIRE(arena_.allocate(bytes_ + 16, kTensorAlignment));
-    ctx_ = OpContext{&plan_, arena_.data(), nullptr, xnn_.pool(), {}};
+    ctx_ = OpContext{&plan_, arena_.data(), nullptr, xnn_.pool(), {}, seed_};
+    ctx_.optimizer.step = step_;
     for (size_t i = 0; i < tensors_.size(); ++i) {
       const std::vector<float> v = uniform(rng_, tensors_[i].bytes / 4, -4.0f, 8.0f);
       std::memcpy(f32(static_cast<int32_t>(i)), v.data(), tensors_[i].bytes);
@@ -68,7 +70,13 @@ class OneOp {
   }
 
   float* f32(int32_t id) const { return ctx_.f32(id); }
+  uint8_t* u8(int32_t id) const { return ctx_.u8(id); }
   const OpContext& ctx() const { return ctx_; }
+  // What keys Dropout's masks: the session's seed and the step.
+  void set_step(uint64_t seed, uint32_t step) {
+    seed_ = ctx_.seed = seed;
+    step_ = ctx_.optimizer.step = step;
+  }
 
  private:
   std::mt19937& rng_;
@@ -79,6 +87,8 @@ class OneOp {
   AlignedBuffer arena_;
   OpContext ctx_{};
   bool filled_ = false;
+  uint64_t seed_ = 0;
+  uint32_t step_ = 1;
 };
 
 OpDesc op_of(OpKind kind, std::vector<int32_t> in, std::vector<int32_t> out, OpParams p = {}) {
@@ -432,4 +442,46 @@ TEST_CASE("Mul and MulBwd, same shapes and a [N,1,1,C] gate, on the thread pool 
     std::memset(t.f32(da), 0, n * 4);
     CHECK(t.run(op_of(OpKind::MulBwd, {-1, g, dy}, {da, -1})) == want);
   }
+}
+
+TEST_CASE("Dropout and DropoutBwd over element tiles on the thread pool equal the references") {
+  EDGETRAIN_SEEDED_RNG(rng);
+  // Big enough to leave the calling thread, and not a whole number of tiles.
+  const std::vector<uint32_t> shape = {3, 61, 67, 29};
+  const size_t n = 3 * 61 * 67 * 29;
+  OneOp t(rng);
+  const int32_t x = t.tensor(shape), y = t.tensor(shape), mask = t.tensor(shape), dy = t.tensor(shape);
+  const int32_t dx = t.tensor(shape), over = t.tensor(shape);
+  const uint64_t seed = rng();
+  const uint32_t salt = static_cast<uint32_t>(rng());
+  OpParams p{};
+  set_dropout(p, 0.3f, salt);
+  t.set_step(seed, 7);
+  const std::vector<float> got_y = t.run(op_of(OpKind::Dropout, {x}, {y, mask}, p));
+  const std::vector<uint8_t> got_mask(t.u8(mask), t.u8(mask) + (n + 7) / 8);
+  std::vector<float> want_y(n), want_dx(n);
+  std::vector<uint8_t> want_mask((n + 7) / 8);
+  f32_dropout_scalar(n, 0.3f, dropout_key(seed, 7, salt), 0, t.f32(x), want_y.data(), want_mask.data());
+  CHECK(got_y == want_y);
+  CHECK(got_mask == want_mask);
+  f32_dropout_bwd_scalar(n, 0.3f, want_mask.data(), t.f32(dy), want_dx.data());
+  CHECK(t.run(op_of(OpKind::DropoutBwd, {mask, dy}, {dx}, p)) == want_dx);
+  // In place, both ways; without a mask (no backward) the same y.
+  std::memcpy(t.f32(over), t.f32(dy), n * 4);
+  CHECK(t.run(op_of(OpKind::DropoutBwd, {mask, over}, {over}, p)) == want_dx);
+  std::memcpy(t.f32(over), t.f32(x), n * 4);
+  CHECK(t.run(op_of(OpKind::Dropout, {over}, {over}, p)) == want_y);
+  CHECK(t.run(op_of(OpKind::Dropout, {x}, {y}, p)) == want_y);
+  // Another step, seed or salt draws another mask; ratio 0 (evaluation) is the identity.
+  t.set_step(seed, 8);
+  CHECK(t.run(op_of(OpKind::Dropout, {x}, {y}, p)) != want_y);
+  t.set_step(seed + 1, 7);
+  CHECK(t.run(op_of(OpKind::Dropout, {x}, {y}, p)) != want_y);
+  t.set_step(seed, 7);
+  OpParams other = p;
+  set_dropout(other, 0.3f, salt + 1);
+  CHECK(t.run(op_of(OpKind::Dropout, {x}, {y}, other)) != want_y);
+  OpParams identity = p;
+  set_dropout(identity, 0.0f, salt);
+  CHECK(t.run(op_of(OpKind::Dropout, {x}, {y}, identity)) == t.values(x));
 }

@@ -143,6 +143,17 @@ void f32_mul_channels_bwd_scalar(size_t batch, size_t pixels, size_t channels, c
 void f32_mul_channels_bwd_tiled(size_t batch, size_t pixels, size_t channels, const float* a,
                                 const float* dy, float* db);
 
+// --- dropout (training mode; the mask's definition: kernels/dropout_rng.h) ---
+// y = x * scale where element first + i is kept, else 0; mask (may be null: no backward) gets
+// its bit i % 8 of byte i / 8, mask pointing at the byte of x[0]. `first`, the index of x[0] in
+// the op's output, is a multiple of 8; key is dropout_key(seed, step, salt); 0 <= p < 1. y may be
+// x. The _tiled variants (four lanes, vec4.h) equal the references bit for bit.
+void f32_dropout_scalar(size_t n, float p, uint64_t key, uint64_t first, const float* x, float* y, uint8_t* mask);
+void f32_dropout_tiled(size_t n, float p, uint64_t key, uint64_t first, const float* x, float* y, uint8_t* mask);
+// dx = dy * scale where the mask's bit is set, else 0 (mask at the byte of dy[0]). dx may be dy.
+void f32_dropout_bwd_scalar(size_t n, float p, const uint8_t* mask, const float* dy, float* dx);
+void f32_dropout_bwd_tiled(size_t n, float p, const uint8_t* mask, const float* dy, float* dx);
+
 // --- elementwise sum (residual joins, gradient accumulation) ---
 void f32_add_scalar(size_t n, const float* a, const float* b, float* y);
 
