@@ -33,12 +33,12 @@ std::string shape_text(const std::vector<uint32_t>& s) {
 }
 
 // Output extent of a window along one axis, refusing a window larger than the padded input.
-// `window`: "kernel" (conv) or "window" (pooling), as messages say.
+// `window`: "kernel" (conv) or "window" (pooling), as messages say; ceil_mode: pooling's.
 uint32_t window_extent(const std::string& name, const char* window, uint32_t in, uint32_t kernel,
-                       uint32_t stride, uint32_t pad) {
+                       uint32_t stride, uint32_t pad, bool ceil_mode = false) {
   require(kernel >= 1 && stride >= 1, name + ": kernel and stride must be at least 1");
   require(uint64_t{in} + 2 * uint64_t{pad} >= kernel, name + ": " + window + " larger than the padded input");
-  return dim(window_out_extent(in, kernel, stride, pad, pad), name + ": output extent");
+  return dim(pool_out_extent(in, kernel, stride, pad, pad, ceil_mode), name + ": output extent");
 }
 
 // The salt that keeps this dropout's masks apart from every other's: FNV-1a (32 bits) of its name,
@@ -286,19 +286,50 @@ TensorId ModelBuilder::add(const std::string& name, TensorId a, TensorId b) {
   return op.out[0];
 }
 
-TensorId ModelBuilder::maxpool(const std::string& name, TensorId x, uint32_t kernel,
-                               uint32_t stride, uint32_t pad) {
-  const auto s = input_shape(name, "maxpool", x, 4);
+// A pooling op's output shape and params (kernel, stride, padding on all four sides, the flags).
+Op ModelBuilder::pool(const std::string& name, const char* layer, OpKind kind, TensorId x, uint32_t kernel,
+                      uint32_t stride, uint32_t pad, bool ceil_mode, bool count_include_pad) {
+  const auto s = input_shape(name, layer, x, 4);
   require(uint64_t{2} * pad <= kernel, name + ": padding must be at most half the kernel (as PyTorch)");
-  Op op{OpKind::MaxPool2d, {}, {}};
-  op.in = {x};
-  op.out = {activation(name, {s[0], window_extent(name, "window", s[1], kernel, stride, pad),
-                              window_extent(name, "window", s[2], kernel, stride, pad), s[3]})};
-  op.out.push_back(mask(name + ".taps", shape(op.out[0]), DType::U8));
+  Op op{kind, {x}, {}};
+  op.out = {activation(name, {s[0], window_extent(name, "window", s[1], kernel, stride, pad, ceil_mode),
+                              window_extent(name, "window", s[2], kernel, stride, pad, ceil_mode), s[3]})};
   op.params.kernel_h = op.params.kernel_w = u16(kernel, name + " kernel");
   op.params.stride_h = op.params.stride_w = u16(stride, name + " stride");
   op.params.pad_top = op.params.pad_left = op.params.pad_bottom = op.params.pad_right =
       u16(pad, name + " padding");
+  set_pool_flags(op.params, ceil_mode, count_include_pad);
+  return op;
+}
+
+TensorId ModelBuilder::maxpool(const std::string& name, TensorId x, uint32_t kernel,
+                               uint32_t stride, uint32_t pad, bool ceil_mode) {
+  Op op = pool(name, "maxpool", OpKind::MaxPool2d, x, kernel, stride, pad, ceil_mode, false);
+  op.out.push_back(mask(name + ".taps", shape(op.out[0]), DType::U8));
+  push(op);
+  return op.out[0];
+}
+
+TensorId ModelBuilder::avgpool(const std::string& name, TensorId x, uint32_t kernel, uint32_t stride,
+                               uint32_t pad, bool ceil_mode, bool count_include_pad) {
+  const Op op = pool(name, "avgpool", OpKind::AvgPool2d, x, kernel, stride, pad, ceil_mode, count_include_pad);
+  push(op);
+  return op.out[0];
+}
+
+TensorId ModelBuilder::concat(const std::string& name, const std::vector<TensorId>& xs) {
+  require(xs.size() >= 2 && xs.size() <= static_cast<size_t>(kMaxOpInputs),
+          name + ": concat takes 2 to " + std::to_string(kMaxOpInputs) + " inputs, got " + std::to_string(xs.size()));
+  std::vector<uint32_t> s = input_shape(name, "concat", xs[0], 4);
+  uint64_t channels = 0;
+  for (TensorId x : xs) {
+    const auto t = input_shape(name, "concat", x, 4);
+    require(t[0] == s[0] && t[1] == s[1] && t[2] == s[2],
+            name + ": concat's inputs must share N, H and W, got " + shape_text(s) + " and " + shape_text(t));
+    channels += t[3];
+  }
+  s[3] = dim(channels, name + ": output channels");
+  Op op{OpKind::Concat, xs, {activation(name, s)}};
   push(op);
   return op.out[0];
 }

@@ -61,8 +61,17 @@ class ModelBuilder {
   // as one bit per element for the backward; evaluation runs the identity.
   TensorId dropout(const std::string& name, TensorId x, float p);
   TensorId add(const std::string& name, TensorId a, TensorId b);  // residual join, same shapes
+  // Pooling as PyTorch's nn.MaxPool2d / nn.AvgPool2d (= ONNX MaxPool / AveragePool with one
+  // kernel, stride and pad for both axes and all four sides; pad at most kernel / 2). ceil_mode:
+  // the output extent is ceil((H + 2 pad - kernel) / stride) + 1, less one where that last
+  // window would start in the bottom/right padding (floor otherwise). count_include_pad: the
+  // average divides by the window's cells inside the padded input (cells past it, which ceil
+  // mode's last window may cover, never count), else by its cells inside the input. PyTorch's
+  // default is true, ONNX's false: the importer passes the attribute.
   TensorId maxpool(const std::string& name, TensorId x, uint32_t kernel, uint32_t stride,
-                   uint32_t pad);
+                   uint32_t pad, bool ceil_mode = false);
+  TensorId avgpool(const std::string& name, TensorId x, uint32_t kernel, uint32_t stride, uint32_t pad,
+                   bool ceil_mode, bool count_include_pad);
   TensorId global_avgpool(const std::string& name, TensorId x);
   TensorId fc(const std::string& name, TensorId x, uint32_t out);  // flattens x's [H,W,C]
   // PyTorch's channel_shuffle (ShuffleNetV2): x's channels viewed [groups, C / groups] and
@@ -70,6 +79,10 @@ class ModelBuilder {
   TensorId channel_shuffle(const std::string& name, TensorId x, uint32_t groups);
   // x[..., begin:end] over channels, 0 <= begin < end <= C (ShuffleNetV2's chunk and split).
   TensorId channel_slice(const std::string& name, TensorId x, uint32_t begin, uint32_t end);
+  // [xs[0] | xs[1] | ...] along channels (torch.cat(xs, dim=1), ONNX Concat with axis 1):
+  // 2 to kMaxOpInputs 4-D inputs of one N, H and W, in order (SqueezeNet's Fire: 2; GoogLeNet's
+  // Inception: 4). An input may appear twice.
+  TensorId concat(const std::string& name, const std::vector<TensorId>& xs);
   // Ends the model: softmax cross-entropy over `logits` ([batch, classes], or [batch, 1, 1,
   // classes]: a global pool's output) against the labels.
   Graph finish(TensorId logits);
@@ -87,6 +100,9 @@ class ModelBuilder {
   TensorId activation(const std::string& name, std::vector<uint32_t> shape);
   // An op of one input and one output of its shape (the activations above).
   TensorId unary(const std::string& name, const char* layer, OpKind kind, TensorId x, OpParams params = {});
+  // A pooling op (MaxPool2d, AvgPool2d): its output tensor, kernel, stride, padding and flags.
+  Op pool(const std::string& name, const char* layer, OpKind kind, TensorId x, uint32_t kernel, uint32_t stride,
+          uint32_t pad, bool ceil_mode, bool count_include_pad);
   // What a backward reads instead of an activation: a ReLU or dropout mask (Bit), max-pool taps
   // (U8).
   TensorId mask(const std::string& name, std::vector<uint32_t> shape, DType dtype);

@@ -64,6 +64,14 @@ double maxpool_bwd_flops(const Graph& g, const Op& op) {
   return elems(g, op.in[slot::MaxPool2dBwd::dy]) * op.params.kernel_h * op.params.kernel_w;
 }
 
+// An add per window cell and output element, the division; its backward the same adds into dx.
+double avgpool_flops(const Graph& g, const Op& op) {
+  return elems(g, op.out[slot::AvgPool2d::y]) * op.params.kernel_h * op.params.kernel_w;
+}
+double avgpool_bwd_flops(const Graph& g, const Op& op) {
+  return elems(g, op.in[slot::AvgPool2dBwd::dy]) * op.params.kernel_h * op.params.kernel_w;
+}
+
 // An exp, an add and a division per element; its backward two multiplies and a subtract.
 double sigmoid_flops(const Graph& g, const Op& op) { return 4.0 * elems(g, op.out[slot::Sigmoid::y]); }
 // HardSigmoid and HardSwish: a few adds, multiplies and compares per element.
@@ -154,6 +162,28 @@ void channel_backward(Backward& b, OpKind kind, const Op& op, TensorId dy) {
 void shuffle_backward(Backward& b, const Op& op, TensorId dy) { channel_backward(b, OpKind::ChannelShuffleBwd, op, dy); }
 void slice_backward(Backward& b, const Op& op, TensorId dy) { channel_backward(b, OpKind::ChannelSliceBwd, op, dy); }
 
+// Each input's gradient is its channel range of dy, copied out (ConcatBwd, the range in the params
+// as ChannelSlice's): nothing of the forward is kept, and an input given twice gets two
+// contributions that Backward sums.
+void concat_backward(Backward& b, const Op& op, TensorId dy) {
+  uint32_t begin = 0;
+  for (TensorId x : op.in) {
+    const uint32_t end = begin + b.graph().at(x).shape[3];
+    if (b.needs_grad(x)) {
+      OpParams p{};
+      set_channel_slice(p, begin, end);
+      b.emit(OpKind::ConcatBwd, {dy}, {b.contribution(x)}, p);
+    }
+    begin = end;
+  }
+}
+
+// From dy and the forward's params alone: an average's gradient does not depend on x.
+void avgpool_backward(Backward& b, const Op& op, TensorId dy) {
+  using S = slot::AvgPool2d;
+  if (b.needs_grad(op.in[S::x])) b.emit(OpKind::AvgPool2dBwd, {dy}, {b.contribution(op.in[S::x])}, op.params);
+}
+
 // d(a+b)/da = d(a+b)/db = 1: dy itself is both contributions, no copy. Safe because gradients
 // are never written in place.
 void add_backward(Backward& b, const Op& op, TensorId dy) {
@@ -211,6 +241,8 @@ constexpr OpRule kOpRules[kOpKindCount] = {
     {OpKind::Relu6,                      kOut,     relu_backward,      elementwise_flops},
     {OpKind::MaxPool2d,                  kOut,     maxpool_backward,   maxpool_flops},
     {OpKind::GlobalAvgPool,              kOut,     gavgpool_backward,  elementwise_flops},
+    {OpKind::Concat,                     kOut,     concat_backward,    elementwise_flops},
+    {OpKind::AvgPool2d,                  kOut,     avgpool_backward,   avgpool_flops},
     {OpKind::FullyConnected,             kOut,     fc_backward,        fc_flops},
     {OpKind::ChannelShuffle,             kOut,     shuffle_backward,   elementwise_flops},
     {OpKind::ChannelSlice,               kOut,     slice_backward,     elementwise_flops},
@@ -227,6 +259,8 @@ constexpr OpRule kOpRules[kOpKindCount] = {
     {OpKind::ChannelShuffleBwd,          kOut,     nullptr,            elementwise_flops},
     {OpKind::ChannelSliceBwd,            kOut,     nullptr,            elementwise_flops},
     {OpKind::GlobalAvgPoolBwd,           kOut,     nullptr,            elementwise_flops},
+    {OpKind::ConcatBwd,                  kOut,     nullptr,            elementwise_flops},
+    {OpKind::AvgPool2dBwd,               kOut,     nullptr,            avgpool_bwd_flops},
     {OpKind::ReluBwd,                    kOut,     nullptr,            elementwise_flops},
     {OpKind::BatchNormBwd,               kOut,     nullptr,            bn_bwd_flops},
     {OpKind::MaxPool2dBwd,               kOut,     nullptr,            maxpool_bwd_flops},

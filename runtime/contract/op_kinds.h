@@ -21,14 +21,14 @@ inline constexpr int kMaxOpOutputs = 3;
 
 enum class OpKind : uint16_t {
   // Forward.
-  Normalize, Conv2d, BatchNormTrain, BatchNormEval, Relu, Relu6, MaxPool2d, GlobalAvgPool,
-  FullyConnected, ChannelShuffle, ChannelSlice, Add, Sigmoid, HardSigmoid, HardSwish, Mul,
+  Normalize, Conv2d, BatchNormTrain, BatchNormEval, Relu, Relu6, MaxPool2d, GlobalAvgPool, Concat,
+  AvgPool2d, FullyConnected, ChannelShuffle, ChannelSlice, Add, Sigmoid, HardSigmoid, HardSwish, Mul,
   Dropout, SoftmaxCrossEntropy,
   // Backward. Gradients are written, never accumulated: where a tensor feeds several ops, the
   // plan sums their contributions with Add.
   SoftmaxCrossEntropyBwd, FullyConnectedBwdData, FullyConnectedBwdWeights, ChannelShuffleBwd,
-  ChannelSliceBwd, GlobalAvgPoolBwd, ReluBwd, BatchNormBwd, MaxPool2dBwd, Conv2dBwdData,
-  Conv2dBwdWeights, SigmoidBwd, HardSigmoidBwd, HardSwishBwd, MulBwd, DropoutBwd,
+  ChannelSliceBwd, GlobalAvgPoolBwd, ConcatBwd, AvgPool2dBwd, ReluBwd, BatchNormBwd, MaxPool2dBwd,
+  Conv2dBwdData, Conv2dBwdWeights, SigmoidBwd, HardSigmoidBwd, HardSwishBwd, MulBwd, DropoutBwd,
   // Optimizer: one update per trained parameter (see kOptimizerStateSlot below).
   SgdMomentum, Adam, AdamW,
 };
@@ -62,6 +62,18 @@ struct MaxPool2d {  // taps: DType::U8, the winning tap of each window, what Max
   enum Out : uint8_t { y, taps };
 };
 struct GlobalAvgPool {  // y is [N,1,1,C]
+  enum In : uint8_t { x };
+  enum Out : uint8_t { y };
+};
+// y = [x0 | x1 | ...] along channels (NHWC), 2 to kMaxOpInputs inputs of one N, H, W; each
+// input's range follows from the channels of those before it.
+struct Concat {
+  enum In : uint8_t { x0, x1, x2, x3, x4 };
+  enum Out : uint8_t { y };
+};
+// PyTorch's avg_pool2d (= ONNX AveragePool): ceil mode and count_include_pad in the params
+// (pool_ceil_mode, pool_count_include_pad: plan_format.h). AvgPool2dBwd reads dy alone.
+struct AvgPool2d {
   enum In : uint8_t { x };
   enum Out : uint8_t { y };
 };
@@ -129,6 +141,16 @@ struct ChannelSliceBwd {  // dx shaped like x: dy in [begin, end), zero elsewher
   enum Out : uint8_t { dx };
 };
 struct GlobalAvgPoolBwd {
+  enum In : uint8_t { dy };
+  enum Out : uint8_t { dx };
+};
+// One per input that needs a gradient: dx = dy[..., begin:end], that input's channel range
+// (channel_slice_begin/end, plan_format.h), ChannelSlice's copy.
+struct ConcatBwd {
+  enum In : uint8_t { dy };
+  enum Out : uint8_t { dx };
+};
+struct AvgPool2dBwd {  // the forward's params; dx is x's shape
   enum In : uint8_t { dy };
   enum Out : uint8_t { dx };
 };
@@ -226,6 +248,8 @@ inline constexpr OpKindInfo kOpKinds[kOpKindCount] = {
     {EDGETRAIN_OP(Relu6),                   OpPhase::Forward,   "x",                            "y mask?",        op_table_detail::slot_bit(slot::Relu::x)},
     {EDGETRAIN_OP(MaxPool2d),               OpPhase::Forward,   "x",                            "y taps?",        0},
     {EDGETRAIN_OP(GlobalAvgPool),           OpPhase::Forward,   "x",                            "y",              0},
+    {EDGETRAIN_OP(Concat),                  OpPhase::Forward,   "x0 x1 x2? x3? x4?",            "y",              0},
+    {EDGETRAIN_OP(AvgPool2d),               OpPhase::Forward,   "x",                            "y",              0},
     {EDGETRAIN_OP(FullyConnected),          OpPhase::Forward,   "x w b?",                       "y",              0},
     {EDGETRAIN_OP(ChannelShuffle),          OpPhase::Forward,   "x",                            "y",              0},
     {EDGETRAIN_OP(ChannelSlice),            OpPhase::Forward,   "x",                            "y",              0},
@@ -242,6 +266,8 @@ inline constexpr OpKindInfo kOpKinds[kOpKindCount] = {
     {EDGETRAIN_OP(ChannelShuffleBwd),       OpPhase::Backward,  "dy",                           "dx",             0},
     {EDGETRAIN_OP(ChannelSliceBwd),         OpPhase::Backward,  "dy",                           "dx",             0},
     {EDGETRAIN_OP(GlobalAvgPoolBwd),        OpPhase::Backward,  "dy",                           "dx",             0},
+    {EDGETRAIN_OP(ConcatBwd),               OpPhase::Backward,  "dy",                           "dx",             0},
+    {EDGETRAIN_OP(AvgPool2dBwd),            OpPhase::Backward,  "dy",                           "dx",             0},
     {EDGETRAIN_OP(ReluBwd),                 OpPhase::Backward,  "mask dy",                      "dx",             op_table_detail::slot_bit(slot::ReluBwd::dy)},
     {EDGETRAIN_OP(BatchNormBwd),            OpPhase::Backward,  "x gamma mean var dy",          "dx? dgamma? dbeta?", op_table_detail::slot_bit(slot::BatchNormBwd::dy)},
     {EDGETRAIN_OP(MaxPool2dBwd),            OpPhase::Backward,  "taps dy",                      "dx",             0},
@@ -354,7 +380,8 @@ static_assert(op_input_count(OpKind::BatchNormTrain) == slot::BatchNormTrain::ru
                   op_output_count(OpKind::MulBwd) == slot::MulBwd::db + 1 &&
                   op_input_count(OpKind::HardSwishBwd) == slot::HardSwishBwd::dy + 1 &&
                   op_output_count(OpKind::Dropout) == slot::Dropout::mask + 1 &&
-                  op_input_count(OpKind::DropoutBwd) == slot::DropoutBwd::dy + 1,
+                  op_input_count(OpKind::DropoutBwd) == slot::DropoutBwd::dy + 1 &&
+                  op_input_count(OpKind::Concat) == slot::Concat::x4 + 1 && slot::Concat::x4 + 1 == kMaxOpInputs,
               "kOpKinds slot lists and the slot enums disagree");
 static_assert(op_input_name(OpKind::SgdMomentum, slot::SgdMomentum::velocity) == "velocity" &&
                   op_input_name(OpKind::Adam, slot::Adam::exp_avg_sq) == "exp_avg_sq" &&

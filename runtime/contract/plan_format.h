@@ -87,6 +87,18 @@ inline float dropout_ratio(const OpParams& p) { return p.eps; }
 inline uint32_t dropout_salt(const OpParams& p) { return p.groups; }
 inline void set_dropout(OpParams& p, float ratio, uint32_t salt) { p.eps = ratio, p.groups = salt; }
 
+// MaxPool2d's and AvgPool2d's (and their backwards') flags, PyTorch's and ONNX's: ceil mode (the
+// output extent rounds up, window_out_extent in window.h) and, for the average, whether padded
+// cells count in the divisor. Kept in `groups`, which pooling has no other use for and the model
+// hash reads (another mode is another model); zero, every plan's value before these flags, is
+// floor mode without padding counted. Pooling kernels take groups as 1.
+inline constexpr uint32_t kPoolCeilMode = 1u, kPoolCountIncludePad = 2u;
+inline bool pool_ceil_mode(const OpParams& p) { return (p.groups & kPoolCeilMode) != 0; }
+inline bool pool_count_include_pad(const OpParams& p) { return (p.groups & kPoolCountIncludePad) != 0; }
+inline void set_pool_flags(OpParams& p, bool ceil_mode, bool count_include_pad) {
+  p.groups = (ceil_mode ? kPoolCeilMode : 0u) | (count_include_pad ? kPoolCountIncludePad : 0u);
+}
+
 struct OpDesc {
   OpKind kind;
   int32_t in[kMaxOpInputs];    // tensor ids by slot (op_kinds.h: slot::<Kind>), -1 where unused

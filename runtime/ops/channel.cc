@@ -1,5 +1,6 @@
-// Channel ops (ShuffleNetV2's): the shuffle and its inverse, the slice and its backward. Copies
-// within each pixel's channel vector, tiled by pixel ranges across the pool. The operands' shapes
+// Channel ops: ShuffleNetV2's shuffle and its inverse, the slice and its backward; SqueezeNet's and
+// GoogLeNet's concat, whose backward is a slice of dy per input. Copies within each pixel's
+// channel vector, tiled by pixel ranges across the pool. The operands' shapes
 // are checked against the params here, as no other check knows these kinds' params.
 #include "kernels/kernels.h"
 #include "kernels/select.h"
@@ -71,6 +72,42 @@ Status channel_slice(const OpContext& c, const OpDesc& d) {
 Status channel_slice_bwd(const OpContext& c, const OpDesc& d) {
   using S = slot::ChannelSliceBwd;
   return slice(c, d, d.in[S::dy], d.out[S::dx], false, f32_channel_slice_bwd_scalar);
+}
+
+// Each input in turn into its range of y's channels, the ranges in input order; every input must
+// be y's pixels and the widths must add up to y's channels.
+Status concat(const OpContext& c, const OpDesc& d) {
+  using S = slot::Concat;
+  const MatrixView to = channel_rows(c, d.out[S::y]);
+  int inputs = 0;  // the inputs come first: no gap between them
+  while (inputs < kMaxOpInputs && d.in[inputs] != -1) ++inputs;
+  size_t end = 0;
+  for (int k = 0; k < kMaxOpInputs; ++k) {
+    const MatrixView from = k < inputs ? channel_rows(c, d.in[k]) : MatrixView{to.rows, 0};
+    const bool fits = (k < inputs || d.in[k] == -1) && from.rows == to.rows && end + from.cols <= to.cols;
+    end = fits ? end + from.cols : to.cols + 1;
+  }
+  if (end != to.cols) {
+    return Status::error(StatusCode::InvalidPlan, "a concat whose inputs do not fill its %zu channels", to.cols);
+  }
+  float* y = c.f32(d.out[S::y]);
+  size_t begin = 0;
+  for (int k = 0; k < inputs; ++k) {
+    const size_t width = channel_rows(c, d.in[k]).cols;
+    const float* x = c.f32(d.in[k]);
+    auto fn = [&](size_t p, size_t count) {
+      f32_channel_concat_scalar(count, to.cols, begin, begin + width, x + p * width, y + p * to.cols);
+    };
+    parallel_rows(c, to.rows, width, fn);
+    begin += width;
+  }
+  return Status::ok();
+}
+
+// dx = dy[..., begin:end]: ChannelSlice's copy, the range in the same params.
+Status concat_bwd(const OpContext& c, const OpDesc& d) {
+  using S = slot::ConcatBwd;
+  return slice(c, d, d.in[S::dy], d.out[S::dx], true, f32_channel_slice_scalar);
 }
 
 }  // namespace edgetrain::ops

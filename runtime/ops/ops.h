@@ -29,6 +29,8 @@ Status channel_shuffle(const OpContext& c, const OpDesc& op);
 Status channel_shuffle_bwd(const OpContext& c, const OpDesc& op);
 Status channel_slice(const OpContext& c, const OpDesc& op);
 Status channel_slice_bwd(const OpContext& c, const OpDesc& op);
+Status concat(const OpContext& c, const OpDesc& op);
+Status concat_bwd(const OpContext& c, const OpDesc& op);  // one input's range of dy
 // batchnorm.cc
 Status batchnorm_train(const OpContext& c, const OpDesc& op);
 Status batchnorm_eval(const OpContext& c, const OpDesc& op);
@@ -54,6 +56,8 @@ Status dropout_bwd(const OpContext& c, const OpDesc& op);
 // pool.cc
 Status maxpool2d(const OpContext& c, const OpDesc& op);
 Status maxpool2d_bwd(const OpContext& c, const OpDesc& op);
+Status avgpool2d(const OpContext& c, const OpDesc& op);
+Status avgpool2d_bwd(const OpContext& c, const OpDesc& op);
 Status global_avgpool(const OpContext& c, const OpDesc& op);
 Status global_avgpool_bwd(const OpContext& c, const OpDesc& op);
 // loss.cc

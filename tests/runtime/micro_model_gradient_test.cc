@@ -2,7 +2,8 @@
 // the runtime (host only: it links the planner). Each model isolates one kind of op so that a
 // wrong gradient points at its op: strided/padded convs, depthwise convs, ReLU6, residual adds
 // with fan-out, overlapping max pooling, squeeze-and-excitation gates and SiLU, ShuffleNetV2's
-// channel slices and shuffles, dropout. Whole zoo models are too stiff for float32 finite
+// channel slices and shuffles, dropout, SqueezeNet's Fire concat and ceil-mode pooling (max and
+// average). Whole zoo models are too stiff for float32 finite
 // differences at test sizes (their early-layer gradients differ from a float64 PyTorch run by
 // ~1% in ours and ~3% in PyTorch's own float32), so they are checked for placement invariance.
 #include <doctest/doctest.h>
@@ -230,6 +231,53 @@ TEST_CASE("micro models: dropout in the features and in the classifier head") {
 }
 
 namespace {
+// SqueezeNet's Fire module (torchvision's): a 1x1 squeeze conv and ReLU, then two expand convs
+// (1x1 and 3x3, each with a ReLU) concatenated along channels.
+TensorId fire(ModelBuilder& b, TensorId x, uint32_t squeeze, uint32_t expand, const std::string& name) {
+  x = b.relu(name + ".squeeze.relu", b.conv(name + ".squeeze", x, squeeze, 1, 1, 0, 1, true));
+  const TensorId e1 = b.relu(name + ".e1.relu", b.conv(name + ".e1", x, expand, 1, 1, 0, 1, true));
+  const TensorId e3 = b.relu(name + ".e3.relu", b.conv(name + ".e3", x, expand, 3, 1, 1, 1, true));
+  return b.concat(name + ".cat", {e1, e3});
+}
+}  // namespace
+
+TEST_CASE("micro models: SqueezeNet's Fire concat, ceil-mode max pooling, concat of many inputs") {
+  check_model("fire", 7, 3, [](ModelBuilder& b, TensorId x) {
+    x = b.conv("stem", x, 6, 3, 1, 1, 1, true);
+    x = b.maxpool("pool", x, 3, 2, 0, true);  // 7 -> 3 (floor: 3); 6 -> 3 below (floor: 2)
+    return b.conv("post", fire(b, x, 3, 4, "fire"), 5, 1, 1, 0, 1, true);
+  });
+  check_model("maxpool_ceil", 6, 3, [](ModelBuilder& b, TensorId x) {
+    x = b.conv("c1", x, 4, 3, 1, 1, 1, true);
+    return b.conv("c2", b.maxpool("pool", x, 3, 2, 1, true), 4, 1, 1, 0, 1, true);  // 6 -> 4: a clipped window
+  });
+  // GoogLeNet-like: four branches of different widths, one of them the block's input itself, and
+  // a tensor given twice (two contributions to one gradient).
+  check_model("concat_many", 5, 3, [](ModelBuilder& b, TensorId x) {
+    x = b.conv("stem", x, 4, 3, 1, 1, 1, true);
+    const TensorId a = b.conv("a", x, 3, 1, 1, 0, 1, true), c = b.conv("c", x, 2, 3, 1, 1, 1, true);
+    const TensorId d = b.conv("d", b.maxpool("d.pool", x, 3, 1, 1), 1, 1, 1, 0, 1, true);
+    return b.conv("post", b.concat("cat", {a, x, c, d, a}), 4, 1, 1, 0, 1, true);
+  });
+}
+
+TEST_CASE("micro models: average pooling, ceil mode and count_include_pad") {
+  for (const bool include_pad : {false, true}) {
+    CAPTURE(include_pad);
+    check_model(include_pad ? "avgpool_with_pad" : "avgpool", 7, 3, [&](ModelBuilder& b, TensorId x) {
+      x = b.conv("c1", x, 4, 3, 1, 1, 1, true);
+      x = b.avgpool("pool", x, 3, 2, 1, true, include_pad);  // 7 -> 4; its last windows clipped
+      x = b.conv("c2", x, 5, 3, 1, 1, 1, true);
+      return b.avgpool("pool2", x, 2, 2, 0, true, include_pad);  // 4 -> 2
+    });
+  }
+  check_model("avgpool_floor", 8, 3, [](ModelBuilder& b, TensorId x) {
+    x = b.conv("c1", x, 4, 3, 1, 1, 1, true);
+    return b.conv("c2", b.avgpool("pool", x, 3, 2, 1, false, false), 5, 1, 1, 0, 1, true);
+  });
+}
+
+namespace {
 // All parameter gradients after one step of a placed plan, by name.
 std::vector<std::pair<std::string, std::vector<float>>> gradients_after_one_step(const Graph& g) {
   const OwnedPlan owned(g);
@@ -323,4 +371,33 @@ TEST_CASE("recomputation is exact: the least-memory plan of a split unit gives s
   REQUIRE(recomputed > 0);
   CHECK(least.graph.arena_bytes < all.graph.arena_bytes);
   CHECK(gradients_after_one_step(least.graph) == gradients_after_one_step(all.graph));
+}
+
+TEST_CASE("recomputation is exact: checkpointed Fire and average-pooling plans give store-all's gradients") {
+  ModelBuilder b("squeeze", 4, 24, 24, 3, 10);
+  TensorId x = b.relu("stem.relu", b.conv("stem", b.input(), 8, 3, 1, 1, 1, true));
+  x = b.maxpool("pool1", x, 3, 2, 0, true);  // 24 -> 12 (floor: 11)
+  x = fire(b, x, 4, 8, "fire2");
+  x = fire(b, x, 4, 8, "fire3");
+  x = b.avgpool("pool2", x, 3, 2, 1, true, false);  // 12 -> 7 (floor: 6)
+  x = fire(b, x, 4, 8, "fire4");
+  x = fire(b, x, 4, 8, "fire5");
+  Graph g = b.finish(b.fc("fc", b.global_avgpool("gap", x), 10));
+  derive_schedules(g, {}, Updates::AtStepEnd);
+  const Chain chain = build_chain(g);
+  const Planned all = realise(g, chain, store_all(chain));
+  const auto want = gradients_after_one_step(all.graph);
+  REQUIRE(want.size() > 10);
+  const Planned least = least_memory_plan(g, chain);
+  size_t recomputed = 0;  // concats and pools run again in the least-memory plan
+  for (const Op& op : least.graph.train) {
+    recomputed += op.kind == OpKind::Concat || op.kind == OpKind::AvgPool2d || op.kind == OpKind::MaxPool2d;
+  }
+  for (const Op& op : g.forward) {
+    recomputed -= op.kind == OpKind::Concat || op.kind == OpKind::AvgPool2d || op.kind == OpKind::MaxPool2d;
+  }
+  CHECK(recomputed > 0);
+  CHECK(least.graph.arena_bytes < all.graph.arena_bytes);
+  CHECK(gradients_after_one_step(least.graph) == want);
+  CHECK(gradients_after_one_step(realise(g, chain, chen_sqrt(chain)).graph) == want);
 }

@@ -51,3 +51,37 @@ inline window_span window_interior_columns(const f32_window_geometry& g) {
   return {begin < end ? begin : end, end};
 }
 
+
+// How an average pool divides its window's sum (PyTorch's avg_pool2d): by the window's cells
+// inside the input, or with count_include_pad by those inside the padded input, whose bottom and
+// right padding are these (ceil mode's last window may reach past them: those cells never count).
+struct f32_avgpool_params {
+  size_t pad_bottom, pad_right;
+  bool count_include_pad;
+};
+
+// Output pixel (oh, ow)'s window clipped to the input, rows [h0, h1) and columns [w0, w1), and
+// its divisor. Every window holds an input cell when pad_top < kernel_h, pad_left < kernel_w and
+// window_geometry_valid(g).
+struct avgpool_window {
+  size_t h0, h1, w0, w1;
+  float divisor;
+};
+inline avgpool_window avgpool_window_at(const f32_window_geometry& g, const f32_avgpool_params& a,
+                                        size_t oh, size_t ow) {
+  const auto clip = [](size_t start, size_t kernel, size_t pad_before, size_t in, size_t pad_after,
+                       size_t* lo, size_t* hi) {
+    // In padded coordinates (the input starts at pad_before), all unsigned and non-negative.
+    const size_t padded_end = in + pad_before + pad_after;
+    const size_t end = start + kernel < padded_end ? start + kernel : padded_end;
+    *lo = start > pad_before ? start - pad_before : 0;
+    *hi = end > pad_before ? (end - pad_before < in ? end - pad_before : in) : 0;
+    return end - start;  // cells of the padded input
+  };
+  avgpool_window w{};
+  const size_t ph = clip(oh * g.stride_h, g.kernel_h, g.pad_top, g.in_h, a.pad_bottom, &w.h0, &w.h1);
+  const size_t pw = clip(ow * g.stride_w, g.kernel_w, g.pad_left, g.in_w, a.pad_right, &w.w0, &w.w1);
+  const size_t cells = a.count_include_pad ? ph * pw : (w.h1 - w.h0) * (w.w1 - w.w0);
+  w.divisor = static_cast<float>(cells);
+  return w;
+}

@@ -169,6 +169,18 @@ void f32_maxpool2d_argmax_tiled(const f32_window_geometry& g, const float* x, fl
                                 uint8_t* tap, size_t n_begin, size_t n_end);
 void f32_maxpool2d_bwd_argmax_tiled(const f32_window_geometry& g, const uint8_t* tap,
                                     const float* dy, float* dx, size_t n_begin, size_t n_end);
+// Average pooling (PyTorch's avg_pool2d, ceil mode by the output extent, the divisor by
+// f32_avgpool_params: geometry.h); the backward reads dy alone and writes all of dx. The _tiled
+// variants (four channels at a time, vec4.h) run images [n_begin, n_end) and equal the scalar
+// references bit for bit.
+void f32_avgpool2d_scalar(const f32_window_geometry& g, const f32_avgpool_params& a, const float* x,
+                          float* y);
+void f32_avgpool2d_tiled(const f32_window_geometry& g, const f32_avgpool_params& a, const float* x,
+                         float* y, size_t n_begin, size_t n_end);
+void f32_avgpool2d_bwd_scalar(const f32_window_geometry& g, const f32_avgpool_params& a,
+                              const float* dy, float* dx);
+void f32_avgpool2d_bwd_tiled(const f32_window_geometry& g, const f32_avgpool_params& a,
+                             const float* dy, float* dx, size_t n_begin, size_t n_end);
 void f32_gavgpool_scalar(size_t batch, size_t pixels, size_t channels, const float* x, float* y);
 void f32_gavgpool_bwd_scalar(size_t batch, size_t pixels, size_t channels, const float* dy,
                              float* dx);
@@ -189,6 +201,10 @@ void f32_channel_slice_scalar(size_t pixels, size_t channels, size_t begin, size
                               const float* x, float* y);
 void f32_channel_slice_bwd_scalar(size_t pixels, size_t channels, size_t begin, size_t end,
                                   const float* dy, float* dx);
+// Concat, one input at a time: y [pixels, channels][:, begin:end] = x [pixels, end - begin], the
+// rest of y untouched. Its backward is the slice above, dy's range into each input's gradient.
+void f32_channel_concat_scalar(size_t pixels, size_t channels, size_t begin, size_t end,
+                               const float* x, float* y);
 
 // --- fully connected: x [N,I], w [O,I], y [N,O] ---
 void f32_fc_scalar(size_t batch, size_t in, size_t out, const float* x, const float* w,

@@ -163,3 +163,14 @@ inline void f32_channel_shuffle(size_t pixels, size_t channels, size_t groups, c
                                 float* y) {
   f32_channel_shuffle_tiled(pixels, channels, groups, x, y);
 }
+
+// Average pooling and its backward over images [n_begin, n_end): the four-channel variants on
+// both ISAs.
+inline void f32_avgpool2d(const f32_window_geometry& g, const f32_avgpool_params& a, const float* x,
+                          float* y, size_t n_begin, size_t n_end) {
+  f32_avgpool2d_tiled(g, a, x, y, n_begin, n_end);
+}
+inline void f32_avgpool2d_bwd(const f32_window_geometry& g, const f32_avgpool_params& a,
+                              const float* dy, float* dx, size_t n_begin, size_t n_end) {
+  f32_avgpool2d_bwd_tiled(g, a, dy, dx, n_begin, n_end);
+}
