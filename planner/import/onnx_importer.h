@@ -54,7 +54,8 @@ class Importer {
   void relu(const onnx::NodeProto& n, int index);
   void clip(const onnx::NodeProto& n, int index);
   void add(const onnx::NodeProto& n, int index);
-  void maxpool(const onnx::NodeProto& n, int index);
+  void pool(const onnx::NodeProto& n, int index);
+  void concat(const onnx::NodeProto& n, int index);
   void global_pool(const onnx::NodeProto& n, int index);
   void flatten(const onnx::NodeProto& n, int index);
   void reshape(const onnx::NodeProto& n, int index);

@@ -18,7 +18,8 @@ constexpr OnnxOp kOnnxOps[] = {
     {"Relu",                 1, 1,   1, 1,    &Importer::relu},
     {"Clip",                 1, 3,   1, 1,    &Importer::clip},
     {"Add",                  2, 2,   1, 1,    &Importer::add},
-    {"MaxPool",              1, 1,   1, 1,    &Importer::maxpool},
+    {"MaxPool",              1, 1,   1, 1,    &Importer::pool},
+    {"AveragePool",          1, 1,   1, 1,    &Importer::pool},
     {"GlobalAveragePool",    1, 1,   1, 1,    &Importer::global_pool},
     {"ReduceMean",           1, 2,   1, 1,    &Importer::global_pool},  // opset 18's axes input: refused
     {"Flatten",              1, 1,   1, 1,    &Importer::flatten},
@@ -35,6 +36,7 @@ constexpr OnnxOp kOnnxOps[] = {
     {"Mul",                  2, 2,   1, 1,    &Importer::mul},
     {"Slice",                3, 5,   1, 1,    &Importer::slice},
     {"Split",                1, 2,   1, 64,   &Importer::split},
+    {"Concat",               2, kMaxOpInputs, 1, 1, &Importer::concat},  // of activations: constants fold
 };
 // clang-format on
 
@@ -278,17 +280,44 @@ void Importer::add(const onnx::NodeProto& n, int index) {
   define(n, like(a, b_->add(layer_name(n, index, nullptr), a.id, c.id)));
 }
 
-void Importer::maxpool(const onnx::NodeProto& n, int index) {
-  allow_attrs(n, {"kernel_shape", "strides", "pads", "ceil_mode", "dilations", "storage_order", "auto_pad"});
+// MaxPool and AveragePool (ceil_mode; AveragePool's count_include_pad, ONNX's default 0).
+void Importer::pool(const onnx::NodeProto& n, int index) {
+  const bool max = n.op_type() == "MaxPool";
+  allow_attrs(n, max ? std::set<std::string>{"kernel_shape", "strides", "pads", "ceil_mode", "dilations", "storage_order", "auto_pad"}
+                     : std::set<std::string>{"kernel_shape", "strides", "pads", "ceil_mode", "count_include_pad", "auto_pad"});
   const Value& x = act(n, 0);
   if (x.flat || x.groups) fail(n, "the input must be [N, C, H, W]");
-  if (attr_int(n, "ceil_mode", 0) != 0 || attr_int(n, "storage_order", 0) != 0) fail(n, "ceil_mode and storage_order must be 0");
+  if (attr_int(n, "storage_order", 0) != 0) fail(n, "storage_order must be 0 (row major)");
   if (attr(n, "auto_pad") && attr(n, "auto_pad")->s() != "NOTSET") fail(n, "auto_pad is not supported (give explicit pads)");
   if (attr_ints(n, "dilations", {1, 1}) != std::vector<int64_t>{1, 1}) fail(n, "dilations are not supported (supported: 1, i.e. none)");
+  const int64_t ceil_mode = attr_int(n, "ceil_mode", 0), include_pad = attr_int(n, "count_include_pad", 0);
+  if ((ceil_mode != 0 && ceil_mode != 1) || (include_pad != 0 && include_pad != 1)) {
+    fail(n, "ceil_mode and count_include_pad must be 0 or 1");
+  }
   const uint32_t k = window(n, "kernel_shape", attr_ints(n, "kernel_shape", {}), 2);
   const uint32_t s = window(n, "strides", attr_ints(n, "strides", {1, 1}), 2);
   const uint32_t p = window(n, "pads", attr_ints(n, "pads", {0, 0, 0, 0}), 4);
-  define(n, {b_->maxpool(layer_name(n, index, nullptr), x.id, k, s, p)});
+  const std::string name = layer_name(n, index, nullptr);
+  define(n, {max ? b_->maxpool(name, x.id, k, s, p, ceil_mode != 0)
+                 : b_->avgpool(name, x.id, k, s, p, ceil_mode != 0, include_pad != 0)});
+}
+
+// Concat of activations on the channel axis (SqueezeNet's Fire, ShuffleNetV2's join).
+void Importer::concat(const onnx::NodeProto& n, int index) {
+  allow_attrs(n, {"axis"});
+  if (!attr(n, "axis")) fail(n, "needs an axis");
+  channel_axis(n, attr_int(n, "axis", 1));
+  std::vector<TensorId> xs;
+  for (int i = 0; i < n.input_size(); ++i) {
+    if (consts_.find(n.input(i))) fail(n, "input '" + n.input(i) + "' is a constant (supported: a concat of activations)");
+    const Value& x = act(n, i);
+    if (x.flat || x.groups) fail(n, "the inputs must be [N, C, H, W]");
+    if (dim_of(x.id, 1) != dim_of(xs.empty() ? x.id : xs[0], 1) || dim_of(x.id, 2) != dim_of(xs.empty() ? x.id : xs[0], 2)) {
+      fail(n, "the inputs' H and W differ");
+    }
+    xs.push_back(x.id);
+  }
+  define(n, {b_->concat(layer_name(n, index, nullptr), xs)});
 }
 
 // GlobalAveragePool, and ReduceMean over H and W (keepdims 1: [N, C, 1, 1]; 0: [N, C]).
@@ -402,15 +431,22 @@ void Importer::shape(const onnx::NodeProto& n, int) {
   consts_.add(n.output(0), int64_constant(n.output(0), std::vector<int64_t>(s.begin() + begin, s.begin() + std::max(begin, end))));
 }
 
-// Identity in an eval export and at ratio 0. From opset 12 on, training_mode (an input) says
-// which; before it, the exporter writes Dropout only in a training export (eval drops it).
-void Importer::dropout(const onnx::NodeProto& n, int) {
+// A training export's Dropout is ours (a fresh mask each step); an eval export's, and ratio 0,
+// is the identity. From opset 12 on, training_mode (an input) says which; before it, the
+// exporter writes Dropout only in a training export (eval drops it). The mask output, if any,
+// stays unused.
+void Importer::dropout(const onnx::NodeProto& n, int index) {
   allow_attrs(n, {"seed", "ratio"});
   const float ratio = n.input_size() > 1 && !n.input(1).empty() ? scalar(n, 1, 0.5f) : attr_float(n, "ratio", 0.5f);
   const bool training = opset_ < 12 || (n.input_size() > 2 && !n.input(2).empty() && !ints(n, 2).empty() && ints(n, 2)[0] != 0);
   if (!(ratio >= 0 && ratio < 1)) fail(n, "ratio " + std::to_string(ratio) + " is not supported (supported: [0, 1))");
-  if (training && ratio > 0) fail(n, "training-mode dropout is not supported yet (export in eval mode, or with p=0)");
-  define(n, act(n, 0));
+  const Value& x = act(n, 0);
+  if (!training || ratio == 0) {
+    define(n, x);
+    return;
+  }
+  if (x.groups) fail(n, "the input must be [N, C, H, W] or [N, features]");
+  define(n, like(x, b_->dropout(layer_name(n, index, nullptr), x.id, ratio)));
 }
 
 }  // namespace edgetrain::planner::onnx_detail
