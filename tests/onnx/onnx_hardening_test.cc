@@ -5,8 +5,6 @@
 #include <functional>
 #include <string>
 
-#include "import/onnx_import.h"
-#include "import/onnx_proto.h"
 #include "onnx_test_util.h"
 
 using namespace edgetrain;
@@ -14,27 +12,8 @@ using namespace edgetrain::planner;
 
 namespace {
 
-// The error of importing plain_cnn.onnx after `edit`, "" if it imports.
-std::string error_after(const std::function<void(onnx::GraphProto&)>& edit) {
-  onnx::ModelProto m = parse_model_proto(read_binary_file(test::onnx_path("plain_cnn.onnx")), "plain_cnn.onnx");
-  edit(*m.mutable_graph());
-  std::string bytes;
-  REQUIRE(m.SerializeToString(&bytes));
-  try {
-    parse_onnx(bytes, "m.onnx", 2);
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "";
-}
-
-onnx::NodeProto& first(onnx::GraphProto& g, const std::string& op) {
-  for (auto& n : *g.mutable_node()) {
-    if (n.op_type() == op) return n;
-  }
-  FAIL("no " << op << " node");
-  return *g.mutable_node(0);
-}
+std::string error_after(const std::function<void(onnx::GraphProto&)>& edit) { return test::import_error_after("plain_cnn.onnx", edit); }
+using test::first;
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "graph/graph.h"
 #include "graph/training.h"
 #include "import/onnx_import.h"
+#include "import/onnx_proto.h"
 #include "memory/placement.h"
 #include "state_file.h"
 #include "xnn_context.h"
@@ -25,6 +27,29 @@
 namespace edgetrain::test {
 
 inline std::string onnx_path(const std::string& name) { return std::string(EDGETRAIN_ONNX_DIR) + "/" + name; }
+
+// The error of importing the committed file `name` after `edit`, as "m.onnx" at batch 2; "" if it imports.
+inline std::string import_error_after(const std::string& name, const std::function<void(onnx::GraphProto&)>& edit) {
+  onnx::ModelProto m = planner::parse_model_proto(planner::read_binary_file(onnx_path(name)), name);
+  edit(*m.mutable_graph());
+  std::string bytes;
+  REQUIRE(m.SerializeToString(&bytes));
+  try {
+    planner::parse_onnx(bytes, "m.onnx", 2);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// The graph's first node of type `op`.
+inline onnx::NodeProto& first(onnx::GraphProto& g, const std::string& op) {
+  for (auto& n : *g.mutable_node()) {
+    if (n.op_type() == op) return n;
+  }
+  FAIL("no " << op << " node");
+  return *g.mutable_node(0);
+}
 
 // The committed golden files (tests/kernels/golden.h reads them); a missing or malformed one
 // stops the test that asks.

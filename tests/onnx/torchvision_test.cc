@@ -93,3 +93,83 @@ TEST_CASE("torchvision exports: an eval export says BatchNorm was folded into th
   for (const Op& op : train.graph.forward) bn += op.kind == OpKind::BatchNormTrain;
   CHECK(bn == 20);
 }
+
+TEST_CASE("torchvision exports: what the new ops cannot express is refused in one line naming the node") {
+  const auto set_int = [](onnx::NodeProto& n, const char* name, int64_t v) {
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.name() == name) return a.set_i(v);
+    }
+    onnx::AttributeProto& a = *n.add_attribute();
+    a.set_name(name);
+    a.set_type(onnx::AttributeProto::INT);
+    a.set_i(v);
+  };
+  const std::string shufflenet = "torchvision/shufflenet_v2_x0_5-train-13.onnx";
+  CHECK(test::import_error_after(shufflenet, [&](onnx::GraphProto& g) { set_int(test::first(g, "Concat"), "axis", 2); }) ==
+        "m.onnx: node '/stage2/stage2.0/Concat' (Concat): axis 2 is not supported (supported: 1, the channels)");
+  CHECK(test::import_error_after(shufflenet, [](onnx::GraphProto& g) {
+          onnx::NodeProto& t = test::first(g, "Transpose");
+          t.mutable_attribute(0)->set_ints(1, 3);
+        }).find("(Transpose): supported: the transpose of a 2-D weight, or a channel shuffle") != std::string::npos);
+  const std::string squeezenet = "torchvision/squeezenet1_1-train-13.onnx";
+  CHECK(test::import_error_after(squeezenet, [&](onnx::GraphProto& g) { set_int(test::first(g, "MaxPool"), "ceil_mode", 2); })
+            .find("(MaxPool): ceil_mode and count_include_pad must be 0 or 1") != std::string::npos);
+  const std::string mobilenet = "torchvision/mobilenet_v3_small-train-13.onnx";
+  CHECK(test::import_error_after(mobilenet, [](onnx::GraphProto& g) {
+          onnx::NodeProto& n = test::first(g, "Mul");
+          n.set_input(1, g.initializer(0).name());
+        }).find("(Mul): input '" ) != std::string::npos);
+  CHECK(test::import_error_after(mobilenet, [](onnx::GraphProto& g) {
+          onnx::NodeProto& n = test::first(g, "HardSigmoid");
+          REQUIRE(n.attribute(0).name() == "alpha");
+          n.mutable_attribute(0)->set_f(INFINITY);
+        }).find("(HardSigmoid): alpha and beta must be finite") != std::string::npos);
+}
+
+// torch 1.13 writes chunk(2, dim=1) as two Slices; other exporters write one Split. The same
+// model with its first pair of Slices as a Split (equal parts, opset 13: no sizes) imports to the
+// same ops, and sizes that do not add up are refused.
+TEST_CASE("torchvision exports: a Split of the channels imports like the Slices it replaces") {
+  const std::string file = "torchvision/shufflenet_v2_x0_5-train-13.onnx";
+  const auto to_split = [](onnx::GraphProto& g, std::vector<int64_t> sizes) {
+    auto& nodes = *g.mutable_node();
+    int a = -1, b = -1;
+    for (int i = 0; i < nodes.size() && b < 0; ++i) {
+      if (nodes[i].op_type() != "Slice") continue;
+      if (a < 0) {
+        a = i;
+      } else if (nodes[i].input(0) == nodes[a].input(0)) {
+        b = i;
+      }
+    }
+    REQUIRE(b > a);
+    const std::string second = nodes[b].output(0);
+    nodes.DeleteSubrange(b, 1);
+    onnx::NodeProto& split = nodes[a];
+    split.set_op_type("Split");
+    split.mutable_input()->DeleteSubrange(1, split.input_size() - 1);
+    split.add_output(second);
+    onnx::AttributeProto& axis = *split.add_attribute();
+    axis.set_name("axis");
+    axis.set_type(onnx::AttributeProto::INT);
+    axis.set_i(1);
+    if (!sizes.empty()) {
+      onnx::TensorProto& t = *g.add_initializer();
+      t.set_name("split_sizes");
+      t.set_data_type(onnx::TensorProto::INT64);
+      t.add_dims(static_cast<int64_t>(sizes.size()));
+      for (int64_t v : sizes) t.add_int64_data(v);
+      split.add_input("split_sizes");
+    }
+  };
+  CHECK(test::import_error_after(file, [&](onnx::GraphProto& g) { to_split(g, {}); }).empty());
+  onnx::ModelProto m = parse_model_proto(read_binary_file(test::onnx_path(file)), file);
+  to_split(*m.mutable_graph(), {});
+  std::string bytes;
+  REQUIRE(m.SerializeToString(&bytes));
+  const OnnxModel split = parse_onnx(bytes, "m.onnx", 2), slices = load_onnx(test::onnx_path(file), 2);
+  REQUIRE(split.graph.forward.size() == slices.graph.forward.size());
+  for (size_t i = 0; i < split.graph.forward.size(); ++i) CHECK(split.graph.forward[i].kind == slices.graph.forward[i].kind);
+  CHECK(test::import_error_after(file, [&](onnx::GraphProto& g) { to_split(g, {4, 2}); })
+            .find("(Split): split sizes must be positive, one per output, and sum to the ") != std::string::npos);
+}
