@@ -55,7 +55,7 @@ constexpr const char* kUsage =
     "            [--out FILE.gen.cc] [--json FILE.json] [--no-in-place] [--keep-gradients]\n"
     "            [--profile DEVICE-PROFILE.json] [--report DIR] [--arena-map]\n"
     "            [--target host|pi3] [--data fashion-mnist|synthetic:N]\n"
-    "            [--normalize MEAN,...:STD,...]\n"
+    "            [--normalize MEAN,...:STD,...] [--no-dropout]\n"
     "            [--freeze LAYER-OR-PREFIX]... [--train-last N] [--optimizer sgd|adam|adamw]\n"
     "            [--from-state STATE --weights-out STATE]\n"
     "       plan --onnx FILE.onnx --export-weights STATE --out-onnx OUT.onnx\n"
@@ -71,6 +71,7 @@ constexpr const char* kUsage =
     "--normalize: the input's per-channel mean and std of x / 255, one of each per channel\n"
     "(default: ImageNet's 0.485,0.456,0.406:0.229,0.224,0.225 for 3-channel inputs, else\n"
     "Fashion-MNIST's 0.2860:0.3530 in every channel).\n"
+    "--no-dropout: every Dropout at ratio 0, the identity (to compare with a run without dropout).\n"
     "--arena-map: print each plan's arena over its train ops (a letter per live tensor) on stdout.\n"
     "--optimizer: each trained parameter's update, baked into the plan: sgd (with momentum, the\n"
     "default; one state tensor per parameter), adam or adamw (PyTorch's Adam and AdamW; two).\n"
@@ -86,7 +87,7 @@ struct Args {
   std::string from_state;                                   // freeze_state.h
   std::vector<float> norm_mean, norm_std;                   // --normalize (model_builder.h)
   FreezeSpec freeze;
-  bool list_layers = false;
+  bool list_layers = false, no_dropout = false;
   std::vector<uint32_t> batches;
   ZooOptions zoo;
   Policy policy = Policy::StoreAll;
@@ -116,6 +117,7 @@ Args parse_args(int argc, char** argv) {
     if (flag == "--keep-gradients") { a.updates = Updates::AtStepEnd; continue; }
     if (flag == "--arena-map") { a.arena_map = true; continue; }
     if (flag == "--list-layers") { a.list_layers = true; continue; }
+    if (flag == "--no-dropout") { a.no_dropout = true; continue; }
     if (flag == "--help" || flag == "-h") { std::cout << kUsage; std::exit(0); }
     if (flag.rfind("--", 0) != 0) throw std::invalid_argument("unexpected argument '" + flag + "' (see plan --help)");
     if (i + 1 >= argc) throw std::invalid_argument("'" + flag + "' needs a value (see plan --help)");
@@ -188,6 +190,7 @@ Graph build_model(const Args& a, uint32_t batch) {
     g = a.model_file.empty() ? build_zoo_model(a.model, batch, a.zoo) : load_model_file(a.model_file, batch);
   }
   if (!a.norm_mean.empty()) set_input_normalization(g, a.norm_mean, a.norm_std);
+  if (a.no_dropout) disable_dropout(g);
   return g;
 }
 

@@ -29,7 +29,7 @@ const char* data_kind_name(DataKind kind) {
 
 InputShape input_shape(const Plan& plan) {
   const uint32_t* in = plan.tensors[plan.input].shape;
-  return InputShape{in[1], in[2], in[3], plan.tensors[plan.logits].shape[1]};
+  return InputShape{in[1], in[2], in[3], logit_classes(plan.tensors[plan.logits])};
 }
 
 Status open_data(const std::string& dir, uint32_t synthetic, const InputShape& in, FILE* warnings, DataSets* out) {

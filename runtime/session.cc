@@ -40,7 +40,7 @@ struct Session::Impl {
   // One training step, the caller having written the input: u8 images at plan->input, or floats
   // at the Normalize op's output when first_op is 1.
   Status step(const int32_t* labels, const StepSettings& settings, uint32_t first_op, float* loss) {
-    const uint32_t classes = tensor(plan->logits).shape[1];
+    const uint32_t classes = logit_classes(tensor(plan->logits));
     for (uint32_t i = 0; i < plan->batch; ++i) {
       if (labels[i] < 0 || static_cast<uint32_t>(labels[i]) >= classes) {
         return Status::error(StatusCode::InvalidArgument, "label %d of image %u is not a class of %s (0 to %u)",
@@ -140,7 +140,7 @@ uint32_t Session::batch() const { return impl_->plan->batch; }
 uint32_t Session::height() const { return impl_->tensor(impl_->plan->input).shape[1]; }
 uint32_t Session::width() const { return impl_->tensor(impl_->plan->input).shape[2]; }
 uint32_t Session::channels() const { return impl_->tensor(impl_->plan->input).shape[3]; }
-uint32_t Session::classes() const { return impl_->tensor(impl_->plan->logits).shape[1]; }
+uint32_t Session::classes() const { return logit_classes(impl_->tensor(impl_->plan->logits)); }
 uint64_t Session::step() const { return impl_->position.step; }
 uint32_t Session::threads() const { return static_cast<uint32_t>(impl_->xnn.threads()); }
 uint8_t* Session::input() { return impl_->exec.input(); }

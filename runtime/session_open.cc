@@ -48,7 +48,7 @@ Status Session::find_plan(const char* model, const SessionOptions& options, Plan
   EDGETRAIN_RETURN_IF_ERROR(find_baked(model, options, &plan));
   const TensorDesc& input = plan->tensors[plan->input];
   *out = {plan->model, plan_optimizer(*plan), plan->batch, input.shape[1], input.shape[2], input.shape[3],
-          plan->tensors[plan->logits].shape[1]};
+          logit_classes(plan->tensors[plan->logits])};
   return Status::ok();
 }
 

@@ -51,6 +51,12 @@ uint32_t dropout_salt_of(const std::string& name) {
 
 }  // namespace
 
+void disable_dropout(Graph& g) {
+  for (Op& op : g.forward) {
+    if (op.kind == OpKind::Dropout) set_dropout(op.params, 0.0f, dropout_salt(op.params));
+  }
+}
+
 void set_input_normalization(Graph& g, const std::vector<float>& mean, const std::vector<float>& std) {
   const uint32_t channels = g.at(g.input).shape.back();
   require(channels <= kMaxNormChannels, "--normalize gives per-channel values for at most " +

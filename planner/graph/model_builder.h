@@ -21,6 +21,9 @@ inline constexpr float kImageNetStd[3] = {0.229f, 0.224f, 0.225f};
 // Sets the input's Normalize values: one mean and one std (> 0) per input channel; throws
 // std::invalid_argument naming the counts otherwise.
 void set_input_normalization(Graph& g, const std::vector<float>& mean, const std::vector<float>& std);
+// Every Dropout at ratio 0, the identity (plan --no-dropout: to compare with a reference run
+// that has no dropout, as the torchvision goldens do).
+void disable_dropout(Graph& g);
 // "M1,M2,M3:S1,S2,S3" (plan --normalize): as many means as stds, plain decimals; throws
 // std::invalid_argument quoting the text otherwise.
 void parse_normalization(const std::string& text, std::vector<float>* mean, std::vector<float>* std);

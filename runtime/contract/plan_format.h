@@ -49,6 +49,9 @@ struct TensorDesc {
   uint64_t bytes;   // exact payload bytes (product of shape x element size)
 };
 
+// The classes of a plan's logits: [batch, classes], or a global pool's [batch, 1, 1, classes].
+inline uint32_t logit_classes(const TensorDesc& logits) { return logits.shape[logits.rank - 1]; }
+
 // One flat parameter record for every op; fields an op does not use are zero.
 struct OpParams {
   uint16_t kernel_h, kernel_w;

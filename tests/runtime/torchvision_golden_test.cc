@@ -27,9 +27,10 @@ TEST_CASE("torchvision " EDGETRAIN_TV_MODEL ": one SGD step from the ONNX file's
   options.batch = static_cast<uint32_t>(labels_f.size());
   options.threads = 2;
   Status st = Session::open(nullptr, options, &s);
-  REQUIRE_MESSAGE(st.is_ok(), st.message());
+  REQUIRE_MESSAGE(st.is_ok(), std::string(st.message()));
+  CHECK(s->classes() == 10);  // also where the logits are a global pool's [N, 1, 1, 10] (SqueezeNet)
   st = s->load_weights(EDGETRAIN_TV_STATE);
-  REQUIRE_MESSAGE(st.is_ok(), st.message());
+  REQUIRE_MESSAGE(st.is_ok(), std::string(st.message()));
 
   const std::vector<float>& bytes = gold.at(model + "/input_u8");
   REQUIRE(bytes.size() == s->batch() * s->image_bytes());
@@ -41,7 +42,7 @@ TEST_CASE("torchvision " EDGETRAIN_TV_MODEL ": one SGD step from the ONNX file's
   settings.weight_decay = 1e-4f;
   float loss = 0;
   st = s->train_step(images.data(), labels.data(), settings, &loss);
-  REQUIRE_MESSAGE(st.is_ok(), st.message());
+  REQUIRE_MESSAGE(st.is_ok(), std::string(st.message()));
   const double loss_err = std::fabs(loss - gold.at(model + "/loss")[0]);
   CHECK(loss_err <= 1e-5);
 
@@ -53,9 +54,15 @@ TEST_CASE("torchvision " EDGETRAIN_TV_MODEL ": one SGD step from the ONNX file's
       const std::vector<float>& ref = gold.at(model + "/" + kinds[k] + "/" + name);
       TensorView v;
       st = k == 0 ? s->gradient(name.c_str(), &v) : s->parameter(name.c_str(), &v);
-      REQUIRE_MESSAGE(st.is_ok(), name << ": " << st.message());
+      REQUIRE_MESSAGE(st.is_ok(), name << ": " << std::string(st.message()));
       REQUIRE_MESSAGE(v.elements == ref.size(), name);
-      worst[k] = std::max(worst[k], compare_to_pytorch(std::string(kinds[k]) + " " + name, v.data, ref, 1e-4));
+      const double w = compare_to_pytorch(std::string(kinds[k]) + " " + name, v.data, ref, 1e-4);
+      if (w > 1e-4) {  // passed on compare_to_pytorch's 1e-6 absolute floor: say so
+        double max_ref = 0;
+        for (float r : ref) max_ref = std::max(max_ref, static_cast<double>(std::fabs(r)));
+        MESSAGE(kinds[k] << " " << name << ": relative " << w << " of max |PyTorch| " << max_ref << ", within 1e-6 absolute");
+      }
+      worst[k] = std::max(worst[k], w);
       ++counts[k];
     }
   }
