@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "image_resample.h"
-#include "splitmix.h"
+#include "kernels/splitmix.h"
 
 namespace edgetrain {
 

@@ -4,7 +4,7 @@
 #include <cassert>
 #include <cmath>
 
-#include "splitmix.h"
+#include "kernels/splitmix.h"
 
 namespace edgetrain {
 

@@ -3,7 +3,7 @@
 #include <cassert>
 #include <cstring>
 
-#include "splitmix.h"
+#include "kernels/splitmix.h"
 
 namespace edgetrain {
 

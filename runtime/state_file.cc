@@ -13,6 +13,7 @@
 #include <libgen.h>
 #include <string>
 
+#include "kernels/splitmix.h"
 #include "state_format.h"
 
 namespace edgetrain {
@@ -53,12 +54,7 @@ std::string parent_dir(const char* path) {
   return ::dirname(copy.data());
 }
 
-uint64_t mix(uint64_t z) {  // splitmix64's finaliser
-  z += 0x9e3779b97f4a7c15ull;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+uint64_t mix(uint64_t z) { return splitmix_mix(z + kSplitmixGamma); }
 
 // Unpredictable enough for a temporary's name (O_EXCL makes a guessed one harmless anyway).
 uint64_t random_nonce() {

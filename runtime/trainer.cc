@@ -9,7 +9,7 @@
 
 #include "batch_loader.h"
 #include "memory_info.h"
-#include "splitmix.h"
+#include "kernels/splitmix.h"
 #include "xnn_context.h"
 
 namespace edgetrain {

@@ -158,6 +158,7 @@ Value slice(const std::vector<Value>& in) {
 Value arithmetic(const std::string& op, const std::vector<Value>& in) {
   const Value& a = in[0];
   const Value& b = in[1];
+  if (a.v.empty() || b.v.empty()) refuse(op + " of an empty constant");
   if (a.v.size() != b.v.size() && a.v.size() != 1 && b.v.size() != 1) refuse(op + " of constants of different sizes");
   Value y = a.v.size() >= b.v.size() ? a : b;
   y.is_float = a.is_float || b.is_float;

@@ -312,10 +312,7 @@ void Importer::concat(const onnx::NodeProto& n, int index) {
     if (consts_.find(n.input(i))) fail(n, "input '" + n.input(i) + "' is a constant (supported: a concat of activations)");
     const Value& x = act(n, i);
     if (x.flat || x.groups) fail(n, "the inputs must be [N, C, H, W]");
-    if (dim_of(x.id, 1) != dim_of(xs.empty() ? x.id : xs[0], 1) || dim_of(x.id, 2) != dim_of(xs.empty() ? x.id : xs[0], 2)) {
-      fail(n, "the inputs' H and W differ");
-    }
-    xs.push_back(x.id);
+    xs.push_back(x.id);  // the builder checks that N, H and W agree
   }
   define(n, {b_->concat(layer_name(n, index, nullptr), xs)});
 }

@@ -81,13 +81,18 @@ Status concat(const OpContext& c, const OpDesc& d) {
   const MatrixView to = channel_rows(c, d.out[S::y]);
   int inputs = 0;  // the inputs come first: no gap between them
   while (inputs < kMaxOpInputs && d.in[inputs] != -1) ++inputs;
-  size_t end = 0;
+  bool fits = inputs >= 2;
+  size_t channels = 0;
   for (int k = 0; k < kMaxOpInputs; ++k) {
-    const MatrixView from = k < inputs ? channel_rows(c, d.in[k]) : MatrixView{to.rows, 0};
-    const bool fits = (k < inputs || d.in[k] == -1) && from.rows == to.rows && end + from.cols <= to.cols;
-    end = fits ? end + from.cols : to.cols + 1;
+    if (k >= inputs) {
+      fits = fits && d.in[k] == -1;
+      continue;
+    }
+    const MatrixView from = channel_rows(c, d.in[k]);
+    fits = fits && from.rows == to.rows;
+    channels += from.cols;
   }
-  if (end != to.cols) {
+  if (!fits || channels != to.cols) {
     return Status::error(StatusCode::InvalidPlan, "a concat whose inputs do not fill its %zu channels", to.cols);
   }
   float* y = c.f32(d.out[S::y]);

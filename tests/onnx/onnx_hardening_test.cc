@@ -34,6 +34,25 @@ TEST_CASE("onnx import: every op's input and output counts are checked before th
         std::string::npos);
 }
 
+TEST_CASE("onnx import: arithmetic on an empty constant is refused (it read past the end, found by fuzzing)") {
+  CHECK(error_after([](onnx::GraphProto& g) {
+          onnx::TensorProto& empty = *g.add_initializer();
+          empty.set_name("empty");
+          empty.set_data_type(onnx::TensorProto::INT64);
+          empty.add_dims(0);
+          onnx::TensorProto& one = *g.add_initializer();
+          one.set_name("one");
+          one.set_data_type(onnx::TensorProto::INT64);
+          one.add_int64_data(1);
+          onnx::NodeProto& add = *g.add_node();
+          add.set_name("sum");
+          add.set_op_type("Add");
+          add.add_input("empty");
+          add.add_input("one");
+          add.add_output("sum_out");
+        }) == "m.onnx: node 'sum' (Add): Add of an empty constant");
+}
+
 TEST_CASE("onnx import: names from the file stay one line in errors and sanitised in plans") {
   const std::string error = error_after([](onnx::GraphProto& g) {
     onnx::NodeProto& r = first(g, "Relu");

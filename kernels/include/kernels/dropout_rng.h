@@ -5,9 +5,9 @@
 // split of the op can change a bit.
 //
 // The definition (docs/ARCHITECTURE.md, "Dropout"), all arithmetic modulo 2^64:
-//   mix(z)    = splitmix64's finaliser: z ^= z >> 30; z *= 0xbf58476d1ce4e5b9;
+//   mix(z)    = splitmix64's finaliser (splitmix.h): z ^= z >> 30; z *= 0xbf58476d1ce4e5b9;
 //               z ^= z >> 27; z *= 0x94d049bb133111eb; z ^= z >> 31
-//   G         = 0x9e3779b97f4a7c15 (splitmix64's increment)
+//   G         = 0x9e3779b97f4a7c15 (splitmix64's increment, kSplitmixGamma)
 //   key       = mix(mix(mix(seed + G) + step) + salt)     once per op and step
 //   h(w)      = mix(key + (w + 1) * G)                     one hash per pair of elements
 //   u(e)      = bits 0..31 of h(e / 2) for even e, bits 32..63 for odd e
@@ -24,17 +24,12 @@
 #include <cstddef>
 #include <cstdint>
 
-inline constexpr uint64_t kDropoutGamma = 0x9e3779b97f4a7c15ull;
+#include "kernels/splitmix.h"
 
-inline constexpr uint64_t dropout_mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 // The op's key for one step.
 inline constexpr uint64_t dropout_key(uint64_t seed, uint64_t step, uint32_t salt) {
-  return dropout_mix(dropout_mix(dropout_mix(seed + kDropoutGamma) + step) + salt);
+  return edgetrain::splitmix_mix(edgetrain::splitmix_mix(edgetrain::splitmix_mix(seed + edgetrain::kSplitmixGamma) + step) + salt);
 }
 
 // Elements whose 32-bit draw is below this are dropped.
@@ -43,7 +38,7 @@ inline float dropout_scale(float p) { return 1.0f / (1.0f - p); }
 
 // Whether element `e` is kept: the reference's one-element form.
 inline bool dropout_keep(uint64_t key, uint32_t threshold, uint64_t e) {
-  const uint64_t h = dropout_mix(key + (e / 2 + 1) * kDropoutGamma);
+  const uint64_t h = edgetrain::splitmix_mix(key + (e / 2 + 1) * edgetrain::kSplitmixGamma);
   return static_cast<uint32_t>(h >> (32 * (e & 1))) >= threshold;
 }
 
@@ -52,7 +47,7 @@ inline bool dropout_keep(uint64_t key, uint32_t threshold, uint64_t e) {
 inline unsigned dropout_mask_byte(uint64_t key, uint32_t threshold, uint64_t first) {
   unsigned bits = 0;
   for (unsigned k = 0; k < 4; ++k) {
-    const uint64_t h = dropout_mix(key + (first / 2 + k + 1) * kDropoutGamma);
+    const uint64_t h = edgetrain::splitmix_mix(key + (first / 2 + k + 1) * edgetrain::kSplitmixGamma);
     bits |= (static_cast<uint32_t>(h) >= threshold ? 1u : 0u) << (2 * k);
     bits |= (static_cast<uint32_t>(h >> 32) >= threshold ? 1u : 0u) << (2 * k + 1);
   }

@@ -1,6 +1,8 @@
 #pragma once
 // splitmix64 (Steele, Lea, Flood 2014): the one random source of the runtime. Integer-only, so
-// every platform draws the same values: weight init, epoch orders, generated images and crops.
+// every platform draws the same values: weight init, epoch orders, generated images and crops,
+// dropout masks (dropout_rng.h) and state files' temporary names. A kernels header so that the
+// kernels can draw from it too.
 
 #include <cstdint>
 
@@ -9,7 +11,7 @@ namespace edgetrain {
 constexpr uint64_t kSplitmixGamma = 0x9e3779b97f4a7c15ull;  // the stream's increment
 
 // The finaliser: a bijection of 64-bit values (a counter-based generator on its own).
-inline uint64_t splitmix_mix(uint64_t z) {
+constexpr uint64_t splitmix_mix(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
