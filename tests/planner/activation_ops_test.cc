@@ -12,9 +12,11 @@
 #include "graph/op_rules.h"
 #include "graph/training.h"
 #include "import/zoo.h"
+#include "graph_lookup.h"
 
 using namespace edgetrain;
 using namespace edgetrain::planner;
+using namespace edgetrain::test;
 
 namespace {
 
@@ -34,21 +36,6 @@ Graph se_model() {
   return g;
 }
 
-TensorId named(const Graph& g, const std::string& name) {
-  for (size_t i = 0; i < g.tensors.size(); ++i) {
-    if (g.tensors[i].name == name) return static_cast<TensorId>(i);
-  }
-  FAIL("no tensor " << name);
-  return kNoTensor;
-}
-
-const Op& writing(const std::vector<Op>& ops, const Graph& g, const std::string& out, int slot = 0) {
-  for (const Op& op : ops) {
-    if (static_cast<int>(op.out.size()) > slot && op.out[static_cast<size_t>(slot)] == named(g, out)) return op;
-  }
-  FAIL("no op writes " << out);
-  return ops.front();
-}
 
 }  // namespace
 

@@ -13,19 +13,13 @@
 #include "graph/op_rules.h"
 #include "graph/training.h"
 #include "import/zoo.h"
+#include "graph_lookup.h"
 
 using namespace edgetrain;
 using namespace edgetrain::planner;
+using namespace edgetrain::test;
 
 namespace {
-
-TensorId named(const Graph& g, const std::string& name) {
-  for (size_t i = 0; i < g.tensors.size(); ++i) {
-    if (g.tensors[i].name == name) return static_cast<TensorId>(i);
-  }
-  FAIL("no tensor " << name);
-  return kNoTensor;
-}
 
 // conv -> ceil-mode max pool -> Fire (squeeze, two expands, concat) -> ceil-mode average pool
 // -> concat of the pool and a conv of it -> fc.
@@ -37,14 +31,6 @@ Graph fire_model(bool avg_ceil = true, bool include_pad = false) {
   x = b.avgpool("pool2", x, 3, 2, 1, avg_ceil, include_pad);
   x = b.concat("cat2", {x, b.conv("side", x, 2, 1, 1, 0)});
   return b.finish(b.fc("fc", x, 4));
-}
-
-const Op& writing(const std::vector<Op>& ops, const Graph& g, const std::string& out) {
-  for (const Op& op : ops) {
-    if (!op.out.empty() && op.out[0] == named(g, out)) return op;
-  }
-  FAIL("no op writes " << out);
-  return ops.front();
 }
 
 }  // namespace

@@ -4,9 +4,11 @@
 #include "import/zoo.h"
 #include "memory/placement.h"
 #include "memory/simulate.h"
+#include "graph_lookup.h"
 
 using namespace edgetrain;
 using namespace edgetrain::planner;
+using namespace edgetrain::test;
 
 namespace {
 
@@ -15,14 +17,6 @@ Graph planned(uint32_t batch) {
   derive_schedules(g);
   place(g);
   return g;
-}
-
-TensorId find(const Graph& g, const std::string& name) {
-  for (size_t i = 0; i < g.tensors.size(); ++i) {
-    if (g.tensors[i].name == name) return static_cast<TensorId>(i);
-  }
-  FAIL("no tensor " << name);
-  return kNoTensor;
 }
 
 }  // namespace
@@ -36,7 +30,7 @@ TEST_CASE("the simulator accepts the planner's plans") {
 TEST_CASE("the simulator catches a live tensor overwritten by another") {
   Graph g = planned(5);
   // conv1's output is read by bn1 backward at the end of the step; put pool1's output on it.
-  g.at(find(g, "pool1")).offset = g.at(find(g, "conv1")).offset;
+  g.at(named(g, "pool1")).offset = g.at(named(g, "conv1")).offset;
   const std::string problem = simulate(g, g.train, g.loss);
   CHECK(problem.find("reads 'conv1'") != std::string::npos);
   CHECK_THROWS_WITH(check_plan(g), doctest::Contains("train schedule"));
@@ -44,7 +38,7 @@ TEST_CASE("the simulator catches a live tensor overwritten by another") {
 
 TEST_CASE("the simulator catches an op writing over its own input") {
   Graph g = planned(5);
-  g.at(find(g, "relu1")).offset = g.at(find(g, "bn1")).offset;
+  g.at(named(g, "relu1")).offset = g.at(named(g, "bn1")).offset;
   CHECK(simulate(g, g.train, g.loss).find("over its own input 'bn1'") != std::string::npos);
 }
 
@@ -57,6 +51,6 @@ TEST_CASE("the simulator catches a read before any write") {
 TEST_CASE("the simulator catches a step output overwritten before the end") {
   Graph g = planned(5);
   // Move the loss and the last gradient the step writes to fresh space past the arena.
-  g.at(g.loss).offset = g.at(find(g, "d.conv1")).offset = g.arena_bytes;
+  g.at(g.loss).offset = g.at(named(g, "d.conv1")).offset = g.arena_bytes;
   CHECK(simulate(g, g.train, g.loss).find("'loss'") != std::string::npos);
 }
