@@ -46,7 +46,13 @@ onnx::TensorProto write(const Value& x, const std::string& name) {
     for (double d : x.v) t.add_float_data(static_cast<float>(d));
   } else {
     t.set_data_type(onnx::TensorProto::INT64);
-    for (double d : x.v) t.add_int64_data(static_cast<int64_t>(d));
+    for (double d : x.v) {
+      // [-2^63, 2^63): what converts to int64 (arithmetic on constants, or a Cast, may leave it).
+      if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0)) {
+        refuse("constant '" + name + "' holds a value outside int64's range");
+      }
+      t.add_int64_data(static_cast<int64_t>(d));
+    }
   }
   return t;
 }

@@ -4,6 +4,8 @@
 
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "onnx_test_util.h"
 
@@ -34,23 +36,35 @@ TEST_CASE("onnx import: every op's input and output counts are checked before th
         std::string::npos);
 }
 
-TEST_CASE("onnx import: arithmetic on an empty constant is refused (it read past the end, found by fuzzing)") {
-  CHECK(error_after([](onnx::GraphProto& g) {
-          onnx::TensorProto& empty = *g.add_initializer();
-          empty.set_name("empty");
-          empty.set_data_type(onnx::TensorProto::INT64);
-          empty.add_dims(0);
-          onnx::TensorProto& one = *g.add_initializer();
-          one.set_name("one");
-          one.set_data_type(onnx::TensorProto::INT64);
-          one.add_int64_data(1);
-          onnx::NodeProto& add = *g.add_node();
-          add.set_name("sum");
-          add.set_op_type("Add");
-          add.add_input("empty");
-          add.add_input("one");
-          add.add_output("sum_out");
-        }) == "m.onnx: node 'sum' (Add): Add of an empty constant");
+namespace {
+
+// The error of plain_cnn.onnx with one more node, `op` of two int64 constants `a` and `b`.
+std::string arithmetic_error(const char* op, const std::vector<int64_t>& a, const std::vector<int64_t>& b) {
+  return error_after([&](onnx::GraphProto& g) {
+    onnx::NodeProto& n = *g.add_node();
+    n.set_name("arith");
+    n.set_op_type(op);
+    n.add_output("arith_out");
+    for (const auto& [name, values] : {std::pair{"a", a}, std::pair{"b", b}}) {
+      onnx::TensorProto& t = *g.add_initializer();
+      t.set_name(name);
+      t.set_data_type(onnx::TensorProto::INT64);
+      t.add_dims(static_cast<int64_t>(values.size()));
+      for (int64_t v : values) t.add_int64_data(v);
+      n.add_input(name);
+    }
+  });
+}
+
+}  // namespace
+
+// Both found by fuzzing: the first read past the end of the empty one, the second converted an
+// out-of-range double to int64 (undefined behaviour).
+TEST_CASE("onnx import: constant arithmetic on an empty constant or past int64's range is refused") {
+  CHECK(arithmetic_error("Add", {}, {1}) == "m.onnx: node 'arith' (Add): Add of an empty constant");
+  CHECK(arithmetic_error("Mul", {int64_t{1} << 62}, {4}) ==
+        "m.onnx: node 'arith' (Mul): constant 'arith_out' holds a value outside int64's range");
+  CHECK(arithmetic_error("Mul", {int64_t{1} << 61}, {-4}).empty());  // -2^63 is in range
 }
 
 TEST_CASE("onnx import: names from the file stay one line in errors and sanitised in plans") {
