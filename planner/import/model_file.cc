@@ -64,46 +64,59 @@ struct LayerArgs {
   }
 };
 
-// One row per layer type: its name in the file, its input count, the builder call.
+// One row per layer type: its name in the file, how many inputs it takes (min..max), the
+// builder call.
 struct LayerType {
   const char* type;
-  size_t inputs;
+  size_t min_inputs, max_inputs;
   TensorId (*build)(ModelBuilder& b, const LayerArgs& a);
 };
 
+bool flag(const LayerArgs& a, const std::string& key) {
+  const Value* v = a.layer.get(key);
+  if (v && v->kind != Value::Bool) a.p.fail_at(v->line, "layer '" + a.name + "': \"" + key + "\" must be true or false");
+  return v && v->number != 0;
+}
+
 // clang-format off
 const LayerType kLayerTypes[] = {
-    {"conv", 1, [](ModelBuilder& b, const LayerArgs& a) {
+    {"conv", 1, 1, [](ModelBuilder& b, const LayerArgs& a) {
        const uint32_t kernel = a.field("kernel", 0, 1, 64, true);
-       const Value* bias = a.layer.get("bias");
        return b.conv(a.name, a.in[0], a.field("out", 0, 1, 1u << 16, true), kernel, a.field("stride", 1, 1, 64),
-                     a.field("pad", kernel / 2, 0, 64), a.field("groups", 1, 1, 1u << 16),
-                     bias && bias->kind == Value::Bool && bias->number != 0);
+                     a.field("pad", kernel / 2, 0, 64), a.field("groups", 1, 1, 1u << 16), flag(a, "bias"));
      }},
-    {"batchnorm", 1, [](ModelBuilder& b, const LayerArgs& a) {
+    {"batchnorm", 1, 1, [](ModelBuilder& b, const LayerArgs& a) {
        return b.batchnorm(a.name, a.in[0], a.number("eps", 1e-5f), a.number("momentum", 0.1f));
      }},
-    {"relu", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.relu(a.name, a.in[0]); }},
-    {"relu6", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.relu6(a.name, a.in[0]); }},
-    {"add", 2, [](ModelBuilder& b, const LayerArgs& a) { return b.add(a.name, a.in[0], a.in[1]); }},
-    {"maxpool", 1, [](ModelBuilder& b, const LayerArgs& a) {
+    {"relu", 1, 1, [](ModelBuilder& b, const LayerArgs& a) { return b.relu(a.name, a.in[0]); }},
+    {"relu6", 1, 1, [](ModelBuilder& b, const LayerArgs& a) { return b.relu6(a.name, a.in[0]); }},
+    {"add", 2, 2, [](ModelBuilder& b, const LayerArgs& a) { return b.add(a.name, a.in[0], a.in[1]); }},
+    {"maxpool", 1, 1, [](ModelBuilder& b, const LayerArgs& a) {
        const uint32_t kernel = a.field("kernel", 0, 1, 64, true);
-       return b.maxpool(a.name, a.in[0], kernel, a.field("stride", kernel, 1, 64), a.field("pad", 0, 0, 32));
+       return b.maxpool(a.name, a.in[0], kernel, a.field("stride", kernel, 1, 64), a.field("pad", 0, 0, 32),
+                        flag(a, "ceil_mode"));
      }},
-    {"sigmoid", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.sigmoid(a.name, a.in[0]); }},
-    {"hard_sigmoid", 1, [](ModelBuilder& b, const LayerArgs& a) {
+    {"sigmoid", 1, 1, [](ModelBuilder& b, const LayerArgs& a) { return b.sigmoid(a.name, a.in[0]); }},
+    {"hard_sigmoid", 1, 1, [](ModelBuilder& b, const LayerArgs& a) {
        return b.hard_sigmoid(a.name, a.in[0], a.number("alpha", 0.2f), a.number("beta", 0.5f));
      }},
-    {"hard_swish", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.hard_swish(a.name, a.in[0]); }},
-    {"mul", 2, [](ModelBuilder& b, const LayerArgs& a) { return b.mul(a.name, a.in[0], a.in[1]); }},
-    {"channel_shuffle", 1, [](ModelBuilder& b, const LayerArgs& a) {
+    {"hard_swish", 1, 1, [](ModelBuilder& b, const LayerArgs& a) { return b.hard_swish(a.name, a.in[0]); }},
+    {"mul", 2, 2, [](ModelBuilder& b, const LayerArgs& a) { return b.mul(a.name, a.in[0], a.in[1]); }},
+    {"channel_shuffle", 1, 1, [](ModelBuilder& b, const LayerArgs& a) {
        return b.channel_shuffle(a.name, a.in[0], a.field("groups", 0, 1, 1u << 16, true));
      }},
-    {"channel_slice", 1, [](ModelBuilder& b, const LayerArgs& a) {
+    {"channel_slice", 1, 1, [](ModelBuilder& b, const LayerArgs& a) {
        return b.channel_slice(a.name, a.in[0], a.field("begin", 0, 0, 1u << 16, true), a.field("end", 0, 1, 1u << 16, true));
      }},
-    {"global_avgpool", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.global_avgpool(a.name, a.in[0]); }},
-    {"fc", 1, [](ModelBuilder& b, const LayerArgs& a) { return b.fc(a.name, a.in[0], a.field("out", 0, 1, 1u << 20, true)); }},
+    {"avgpool", 1, 1, [](ModelBuilder& b, const LayerArgs& a) {
+       const uint32_t kernel = a.field("kernel", 0, 1, 64, true);
+       return b.avgpool(a.name, a.in[0], kernel, a.field("stride", kernel, 1, 64), a.field("pad", 0, 0, 32),
+                        flag(a, "ceil_mode"), flag(a, "count_include_pad"));
+     }},
+    {"concat", 2, kMaxOpInputs, [](ModelBuilder& b, const LayerArgs& a) { return b.concat(a.name, a.in); }},
+    {"dropout", 1, 1, [](ModelBuilder& b, const LayerArgs& a) { return b.dropout(a.name, a.in[0], a.number("p", 0.5f)); }},
+    {"global_avgpool", 1, 1, [](ModelBuilder& b, const LayerArgs& a) { return b.global_avgpool(a.name, a.in[0]); }},
+    {"fc", 1, 1, [](ModelBuilder& b, const LayerArgs& a) { return b.fc(a.name, a.in[0], a.field("out", 0, 1, 1u << 20, true)); }},
 };
 // clang-format on
 
@@ -177,8 +190,12 @@ Graph parse_model_file(const std::string& text, const std::string& filename, uin
     const std::string& t = type->text;
     const LayerType* row = find_layer_type(t);
     if (!row) p.fail_at(type->line, "unknown layer type '" + t + "' (known: " + layer_types() + ")");
-    if (in.size() != row->inputs) {
-      p.fail_at(layer.line, "layer '" + n + "' (" + t + ") takes " + std::to_string(row->inputs) + " input" + (row->inputs > 1 ? "s" : ""));
+    if (in.size() < row->min_inputs || in.size() > row->max_inputs) {
+      const std::string takes = row->min_inputs == row->max_inputs
+                                    ? std::to_string(row->min_inputs)
+                                    : std::to_string(row->min_inputs) + " to " + std::to_string(row->max_inputs);
+      p.fail_at(layer.line, "layer '" + n + "' (" + t + ") takes " + takes + " input" + (row->max_inputs > 1 ? "s" : "") +
+                                ", got " + std::to_string(in.size()));
     }
     try {
       last = row->build(b, LayerArgs{p, layer, n, in});

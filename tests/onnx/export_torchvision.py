@@ -106,6 +106,8 @@ class FuzzSeed(nn.Module):
         x = self.se(self.pool(self.stem(x)))
         a, b = x.chunk(2, dim=1)
         x = shufflenetv2.channel_shuffle(torch.cat((a, self.branch(b)), dim=1), 2)
+        c, d = x.split([1, 3], dim=1)  # Split (chunk exports as Slice)
+        x = torch.cat((d, c), dim=1)
         x = torch.clamp(x, 0, 6) * torch.sigmoid(x)
         return self.fc(self.drop(torch.flatten(self.avg(x).mean([2, 3], keepdim=True), 1)))
 

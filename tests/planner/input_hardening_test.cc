@@ -74,7 +74,8 @@ TEST_CASE("layer names holding quotes, backslashes, newlines or */ are refused o
   // Messages quoting other text from the file stay one line too.
   CHECK(model_error(model_json("{\"name\": \"c\", \"type\": \"co\\nnv\"}")) ==
         "m.json:1: unknown layer type 'co\\nnv' (known: conv, batchnorm, relu, relu6, add, maxpool, "
-        "sigmoid, hard_sigmoid, hard_swish, mul, channel_shuffle, channel_slice, global_avgpool, fc)");
+        "sigmoid, hard_sigmoid, hard_swish, mul, channel_shuffle, channel_slice, avgpool, concat, dropout, "
+        "global_avgpool, fc)");
 }
 
 TEST_CASE("name helpers: the character set, sanitising, identifiers and escaped literals") {

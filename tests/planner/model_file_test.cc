@@ -4,10 +4,13 @@
 
 #include "checkpoint/solve.h"
 #include "graph/training.h"
+#include "graph_lookup.h"
 #include "import/model_file.h"
 
 using namespace edgetrain;
 using namespace edgetrain::planner;
+using edgetrain::test::named;
+using edgetrain::test::writing;
 
 namespace {
 
@@ -52,7 +55,7 @@ TEST_CASE("model file errors name the line and the problem") {
   bad.replace(bad.find("\"maxpool\""), 9, "\"conv3d\"");
   CHECK(error_of(bad) == "m.json:11: unknown layer type 'conv3d' (known: conv, batchnorm, relu, "
                          "relu6, add, maxpool, sigmoid, hard_sigmoid, hard_swish, mul, channel_shuffle, "
-                         "channel_slice, global_avgpool, fc)");
+                         "channel_slice, avgpool, concat, dropout, global_avgpool, fc)");
   bad = kTiny;
   bad.replace(bad.find("[\"c2\", \"r\"]"), 11, "[\"c2\", \"zz\"]");
   CHECK(error_of(bad) == "m.json:10: layer 'sum' reads 'zz', which no earlier layer is");
@@ -91,13 +94,7 @@ TEST_CASE("JSON layers for MobileNetV3 and ShuffleNetV2 blocks: gates, hard acti
   })";
   Graph g = parse_model_file(kBlocks, "m.json", 2);
   CHECK(g.forward.size() == 15);
-  const auto kind_of = [&](const std::string& name) {
-    for (const Op& op : g.forward) {
-      if (g.at(op.out[0]).name == name) return op.kind;
-    }
-    FAIL("no op writes " << name);
-    return OpKind::Normalize;
-  };
+  const auto kind_of = [&](const std::string& name) { return writing(g.forward, g, name).kind; };
   CHECK(kind_of("hs") == OpKind::HardSwish);
   CHECK(kind_of("se_gate") == OpKind::HardSigmoid);
   CHECK(kind_of("se") == OpKind::Mul);
@@ -119,4 +116,49 @@ TEST_CASE("JSON layers for MobileNetV3 and ShuffleNetV2 blocks: gates, hard acti
   bad = kBlocks;
   bad.replace(bad.find("\"alpha\": 0.1666667"), 18, "\"alpha\": \"x\"");
   CHECK(error_of(bad) == "m.json:10: layer 'se_gate': \"alpha\" must be a finite number");
+}
+
+TEST_CASE("JSON layers for SqueezeNet and GoogLeNet blocks: concat, average and ceil-mode pooling, dropout") {
+  const char* kFire = R"({
+    "name": "fire",
+    "input": [9, 9, 3],
+    "classes": 3,
+    "layers": [
+      {"name": "stem", "type": "conv", "out": 4, "kernel": 3, "bias": true},
+      {"name": "pool", "type": "maxpool", "kernel": 3, "stride": 2, "ceil_mode": true},
+      {"name": "e1", "type": "conv", "out": 3, "kernel": 1},
+      {"name": "e3", "type": "conv", "out": 5, "kernel": 3, "inputs": ["pool"]},
+      {"name": "avg", "type": "avgpool", "kernel": 3, "stride": 1, "pad": 1, "count_include_pad": true, "inputs": ["pool"]},
+      {"name": "cat", "type": "concat", "inputs": ["e1", "e3", "avg"]},
+      {"name": "drop", "type": "dropout", "p": 0.25},
+      {"name": "avg2", "type": "avgpool", "kernel": 2, "ceil_mode": true},
+      {"name": "fc", "type": "fc", "out": 3}
+    ]
+  })";
+  Graph g = parse_model_file(kFire, "m.json", 2);
+  CHECK(g.at(named(g, "pool")).shape == std::vector<uint32_t>{2, 4, 4, 4});  // ceil((9 - 3) / 2) + 1
+  CHECK(g.at(named(g, "cat")).shape == std::vector<uint32_t>{2, 4, 4, 12});
+  CHECK(g.at(named(g, "avg2")).shape == std::vector<uint32_t>{2, 2, 2, 12});
+  const Op& avg = writing(g.forward, g, "avg");
+  CHECK(avg.kind == OpKind::AvgPool2d);
+  CHECK(pool_count_include_pad(avg.params));
+  CHECK_FALSE(pool_ceil_mode(avg.params));
+  CHECK(pool_ceil_mode(writing(g.forward, g, "avg2").params));
+  CHECK_FALSE(pool_count_include_pad(writing(g.forward, g, "avg2").params));
+  CHECK(writing(g.forward, g, "cat").in.size() == 3);
+  CHECK(writing(g.forward, g, "drop").kind == OpKind::Dropout);
+  CHECK(dropout_ratio(writing(g.forward, g, "drop").params) == 0.25f);
+  derive_schedules(g);
+  CHECK_NOTHROW(plan_with_policy(g, build_chain(g), Policy::Optimal, 0));
+
+  std::string bad = kFire;
+  const std::string three = "[\"e1\", \"e3\", \"avg\"]";
+  bad.replace(bad.find(three), three.size(), "[\"e1\"]");
+  CHECK(error_of(bad) == "m.json:11: layer 'cat' (concat) takes 2 to 5 inputs, got 1");
+  bad = kFire;
+  bad.replace(bad.find("\"ceil_mode\": true"), 17, "\"ceil_mode\": 1");
+  CHECK(error_of(bad) == "m.json:7: layer 'pool': \"ceil_mode\" must be true or false");
+  bad = kFire;
+  bad.replace(bad.find("\"p\": 0.25"), 9, "\"p\": 1");
+  CHECK(error_of(bad).find("m.json:12: drop: ") == 0);
 }
