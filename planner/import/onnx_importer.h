@@ -86,6 +86,8 @@ class Importer {
   float attr_float(const onnx::NodeProto& n, const char* name, float fallback) const;
   std::vector<int64_t> attr_ints(const onnx::NodeProto& n, const char* name, std::vector<int64_t> fallback) const;
   void allow_attrs(const onnx::NodeProto& n, std::set<std::string> known) const;
+  // Refuses dilations other than 1 (Conv, MaxPool), quoting the file's values.
+  void refuse_dilation(const onnx::NodeProto& n) const;
 
   // --- inputs ---
   const Value& act(const onnx::NodeProto& n, int slot) const;

@@ -99,7 +99,7 @@ void Importer::conv(const onnx::NodeProto& n, int index) {
   if (x.flat || x.groups) fail(n, "the input must be [N, C, H, W]");
   if (!w || w->dims_size() != 4) fail(n, "the weight must be a 4-D initializer [O, I/group, KH, KW]");
   if (attr(n, "auto_pad") && attr(n, "auto_pad")->s() != "NOTSET") fail(n, "auto_pad is not supported (give explicit pads)");
-  if (attr_ints(n, "dilations", {1, 1}) != std::vector<int64_t>{1, 1}) fail(n, "dilations are not supported (supported: 1, i.e. none)");
+  refuse_dilation(n);
   const int64_t group = attr_int(n, "group", 1);
   const uint32_t in_c = dim_of(x.id, 3);
   const auto wd = dims_of(*w);
@@ -281,6 +281,14 @@ void Importer::add(const onnx::NodeProto& n, int index) {
 }
 
 // MaxPool and AveragePool (ceil_mode; AveragePool's count_include_pad, ONNX's default 0).
+void Importer::refuse_dilation(const onnx::NodeProto& n) const {
+  const std::vector<int64_t> d = attr_ints(n, "dilations", {1, 1});
+  if (d == std::vector<int64_t>{1, 1}) return;
+  std::string text;
+  for (const int64_t v : d) text += (text.empty() ? "" : ", ") + std::to_string(v);
+  fail(n, "dilations [" + text + "] are not supported (supported: 1, i.e. none)");
+}
+
 void Importer::pool(const onnx::NodeProto& n, int index) {
   const bool max = n.op_type() == "MaxPool";
   allow_attrs(n, max ? std::set<std::string>{"kernel_shape", "strides", "pads", "ceil_mode", "dilations", "storage_order", "auto_pad"}
@@ -289,7 +297,7 @@ void Importer::pool(const onnx::NodeProto& n, int index) {
   if (x.flat || x.groups) fail(n, "the input must be [N, C, H, W]");
   if (attr_int(n, "storage_order", 0) != 0) fail(n, "storage_order must be 0 (row major)");
   if (attr(n, "auto_pad") && attr(n, "auto_pad")->s() != "NOTSET") fail(n, "auto_pad is not supported (give explicit pads)");
-  if (attr_ints(n, "dilations", {1, 1}) != std::vector<int64_t>{1, 1}) fail(n, "dilations are not supported (supported: 1, i.e. none)");
+  refuse_dilation(n);
   const int64_t ceil_mode = attr_int(n, "ceil_mode", 0), include_pad = attr_int(n, "count_include_pad", 0);
   if ((ceil_mode != 0 && ceil_mode != 1) || (include_pad != 0 && include_pad != 1)) {
     fail(n, "ceil_mode and count_include_pad must be 0 or 1");

@@ -15,6 +15,12 @@ names, which are PyTorch's where the training export kept them (the runtime test
 through the C++ API, which has no ONNX layouts):
   <model>/input_u8 [N,H,W,C], <model>/labels [N], <model>/loss [1],
   <model>/grad/<name>, <model>/after/<name> (a parameter after the step), <model>/running/<name>
+
+    /usr/bin/python3 tests/onnx/make_torchvision_goldens.py --float32
+
+writes nothing: it prints, per model, how far PyTorch's own float32 gradients are from the float64
+ones by the tests' measure (max |diff| / max |ref| per tensor), the worst tensors first -- what
+float32 arithmetic itself allows on these weights.
 """
 import os
 import sys
@@ -34,7 +40,8 @@ LR, MOMENTUM, DECAY = 0.05, 0.9, 1e-4
 OUT = os.path.join(HERE, "..", "golden", "onnx", "torchvision")
 
 
-def golden(name, make):
+def model_and_batch(name, make):
+    """The model with the file's weights (dropout at ratio 0) and the fixed batch."""
     m = onnx.load(os.path.join(OUT, f"{name}-train-13.onnx"))
     # Both sides start from the file's values (a training export's trace may have moved the
     # running statistics it saved).
@@ -52,6 +59,11 @@ def golden(name, make):
     images = torch.randint(0, 256, (BATCH, IMAGE, IMAGE, 3), generator=gen, dtype=torch.uint8)
     labels = torch.randint(0, CLASSES, (BATCH,), generator=gen)
     x = ((images.to(torch.float32) / 255.0 - g.MEAN) / g.STD).permute(0, 3, 1, 2).contiguous()
+    return model, images, labels, x
+
+
+def golden(name, make):
+    model, images, labels, x = model_and_batch(name, make)
     model = model.double().train()
     opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM, weight_decay=DECAY)
     loss = nn.functional.cross_entropy(model(x.double()), labels)
@@ -88,7 +100,29 @@ def _state_from_file(model, m):
     return state
 
 
+def float32_gradients(name, make):
+    grads = {}
+    for dtype in (torch.float64, torch.float32):
+        model, _, labels, x = model_and_batch(name, make)
+        model = model.to(dtype).train()
+        nn.functional.cross_entropy(model(x.to(dtype)), labels).backward()
+        grads[dtype] = {k: p.grad.double() for k, p in model.named_parameters()}
+    rel = sorted(((float((grads[torch.float32][k] - r).abs().max() / r.abs().max()), k, float(r.abs().max()))
+                  for k, r in grads[torch.float64].items()), reverse=True)
+    zero = [r for r in rel if r[2] < 1e-12]  # a BatchNorm's bias ahead of another BatchNorm: 0
+    over = [r for r in rel if r[0] > 1e-4 and r[2] >= 1e-12]
+    print(f"{name}: PyTorch float32 vs float64, {len(rel)} gradients: {len(zero)} zero in float64 "
+          f"(max |ref| < 1e-12; float32 max |grad| {max([0.0] + [float(grads[torch.float32][k].abs().max()) for _, k, _ in zero]):.2g}), "
+          f"{len(over)} others over 1e-4 relative")
+    for r, k, ref in over[:6]:
+        print(f"  {k}: relative {r:.3g} of max |ref| {ref:.3g}")
+
+
 def main():
+    if sys.argv[1:] == ["--float32"]:
+        for name, make in export_torchvision.NARROW.items():
+            float32_gradients(name, make)
+        return
     for name, make in export_torchvision.NARROW.items():
         golden(name, make)
     g.write_goldens(os.path.join(OUT, "goldens.bin"))

@@ -11,7 +11,7 @@ case "$case_name" in
   truncated) "$expect" "truncated.onnx: not an ONNX model \(the protobuf does not parse" "$plan" --onnx "$dir/truncated.onnx" --batch 2 ;;
   opset) "$expect" "opset7.onnx: opset 7 is not supported \(supported: 11 to 17" "$plan" --onnx "$dir/opset7.onnx" --batch 2 ;;
   unsupported-op) "$expect" "node '/act/LeakyRelu' \(LeakyRelu\): operator not supported \(supported: Conv, " "$plan" --onnx "$dir/unsupported_op.onnx" --batch 2 ;;
-  unsupported-attribute) "$expect" "node '/conv/Conv' \(Conv\): dilations are not supported" "$plan" --onnx "$dir/dilated.onnx" --batch 2 ;;
+  unsupported-attribute) "$expect" "node '/conv/Conv' \(Conv\): dilations \[2, 2\] are not supported" "$plan" --onnx "$dir/dilated.onnx" --batch 2 ;;
   dynamic-shape) "$expect" "dynamic shapes are not supported: input 'image' dimension H is 'height'" "$plan" --onnx "$dir/dynamic_hw.onnx" --batch 2 ;;
   missing-file) "$expect" "cannot read '.*nonexistent.onnx'" "$plan" --onnx "$tmp/nonexistent.onnx" --batch 2 ;;
   not-onnx) "$expect" "not an ONNX model" "$plan" --onnx "$dir/make_onnx_goldens.py" --batch 2 ;;
