@@ -25,6 +25,7 @@ struct Value {
   uint32_t c = 0, h = 1, w = 1;
   uint32_t groups = 0;
   bool shuffled = false;
+  uint32_t pad = 0;  // a Pad's output: x padded on H and W by `pad` zeros, which an AveragePool reads
 };
 
 class Importer;
@@ -57,6 +58,7 @@ class Importer {
   void pool(const onnx::NodeProto& n, int index);
   void concat(const onnx::NodeProto& n, int index);
   void global_pool(const onnx::NodeProto& n, int index);
+  void pad(const onnx::NodeProto& n, int index);
   void flatten(const onnx::NodeProto& n, int index);
   void reshape(const onnx::NodeProto& n, int index);
   void fc(const onnx::NodeProto& n, int index);

@@ -36,7 +36,8 @@ constexpr OnnxOp kOnnxOps[] = {
     {"Mul",                  2, 2,   1, 1,    &Importer::mul},
     {"Slice",                3, 5,   1, 1,    &Importer::slice},
     {"Split",                1, 2,   1, 64,   &Importer::split},
-    {"Concat",               2, kMaxOpInputs, 1, 1, &Importer::concat},  // of activations: constants fold
+    {"Concat",               1, 4096, 1, 1, &Importer::concat},  // of activations: constants fold
+    {"Pad",                  2, 3,   1, 1,    &Importer::pad},  // ahead of an AveragePool
 };
 // clang-format on
 
@@ -280,37 +281,10 @@ void Importer::add(const onnx::NodeProto& n, int index) {
   define(n, like(a, b_->add(layer_name(n, index, nullptr), a.id, c.id)));
 }
 
-// MaxPool and AveragePool (ceil_mode; AveragePool's count_include_pad, ONNX's default 0).
-void Importer::refuse_dilation(const onnx::NodeProto& n) const {
-  const std::vector<int64_t> d = attr_ints(n, "dilations", {1, 1});
-  if (d == std::vector<int64_t>{1, 1}) return;
-  std::string text;
-  for (const int64_t v : d) text += (text.empty() ? "" : ", ") + std::to_string(v);
-  fail(n, "dilations [" + text + "] are not supported (supported: 1, i.e. none)");
-}
-
-void Importer::pool(const onnx::NodeProto& n, int index) {
-  const bool max = n.op_type() == "MaxPool";
-  allow_attrs(n, max ? std::set<std::string>{"kernel_shape", "strides", "pads", "ceil_mode", "dilations", "storage_order", "auto_pad"}
-                     : std::set<std::string>{"kernel_shape", "strides", "pads", "ceil_mode", "count_include_pad", "auto_pad"});
-  const Value& x = act(n, 0);
-  if (x.flat || x.groups) fail(n, "the input must be [N, C, H, W]");
-  if (attr_int(n, "storage_order", 0) != 0) fail(n, "storage_order must be 0 (row major)");
-  if (attr(n, "auto_pad") && attr(n, "auto_pad")->s() != "NOTSET") fail(n, "auto_pad is not supported (give explicit pads)");
-  refuse_dilation(n);
-  const int64_t ceil_mode = attr_int(n, "ceil_mode", 0), include_pad = attr_int(n, "count_include_pad", 0);
-  if ((ceil_mode != 0 && ceil_mode != 1) || (include_pad != 0 && include_pad != 1)) {
-    fail(n, "ceil_mode and count_include_pad must be 0 or 1");
-  }
-  const uint32_t k = window(n, "kernel_shape", attr_ints(n, "kernel_shape", {}), 2);
-  const uint32_t s = window(n, "strides", attr_ints(n, "strides", {1, 1}), 2);
-  const uint32_t p = window(n, "pads", attr_ints(n, "pads", {0, 0, 0, 0}), 4);
-  const std::string name = layer_name(n, index, nullptr);
-  define(n, {max ? b_->maxpool(name, x.id, k, s, p, ceil_mode != 0)
-                 : b_->avgpool(name, x.id, k, s, p, ceil_mode != 0, include_pad != 0)});
-}
-
-// Concat of activations on the channel axis (SqueezeNet's Fire, ShuffleNetV2's join).
+// Concat of activations on the channel axis (SqueezeNet's Fire, ShuffleNetV2's join). One
+// input is the identity; more than our op takes (kMaxOpInputs; DenseNet's layers join all the
+// block's earlier outputs) become a chain of concats, each taking the last one's output first:
+// the same values, with the chain's intermediate outputs in the plan (named NAME.part1, ...).
 void Importer::concat(const onnx::NodeProto& n, int index) {
   allow_attrs(n, {"axis"});
   if (!attr(n, "axis")) fail(n, "needs an axis");
@@ -322,25 +296,14 @@ void Importer::concat(const onnx::NodeProto& n, int index) {
     if (x.flat || x.groups) fail(n, "the inputs must be [N, C, H, W]");
     xs.push_back(x.id);  // the builder checks that N, H and W agree
   }
-  define(n, {b_->concat(layer_name(n, index, nullptr), xs)});
-}
-
-// GlobalAveragePool, and ReduceMean over H and W (keepdims 1: [N, C, 1, 1]; 0: [N, C]).
-void Importer::global_pool(const onnx::NodeProto& n, int index) {
-  const bool reduce = n.op_type() == "ReduceMean";
-  allow_attrs(n, reduce ? std::set<std::string>{"axes", "keepdims"} : std::set<std::string>{});
-  const Value& x = act(n, 0);
-  if (x.flat || x.groups) fail(n, "the input must be [N, C, H, W]");
-  if (reduce) {
-    auto axes = attr_ints(n, "axes", {});
-    for (int64_t& a : axes) a = a < 0 ? a + 4 : a;
-    if (n.input_size() > 1 || (axes != std::vector<int64_t>{2, 3} && axes != std::vector<int64_t>{3, 2})) {
-      fail(n, "supported: the mean over H and W (axes [2, 3]) as an attribute");
-    }
+  if (xs.size() == 1) return define(n, act(n, 0));
+  const std::string name = layer_name(n, index, nullptr);
+  for (int part = 1; xs.size() > kMaxOpInputs; ++part) {
+    const std::vector<TensorId> head(xs.begin(), xs.begin() + kMaxOpInputs);
+    xs.erase(xs.begin() + 1, xs.begin() + kMaxOpInputs);
+    xs[0] = b_->concat(name + ".part" + std::to_string(part), head);
   }
-  Value v{b_->global_avgpool(layer_name(n, index, nullptr), x.id)};
-  if (reduce && attr_int(n, "keepdims", 1) == 0) v = flat_of(v);
-  define(n, v);
+  define(n, {b_->concat(name, xs)});
 }
 
 void Importer::flatten(const onnx::NodeProto& n, int) {

@@ -13,6 +13,7 @@
 
 #include "checkpoint/chain.h"
 #include "checkpoint/solve.h"
+#include "../planner/graph_lookup.h"
 #include "import/onnx_weights.h"
 #include "onnx_test_util.h"
 
@@ -65,8 +66,9 @@ void store_all_equals_checkpointed(const std::string& file) {
   CHECK(std::memcmp(a.data(), b.data(), a.size()) == 0);
 }
 
-// model, modes
-const char* const kModels[] = {"resnet18", "mobilenet_v2", "mobilenet_v3_small", "squeezenet1_1", "shufflenet_v2_x0_5"};
+// export_torchvision.py's NARROW models
+const char* const kModels[] = {"resnet18",           "mobilenet_v2", "mobilenet_v3_small", "squeezenet1_1",
+                               "shufflenet_v2_x0_5", "densenet121",  "inception_blocks"};
 
 }  // namespace
 
@@ -172,4 +174,49 @@ TEST_CASE("torchvision exports: a Split of the channels imports like the Slices 
   for (size_t i = 0; i < split.graph.forward.size(); ++i) CHECK(split.graph.forward[i].kind == slices.graph.forward[i].kind);
   CHECK(test::import_error_after(file, [&](onnx::GraphProto& g) { to_split(g, {4, 2}); })
             .find("(Split): split sizes must be positive, one per output, and sum to the ") != std::string::npos);
+}
+
+// DenseNet's layers concatenate all earlier outputs of their block (6 in the narrow model's last
+// layer: a chain of two concats) and its transitions put an all-zero Pad ahead of AveragePool
+// (the identity); inception_v3's InceptionA pools with F.avg_pool2d(x, 3, 1, 1), which PyTorch
+// exports as a Pad and an AveragePool without pads: one average pool with pad 1 that counts the
+// padding. Anything else a Pad does is refused.
+TEST_CASE("torchvision exports: DenseNet's long concats and inception's Pad + AveragePool") {
+  const OnnxModel dense = load_onnx(onnx_path("torchvision/densenet121-train-13.onnx"), kBatch);
+  const Graph& dg = dense.graph;
+  const Op& part = writing(dg.forward, dg, "features.denseblock2.denselayer6.Concat.part1");
+  CHECK(part.kind == OpKind::Concat);
+  CHECK(part.in.size() == kMaxOpInputs);
+  const Op& last = writing(dg.forward, dg, "features.denseblock2.denselayer6.Concat");
+  REQUIRE(last.in.size() == 2);
+  CHECK(last.in[0] == part.out[0]);
+
+  const std::string file = "torchvision/inception_blocks-train-13.onnx";
+  const OnnxModel inc = load_onnx(onnx_path(file), kBatch);
+  size_t pools = 0;
+  for (const Op& op : inc.graph.forward) {
+    if (op.kind != OpKind::AvgPool2d) continue;
+    ++pools;
+    CHECK((op.params.pad_top == 1 && op.params.pad_left == 1 && op.params.pad_bottom == 1 && op.params.pad_right == 1));
+    CHECK(pool_count_include_pad(op.params));
+  }
+  CHECK(pools == 1);
+  const auto pad_node = [](onnx::GraphProto& g) -> onnx::NodeProto& { return test::first(g, "Pad"); };
+  CHECK(test::import_error_after(file, [&](onnx::GraphProto& g) {
+          onnx::AttributeProto& mode = *pad_node(g).mutable_attribute(0);
+          REQUIRE(mode.name() == "mode");
+          mode.set_s("reflect");
+        }).find("(Pad): mode 'reflect' is not supported (supported: constant)") != std::string::npos);
+  CHECK(test::import_error_after(file, [&](onnx::GraphProto& g) {
+          // the Pad's AveragePool, an Identity: it no longer pools
+          onnx::NodeProto& pool = test::first(g, "AveragePool");
+          pool.set_op_type("Identity");
+          pool.clear_attribute();
+        }) == "m.onnx: node '/Mixed_5b/Pad' (Pad): is read by '/Mixed_5b/AveragePool' (Identity); supported: a Pad "
+              "that only AveragePools read");
+  CHECK(test::import_error_after(file, [&](onnx::GraphProto& g) {
+          for (auto& a : *test::first(g, "AveragePool").mutable_attribute()) {
+            if (a.name() == "ceil_mode") a.set_i(1);
+          }
+        }).find("(AveragePool): after a Pad, supported: pads 0 and ceil_mode 0") != std::string::npos);
 }
