@@ -13,3 +13,5 @@ if(NOT CMAKE_CROSSCOMPILING)
 endif()
 find_package(doctest REQUIRED)
 include(doctest)
+# Open MPI (EDGETRAIN_MPI, EDGETRAIN_HAVE_MPI, edgetrain::mpi, edgetrain_add_mpi_test).
+include(${CMAKE_CURRENT_LIST_DIR}/Mpi.cmake)

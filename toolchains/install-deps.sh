@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages only, what this repo needs. Safe to re-run.
 #   install-deps.sh               host build, pi3 cross build, QEMU tests, training data, plots,
-#                                 ssh server + client for the loopback "Pi" of tests/firmware
+#                                 ssh server + client for the loopback "Pi" of tests/firmware,
+#                                 Open MPI (mpirun starts the MPI tests' ranks in both builds)
 #   install-deps.sh --build-only  just what the pi3 cross build needs (used by docker/Dockerfile)
 #   install-deps.sh --docker      also the tools docker/build-here.sh uses (no Docker engine)
 #   install-deps.sh --goldens     also PyTorch (python3-torch, python3-torchvision), for the scripts
@@ -14,7 +15,8 @@ build=(build-essential cmake ninja-build g++-aarch64-linux-gnu binutils-aarch64-
        qemu-user libxnnpack-dev libcpuinfo-dev libpthreadpool-dev doctest-dev zlib1g-dev
        file libonnx-dev libprotobuf-dev libturbojpeg0-dev libpng-dev)
 extras=(dataset-fashion-mnist gnuplot-nox openssh-server openssh-client python3 python3-onnx
-        clang libclang-rt-14-dev)  # clang + libFuzzer for tests/fuzz/run-libfuzzer.sh
+        clang libclang-rt-14-dev   # clang + libFuzzer for tests/fuzz/run-libfuzzer.sh
+        libopenmpi-dev openmpi-bin)  # Open MPI: the host build's edgetrain::mpi, mpirun for tests/mpi
 docker=(buildah podman debootstrap)
 goldens=(python3-torch python3-torchvision python3-onnx)
 

@@ -16,8 +16,20 @@ base=(libc6 libstdc++6 libgcc-s1)
 # libc6-dev-arm64-cross (same glibc 2.36), so libc6-dev is deliberately absent.
 extra=(libxnnpack0 libxnnpack-dev libcpuinfo0 libcpuinfo-dev libpthreadpool0 libpthreadpool-dev
        zlib1g zlib1g-dev libturbojpeg0 libturbojpeg0-dev libpng16-16 libpng-dev)
+# Open MPI (cmake/Mpi.cmake): headers and libmpi.so (-dev: usr/lib/aarch64-linux-gnu/openmpi/
+# {include,lib}; the /usr/include/<arch>/mpi alternatives link is made by its postinst, which
+# dpkg -x never runs), libmpi and its MCA components, and what they load to start a rank under
+# the host's amd64 mpirun: PMIx (libpmix2, which needs libmunge2), hwloc (libudev1), libevent,
+# libnl (reachable_netlink: without it every rank prints a load error). Left out on purpose:
+# libfabric, UCX, ibverbs (only the ofi, ucx and openib components need them, and the flags of
+# edgetrain_add_mpi_test never open those; a bare mpirun prints one load error per component and
+# rank), hwloc's plugins (X11, libxml2), openmpi-bin (the host's mpirun and orted start the ranks;
+# help texts and openmpi-mca-params.conf come from the host's openmpi-common and openmpi-bin
+# through qemu's -L fallback).
+mpi=(libopenmpi-dev libopenmpi3 libpmix2 libmunge2 libhwloc15 libudev1 libevent-core-2.1-7
+     libevent-pthreads-2.1-7 libnl-3-200)
 arch_all=(doctest-dev)  # header-only; lets find_package(doctest) resolve inside the sysroot
-want="${base[*]} ${extra[*]} ${arch_all[*]}"
+want="${base[*]} ${extra[*]} ${mpi[*]} ${arch_all[*]}"
 
 stamp="$dir/.edgetrain-sysroot"
 if [[ -f $stamp && $(cat "$stamp") == "$want" ]]; then
@@ -47,7 +59,7 @@ fi
 mkdir -p "$dir/.debs"
 
 qualified=()
-for p in "${base[@]}" "${extra[@]}"; do qualified+=("$p:arm64"); done
+for p in "${base[@]}" "${extra[@]}" "${mpi[@]}"; do qualified+=("$p:arm64"); done
 echo "== make-sysroot: apt-get download ${#qualified[@]} arm64 + ${#arch_all[@]} arch:all packages"
 # Sandbox user root: the _apt user may not be able to write into the build tree.
 (cd "$dir/.debs" && apt-get download -q -o APT::Sandbox::User=root "${qualified[@]}" "${arch_all[@]}") \
