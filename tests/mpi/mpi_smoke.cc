@@ -1,12 +1,13 @@
-// mpi_smoke <ranks> [--floats N] [--kill-rank R | --hang-rank R]
+// mpi_smoke <ranks> [--floats N] [--in-place] [--kill-rank R | --hang-rank R]
 // The Open MPI set-up the data-parallel trainer relies on, in one run: MPI_Init_thread with
 // MPI_THREAD_SERIALIZED on the main thread, then only a second thread (the trainer's
 // communication thread) calls MPI while main waits for it: the world size must be <ranks>, and an
 // MPI_Allreduce (sum) of N floats (default 1000; rank r contributes (r + 1) * (i % 1024 + 1) at
 // element i, so every partial sum is an exact float) must give exactly (i % 1024 + 1) * n(n+1)/2.
-// The main thread finalizes. Each rank prints to stderr its memory before MPI_Init and after init
-// + the allreduce: VmRSS and VmHWM from /proc/self/status and, under qemu-user, the guest's own
-// resident bytes (what a Pi would count; VmRSS there includes the emulator).
+// The main thread finalizes. Each rank prints to stderr what Open MPI costs in memory: VmRSS
+// before and after MPI_Init, and VmRSS and VmHWM right after the allreduce, its buffers alive
+// (/proc/self/status); under qemu-user also the guest's own resident bytes at those three points
+// (what a Pi would count; VmRSS there includes the emulator). --in-place: MPI_IN_PLACE, one buffer.
 //   --kill-rank R  rank R SIGKILLs itself before the allreduce: the others block in it until
 //                  mpirun ends the job (tests/mpi: a dead rank must not hang the job).
 //   --hang-rank R  rank R sleeps instead: only mpirun's --timeout ends the job.
@@ -75,61 +76,78 @@ Memory memory_now() {
   return {status_field(status.str(), "VmRSS:"), status_field(status.str(), "VmHWM:"), guest_rss_kb()};
 }
 
-std::string describe(const Memory& m) {
-  std::string s = "VmRSS " + std::to_string(m.rss_kb) + " kB, VmHWM " + std::to_string(m.hwm_kb) + " kB";
-  if (m.guest_kb >= 0) s += ", guest RSS " + std::to_string(m.guest_kb) + " kB";
-  return s;
-}
-
 struct Args {
   int ranks = 0;
   long floats = 1000;
+  bool in_place = false;
   int kill_rank = -1;
   int hang_rank = -1;
 };
 
 bool parse(int argc, char** argv, Args& args) {
   if (argc < 2 || (args.ranks = std::atoi(argv[1])) < 1) return false;
-  for (int i = 2; i + 1 < argc; i += 2) {
+  for (int i = 2; i < argc; ++i) {
     const std::string flag = argv[i];
-    const long value = std::strtol(argv[i + 1], nullptr, 10);
-    if (flag == "--floats" && value > 0) args.floats = value;
+    if (flag == "--in-place") {
+      args.in_place = true;
+      continue;
+    }
+    if (i + 1 == argc) return false;
+    const long value = std::strtol(argv[++i], nullptr, 10);
+    if (flag == "--floats" && value > 0 && value <= (1L << 30)) args.floats = value;
     else if (flag == "--kill-rank" && value >= 0) args.kill_rank = static_cast<int>(value);
     else if (flag == "--hang-rank" && value >= 0) args.hang_rank = static_cast<int>(value);
     else return false;
   }
-  return argc % 2 == 0;
+  return true;
 }
 
 float contribution(int rank, long i) { return static_cast<float>((rank + 1) * (i % 1024 + 1)); }
 
 // The communication thread's whole job: everything MPI between init and finalize. Returns the
-// number of failed checks.
-int communicate(const Args& args, int rank) {
+// number of failed checks; `during` is the memory right after the allreduce, its buffers alive.
+int communicate(const Args& args, int rank, Memory& during) {
   int size = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   if (size != args.ranks) {
     std::fprintf(stderr, "mpi_smoke: rank %d: world size %d, expected %d\n", rank, size, args.ranks);
     return 1;
   }
-  std::vector<float> send(static_cast<size_t>(args.floats)), sum(send.size());
-  for (long i = 0; i < args.floats; ++i) send[static_cast<size_t>(i)] = contribution(rank, i);
+  const auto n = static_cast<size_t>(args.floats);
+  std::vector<float> send(args.in_place ? 0 : n), sum(n);
+  std::vector<float>& mine = args.in_place ? sum : send;
+  for (size_t i = 0; i < n; ++i) mine[i] = contribution(rank, static_cast<long>(i));
   if (rank == args.kill_rank) std::raise(SIGKILL);
   if (rank == args.hang_rank) std::this_thread::sleep_for(std::chrono::hours(1));
-  if (MPI_Allreduce(send.data(), sum.data(), static_cast<int>(args.floats), MPI_FLOAT, MPI_SUM,
-                    MPI_COMM_WORLD) != MPI_SUCCESS) {
+  if (MPI_Allreduce(args.in_place ? MPI_IN_PLACE : send.data(), sum.data(), static_cast<int>(n),
+                    MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD) != MPI_SUCCESS) {
     std::fprintf(stderr, "mpi_smoke: rank %d: MPI_Allreduce failed\n", rank);
     return 1;
   }
+  during = memory_now();
   const long ranks_sum = static_cast<long>(size) * (size + 1) / 2;
   int wrong = 0;
-  for (long i = 0; i < args.floats; ++i) {
-    const float want = static_cast<float>((i % 1024 + 1) * ranks_sum);
-    if (sum[static_cast<size_t>(i)] != want && wrong++ < 3)
-      std::fprintf(stderr, "mpi_smoke: rank %d: element %ld is %.9g, expected %.9g\n", rank, i,
-                   static_cast<double>(sum[static_cast<size_t>(i)]), static_cast<double>(want));
+  for (size_t i = 0; i < n; ++i) {
+    const float want = static_cast<float>((static_cast<long>(i) % 1024 + 1) * ranks_sum);
+    if (sum[i] != want && wrong++ < 3)
+      std::fprintf(stderr, "mpi_smoke: rank %d: element %zu is %.9g, expected %.9g\n", rank, i,
+                   static_cast<double>(sum[i]), static_cast<double>(want));
   }
   return wrong;
+}
+
+void report(int rank, const Args& args, const Memory& before, const Memory& inited, const Memory& during) {
+  std::string guest;
+  if (before.guest_kb >= 0)
+    guest = "; guest RSS " + std::to_string(before.guest_kb) + " -> " + std::to_string(inited.guest_kb) +
+            " -> " + std::to_string(during.guest_kb) + " kB";
+  const long buffers_kb = (args.in_place ? 1 : 2) * args.floats * static_cast<long>(sizeof(float)) / 1024;
+  std::fprintf(stderr,
+               "mpi_smoke: rank %d: MPI_Init: VmRSS %ld -> %ld kB (+%ld kB); allreduce of %ld floats "
+               "(%s, buffers %ld kB): VmRSS %ld kB, VmHWM %ld kB (+%ld kB over init)%s\n",
+               rank, before.rss_kb, inited.rss_kb, inited.rss_kb - before.rss_kb, args.floats,
+               args.in_place ? "MPI_IN_PLACE" : "send + receive", buffers_kb, during.rss_kb, during.hwm_kb,
+               during.hwm_kb - inited.rss_kb, guest.c_str());
 }
 
 }  // namespace
@@ -137,7 +155,7 @@ int communicate(const Args& args, int rank) {
 int main(int argc, char** argv) {
   Args args;
   if (!parse(argc, argv, args)) {
-    std::fprintf(stderr, "usage: mpi_smoke <ranks> [--floats N] [--kill-rank R | --hang-rank R]\n");
+    std::fprintf(stderr, "usage: mpi_smoke <ranks> [--floats N] [--in-place] [--kill-rank R | --hang-rank R]\n");
     return 2;
   }
   const Memory before = memory_now();
@@ -146,6 +164,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mpi_smoke: MPI_Init_thread failed\n");
     return 1;
   }
+  const Memory inited = memory_now();
   int rank = -1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   int failures = 0;
@@ -153,18 +172,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mpi_smoke: rank %d: MPI_THREAD_SERIALIZED asked, %d provided\n", rank, provided);
     ++failures;
   } else {
-    std::thread comm([&] { failures += communicate(args, rank); });
+    Memory during;
+    std::thread comm([&] { failures += communicate(args, rank, during); });
     comm.join();
+    if (failures == 0) report(rank, args, before, inited, during);
   }
-  const Memory after = memory_now();
-  std::fprintf(stderr, "mpi_smoke: rank %d: before MPI_Init: %s; after init + allreduce of %ld floats: %s\n",
-               rank, describe(before).c_str(), args.floats, describe(after).c_str());
   if (rank == 0 && failures == 0) {
     char version[MPI_MAX_LIBRARY_VERSION_STRING];
     int length = 0;
     MPI_Get_library_version(version, &length);
     std::printf("mpi_smoke: %d ranks, MPI_THREAD_SERIALIZED, allreduce of %ld floats from a second "
-                "thread exact; %.*s\n", args.ranks, args.floats, static_cast<int>(std::strcspn(version, ",\n")), version);
+                "thread exact; %.*s\n", args.ranks, args.floats,
+                static_cast<int>(std::strcspn(version, ",\n")), version);
   }
   MPI_Finalize();
   return failures == 0 ? 0 : 1;
