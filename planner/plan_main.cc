@@ -31,6 +31,7 @@
 #include "cost/off_arena.h"
 #include "emit/emit.h"
 #include "emit/report.h"
+#include "graph/allreduce.h"
 #include "graph/freeze.h"
 #include "graph/model_builder.h"
 #include "graph/training.h"
@@ -57,7 +58,7 @@ constexpr const char* kUsage =
     "            [--target host|pi3] [--data fashion-mnist|synthetic:N]\n"
     "            [--normalize MEAN,...:STD,...] [--no-dropout]\n"
     "            [--freeze LAYER-OR-PREFIX]... [--train-last N] [--optimizer sgd|adam|adamw]\n"
-    "            [--from-state STATE --weights-out STATE]\n"
+    "            [--from-state STATE --weights-out STATE] [--data-parallel [--bucket-bytes BYTES]]\n"
     "       plan --onnx FILE.onnx --export-weights STATE --out-onnx OUT.onnx\n"
     "       plan --list-models | --list-policies | (--model NAME | ...) --list-layers\n"
     "BYTES: the whole step (arena incl. gradients + weights, optimizer state), e.g. 300MiB, 1.5GB;\n"
@@ -78,7 +79,10 @@ constexpr const char* kUsage =
     "The trainer sets their hyperparameters (--lr, --momentum, --beta1, ...).\n"
     "--freeze, --train-last: fine-tune; frozen layers get no gradients, no optimizer state, no update,\n"
     "and their BatchNorm runs in eval mode. --from-state: a state of the model (any layers\n"
-    "frozen) whose weights --weights-out writes as this plan's initial state.\n";
+    "frozen) whose weights --weights-out writes as this plan's initial state.\n"
+    "--data-parallel: a plan for mpirun -np R edgetrain-train-mpi: parameter gradients averaged over\n"
+    "the ranks in buckets of --bucket-bytes (default 1MiB), each sent as soon as its last gradient is\n"
+    "written while backward goes on, and waited for before its updates.\n";
 
 struct Args {
   std::string model, model_file, out, json, profile, report, data;
@@ -88,6 +92,7 @@ struct Args {
   std::vector<float> norm_mean, norm_std;                   // --normalize (model_builder.h)
   FreezeSpec freeze;
   bool list_layers = false, no_dropout = false;
+  uint64_t bucket_bytes = 0;  // --data-parallel (graph/allreduce.h); 0: one process
   std::vector<uint32_t> batches;
   ZooOptions zoo;
   Policy policy = Policy::StoreAll;
@@ -118,6 +123,7 @@ Args parse_args(int argc, char** argv) {
     if (flag == "--arena-map") { a.arena_map = true; continue; }
     if (flag == "--list-layers") { a.list_layers = true; continue; }
     if (flag == "--no-dropout") { a.no_dropout = true; continue; }
+    if (flag == "--data-parallel") { a.bucket_bytes = a.bucket_bytes ? a.bucket_bytes : kDefaultBucketBytes; continue; }
     if (flag == "--help" || flag == "-h") { std::cout << kUsage; std::exit(0); }
     if (flag.rfind("--", 0) != 0) throw std::invalid_argument("unexpected argument '" + flag + "' (see plan --help)");
     if (i + 1 >= argc) throw std::invalid_argument("'" + flag + "' needs a value (see plan --help)");
@@ -145,6 +151,7 @@ Args parse_args(int argc, char** argv) {
     else if (flag == "--budget" && value == "least") a.least_memory = true;
     else if (flag == "--budget") a.budget = parse_bytes(value);
     else if (flag == "--peak-budget") a.peak_budget = parse_bytes(value);
+    else if (flag == "--bucket-bytes") a.bucket_bytes = parse_bytes(value);
     else if (flag == "--batch") {
       std::stringstream ss(value);
       for (std::string item; std::getline(ss, item, ',');) a.batches.push_back(parse_count(flag, item, 1u << 20));
@@ -242,6 +249,7 @@ BatchPlan plan_batch(const Args& a, uint32_t batch, const DeviceProfile* profile
   Graph g = build_model(a, batch);
   const Frozen frozen = freeze_layers(g, a.freeze);
   derive_schedules(g, frozen.params, a.updates, a.optimizer);
+  g.allreduce_bucket_bytes = a.bucket_bytes;
   if (!a.freeze.empty()) out.summary += "plan: " + describe_frozen(g, frozen) + "\n";
   if (a.optimizer != OpKind::SgdMomentum) out.summary += "plan: " + describe_optimizer_state(g, a.optimizer) + "\n";
   TimeModel time;
@@ -287,6 +295,7 @@ BatchPlan plan_batch(const Args& a, uint32_t batch, const DeviceProfile* profile
                static_cast<unsigned long long>(pg.params_bytes), format_mib(p.total_bytes()).c_str(),
                pg.train.size(), 100.0 * p.extra_forward_fraction());
   out.summary += line;
+  if (a.bucket_bytes != 0) out.summary += "plan: " + describe_buckets(pg) + "\n";
   const PeakPrediction peak = predict_peak(pg, off_arena, data);
   const std::string data_name =
       data.fashion_mnist ? "fashion-mnist" : "synthetic:" + std::to_string(data.synthetic_images);

@@ -6,6 +6,7 @@
 
 #include "kernels/geometry.h"
 #include "plan_format.h"
+#include "edgetrain/communicator.h"
 #include "edgetrain/session.h"
 #include "edgetrain/status.h"
 
@@ -31,6 +32,9 @@ struct OpContext {
   // The session's seed (SessionOptions::seed: the weights', and the trainer's epoch order's), which
   // keys Dropout's masks with optimizer.step and the op's salt (kernels/dropout_rng.h).
   uint64_t seed = 0;
+  // Data parallel (edgetrain/communicator.h): where GradAllReduceStart/Wait hand their buckets;
+  // null: one process, and both are no-ops.
+  Communicator* comm = nullptr;
 
   const TensorDesc& tensor(int32_t id) const { return plan->tensors[id]; }
   // Null for id -1 (an optional operand the op does not have).

@@ -2,16 +2,20 @@
 // caller's buffers and names against the plan, and the step count the state files carry.
 #include "edgetrain/session.h"
 
+#include <zlib.h>
+
 #include <cmath>
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "edgetrain/communicator.h"
 #include "executor.h"
 #include "memory_info.h"
 #include "plan_check.h"
 #include "session_access.h"
 #include "state_file.h"
+#include "state_format.h"
 #include "xnn_context.h"
 
 namespace edgetrain {
@@ -24,6 +28,7 @@ struct Session::Impl {
   int32_t train_floats = -1, eval_floats = -1;  // the Normalize ops' outputs, where a caller may write floats
   std::vector<uint8_t> gradient_kept;           // per tensor: 1 for a gradient intact after the step
   std::vector<double> op_seconds;               // per train op, while profiling
+  std::vector<int32_t> trained_state;           // weights and optimizer state: weights_crc()
 
   const TensorDesc& tensor(int32_t id) const { return plan->tensors[id]; }
   int32_t find(const char* name, Region region) const {
@@ -103,6 +108,29 @@ std::vector<uint8_t> intact_after_step(const Plan& plan) {
   return intact;
 }
 
+// The params tensors of the state file but BatchNorm's running statistics.
+std::vector<int32_t> trained_state(const Plan& plan) {
+  std::vector<uint8_t> statistic(plan.tensor_count, 0);
+  for (uint32_t i = 0; i < plan.train_op_count; ++i) {
+    const OpDesc& op = plan.train_ops[i];
+    if (op.kind != OpKind::BatchNormTrain) continue;
+    statistic[op.in[slot::BatchNormTrain::running_mean]] = statistic[op.in[slot::BatchNormTrain::running_var]] = 1;
+  }
+  std::vector<int32_t> ids;
+  for (uint32_t t = 0; t < plan.tensor_count; ++t) {
+    if (saved_in_state(plan.tensors[t].region, plan.tensors[t].init) && !statistic[t]) ids.push_back(static_cast<int32_t>(t));
+  }
+  return ids;
+}
+
+// Whether the plan was made with --data-parallel (has GradAllReduce ops).
+bool data_parallel(const Plan& plan) {
+  for (uint32_t i = 0; i < plan.train_op_count; ++i) {
+    if (plan.train_ops[i].kind == OpKind::GradAllReduceStart) return true;
+  }
+  return false;
+}
+
 TensorView view_of(const Plan& plan, const OpContext& ctx, int32_t id) {
   const TensorDesc& t = plan.tensors[id];
   TensorView v;
@@ -123,6 +151,13 @@ Status SessionAccess::open(const Plan& plan, const SessionOptions& options, std:
   impl->plan = &plan;
   EDGETRAIN_RETURN_IF_ERROR(impl->xnn.init(options.threads));
   EDGETRAIN_RETURN_IF_ERROR(impl->exec.init(plan, impl->xnn, options.seed));
+  if (options.communicator != nullptr && options.communicator->size() > 1 && !data_parallel(plan)) {
+    return Status::error(StatusCode::InvalidArgument,
+                         "plan '%s' batch %u has no gradient allreduce, so %u ranks would train apart: plan it with "
+                         "--data-parallel", plan.model, plan.batch, options.communicator->size());
+  }
+  impl->exec.set_communicator(options.communicator);
+  impl->trained_state = trained_state(plan);
   impl->train_floats = float_input(plan.train_ops, plan.train_op_count);
   impl->eval_floats = float_input(plan.eval_ops, plan.eval_op_count);
   impl->gradient_kept = intact_after_step(plan);
@@ -278,6 +313,14 @@ Status Session::gradient(const char* name, TensorView* out) const {
   }
   *out = view_of(*impl_->plan, impl_->exec.context(), id);
   return Status::ok();
+}
+
+uint32_t Session::weights_crc() const {
+  uLong crc = crc32_z(0, nullptr, 0);
+  for (const int32_t id : impl_->trained_state) {
+    crc = crc32_z(crc, reinterpret_cast<const Bytef*>(impl_->exec.context().f32(id)), impl_->tensor(id).bytes);
+  }
+  return static_cast<uint32_t>(crc);
 }
 
 void top_k(const float* values, uint32_t count, uint32_t k, uint32_t* indices) {

@@ -5,6 +5,7 @@
 #include "checkpoint/optimal.h"
 #include "checkpoint/policies.h"
 #include "checkpoint/rewrite.h"
+#include "graph/allreduce.h"
 #include "memory/in_place.h"
 #include "memory/placement.h"
 #include "memory/simulate.h"
@@ -92,6 +93,7 @@ Planned realise(const Graph& derived, const Chain& chain, const Strategy& s, boo
                 bool in_place) {
   Planned p{derived, s, step_time(s, chain), step_time(store_all(chain), chain)};
   apply_strategy(p.graph, chain, s);
+  if (p.graph.allreduce_bucket_bytes != 0) add_gradient_allreduce(p.graph, p.graph.allreduce_bucket_bytes);
   if (in_place) assign_in_place(p.graph);
   place(p.graph);
   if (check) check_plan(p.graph);

@@ -57,6 +57,9 @@ struct Graph {
   std::vector<Op> eval;     // forward with BatchNorm in eval mode, ending at `logits`
   TensorId input = kNoTensor, labels = kNoTensor, loss = kNoTensor, logits = kNoTensor;
   uint64_t arena_bytes = 0, arena_lower_bound = 0, params_bytes = 0;  // set by placement
+  // Data parallel (graph/allreduce.h, `plan --data-parallel`): the gradient bucket size that
+  // realising a strategy (checkpoint/solve.h) buckets the gradients by; 0: one process.
+  uint64_t allreduce_bucket_bytes = 0;
 
   TensorId add(Tensor t);
   const Tensor& at(TensorId id) const { return tensors.at(static_cast<size_t>(id)); }

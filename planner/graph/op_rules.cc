@@ -95,6 +95,7 @@ double loss_flops(const Graph& g, const Op& op) {
   static_assert(+slot::SoftmaxCrossEntropy::logits == 0 && +slot::SoftmaxCrossEntropyBwd::probs == 0);
   return 5.0 * elems(g, op.in[0]);
 }
+double no_flops(const Graph&, const Op&) { return 0; }  // communication: its time is the network's
 double sgd_flops(const Graph& g, const Op& op) { return 4.0 * elems(g, op.in[slot::SgdMomentum::w]); }
 // Both moments, the bias-corrected quotient and the decay (coupled or not): about 12 per element.
 double adam_flops(const Graph& g, const Op& op) { return 12.0 * elems(g, op.in[slot::Adam::w]); }
@@ -274,6 +275,8 @@ constexpr OpRule kOpRules[kOpKindCount] = {
     {OpKind::SgdMomentum,                kOut,     nullptr,            sgd_flops},
     {OpKind::Adam,                       kOut,     nullptr,            adam_flops},
     {OpKind::AdamW,                      kOut,     nullptr,            adam_flops},
+    {OpKind::GradAllReduceStart,         kNone,    nullptr,            no_flops},
+    {OpKind::GradAllReduceWait,          kNone,    nullptr,            no_flops},
 };
 // clang-format on
 

@@ -31,8 +31,12 @@ enum class OpKind : uint16_t {
   Conv2dBwdData, Conv2dBwdWeights, SigmoidBwd, HardSigmoidBwd, HardSwishBwd, MulBwd, DropoutBwd,
   // Optimizer: one update per trained parameter (see kOptimizerStateSlot below).
   SgdMomentum, Adam, AdamW,
+  // Communication (data-parallel plans only, `plan --data-parallel`): a bucket of parameter
+  // gradients averaged over the ranks, started once its last gradient is written and waited for
+  // before its updates.
+  GradAllReduceStart, GradAllReduceWait,
 };
-inline constexpr uint16_t kOpKindCount = static_cast<uint16_t>(OpKind::AdamW) + 1;
+inline constexpr uint16_t kOpKindCount = static_cast<uint16_t>(OpKind::GradAllReduceWait) + 1;
 
 // Operand slots of each kind: `In` indexes OpDesc::in, `Out` OpDesc::out.
 namespace slot {
@@ -201,6 +205,15 @@ struct Adam {  // also AdamW; updates w and both moments in place (PyTorch's sta
   enum In : uint8_t { w, dw, exp_avg, exp_avg_sq };
 };
 using AdamW = Adam;
+// A bucket of up to kMaxOpInputs parameter gradients (params.groups: the bucket's number, which
+// pairs a Start with its Wait). Start hands them to the communication thread, which replaces each
+// with its mean over the ranks in place; Wait returns once that is done. Neither has outputs: like
+// an update, the reduction writes its operands, which stay live (and so untouched by any other
+// op) from Start to Wait because Wait reads them.
+struct GradAllReduceStart {
+  enum In : uint8_t { g0, g1, g2, g3, g4 };
+};
+using GradAllReduceWait = GradAllReduceStart;
 }  // namespace slot
 
 // Every optimizer kind reads w and dw, then its persistent state: the slots from this one on,
@@ -220,7 +233,7 @@ inline constexpr const char* optimizer_name(OpKind kind) {
   }
 }
 
-enum class OpPhase : uint8_t { Forward, Backward, Optimizer };
+enum class OpPhase : uint8_t { Forward, Backward, Optimizer, Communication };
 
 struct OpKindInfo {
   OpKind kind;
@@ -281,6 +294,8 @@ inline constexpr OpKindInfo kOpKinds[kOpKindCount] = {
     {EDGETRAIN_OP(SgdMomentum),             OpPhase::Optimizer, "w dw velocity",                "",               0},
     {EDGETRAIN_OP(Adam),                    OpPhase::Optimizer, "w dw exp_avg exp_avg_sq",      "",               0},
     {EDGETRAIN_OP(AdamW),                   OpPhase::Optimizer, "w dw exp_avg exp_avg_sq",      "",               0},
+    {EDGETRAIN_OP(GradAllReduceStart),      OpPhase::Communication, "g0 g1? g2? g3? g4?",       "",               0},
+    {EDGETRAIN_OP(GradAllReduceWait),       OpPhase::Communication, "g0 g1? g2? g3? g4?",       "",               0},
     // clang-format on
 #undef EDGETRAIN_OP
 };
@@ -381,7 +396,9 @@ static_assert(op_input_count(OpKind::BatchNormTrain) == slot::BatchNormTrain::ru
                   op_input_count(OpKind::HardSwishBwd) == slot::HardSwishBwd::dy + 1 &&
                   op_output_count(OpKind::Dropout) == slot::Dropout::mask + 1 &&
                   op_input_count(OpKind::DropoutBwd) == slot::DropoutBwd::dy + 1 &&
-                  op_input_count(OpKind::Concat) == slot::Concat::x4 + 1 && slot::Concat::x4 + 1 == kMaxOpInputs,
+                  op_input_count(OpKind::Concat) == slot::Concat::x4 + 1 && slot::Concat::x4 + 1 == kMaxOpInputs &&
+                  op_input_count(OpKind::GradAllReduceStart) == slot::GradAllReduceStart::g4 + 1 &&
+                  op_input_count(OpKind::GradAllReduceWait) == kMaxOpInputs,
               "kOpKinds slot lists and the slot enums disagree");
 static_assert(op_input_name(OpKind::SgdMomentum, slot::SgdMomentum::velocity) == "velocity" &&
                   op_input_name(OpKind::Adam, slot::Adam::exp_avg_sq) == "exp_avg_sq" &&

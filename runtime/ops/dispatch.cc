@@ -54,6 +54,8 @@ constexpr RunnerRow kRunners[kOpKindCount] = {
     {OpKind::SgdMomentum,              ops::sgd_momentum},
     {OpKind::Adam,                     ops::adam},
     {OpKind::AdamW,                    ops::adamw},
+    {OpKind::GradAllReduceStart,       ops::grad_allreduce_start},
+    {OpKind::GradAllReduceWait,        ops::grad_allreduce_wait},
 };
 // clang-format on
 

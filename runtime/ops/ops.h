@@ -68,4 +68,8 @@ Status sgd_momentum(const OpContext& c, const OpDesc& op);
 Status adam(const OpContext& c, const OpDesc& op);   // Adam: L2 decay on the gradient
 Status adamw(const OpContext& c, const OpDesc& op);  // AdamW: decoupled decay
 
+// comm.cc: data parallel (edgetrain/communicator.h)
+Status grad_allreduce_start(const OpContext& c, const OpDesc& op);
+Status grad_allreduce_wait(const OpContext& c, const OpDesc& op);
+
 }  // namespace edgetrain::ops

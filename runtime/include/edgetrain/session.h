@@ -20,10 +20,15 @@
 
 namespace edgetrain {
 
+class Communicator;  // edgetrain/communicator.h
+
 struct SessionOptions {
   uint32_t batch = 0;    // a baked plan's batch; 0: the largest that fits the available memory
   uint32_t threads = 0;  // 0: one per core
   uint32_t seed = 1;     // initial weights (PyTorch's default initialisation, drawn from it)
+  // Data parallel: the other ranks (edgetrain/communicator.h), which must outlive the session,
+  // for a plan made with `plan --data-parallel`; null: one process.
+  Communicator* communicator = nullptr;
 };
 
 // The update of one step. The plan fixes the optimizer (`plan --optimizer sgd|adam|adamw`, as
@@ -139,6 +144,11 @@ class Session {
   // after its gradient's last use and reuse that memory; a gradient is readable after the step
   // only where nothing overwrote it (all of them with `plan --keep-gradients`).
   Status gradient(const char* name, TensorView* out) const;
+
+  // A CRC-32 of the trained state (weights and optimizer state; not BatchNorm's running
+  // statistics, which each rank of a data-parallel run keeps from its own batches): equal on
+  // every rank of a data-parallel run after every step.
+  uint32_t weights_crc() const;
 
   // Times each op of the training steps from now on (on), or stops (off); op_time(i) for
   // i < plan_summary().train_ops, in the step's order.
