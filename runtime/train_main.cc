@@ -4,6 +4,10 @@
 //   edgetrain-train [--data DIR] [--steps N] [--batch N] [--lr X] [--momentum X]
 //                   [--beta1 X --beta2 X --eps X] [--weight-decay X] [--threads N] [--log-every N]
 //                   [--eval-images N] [--seed N] [--log-format text|json] ... (kUsage below)
+//
+// Built with EDGETRAIN_TRAIN_MPI (edgetrain-train-mpi, linked with Open MPI), the same trainer
+// is one rank of a data-parallel job: mpirun -np R edgetrain-train-mpi ... (trainer.h).
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +20,7 @@
 #include "batch_loader.h"
 #include "data_source.h"
 #include "memory_info.h"
+#include "edgetrain/communicator.h"
 #include "trainer.h"
 
 namespace {
@@ -29,6 +34,7 @@ constexpr const char* kUsage =
     "                       [--seed N] [--profile] [--save FILE [--save-every N] [--resume]]\n"
     "                       [--synthetic N] [--lr-schedule constant|cosine] [--init-state FILE]\n"
     "                       [--log-format text|json] [--stop-after N] [--augment]\n"
+    "                       [--check-every N] [--comm-timeout S]   (edgetrain-train-mpi)\n"
     "Trains the baked plan's model on the data in DIR (default /usr/share/datasets/fashion-mnist)\n"
     "and prints the test accuracy. DIR holds IDX files (train-images-idx3-ubyte.gz, t10k-...),\n"
     "CIFAR-10's binary batches, or an image folder: DIR/<class>/*.jpg|jpeg|png, one sub-folder\n"
@@ -52,7 +58,14 @@ constexpr const char* kUsage =
     "--log-format json writes every progress line as one JSON object per line on stdout\n"
     "(events plan, initial_state, resumed, step, saved, stopped, profile, profile_total, eval,\n"
     "memory); "
-    "text (the default) writes them for people. Errors stay one line of text on stderr.\n";
+    "text (the default) writes them for people. Errors stay one line of text on stderr.\n"
+    "edgetrain-train-mpi, under mpirun -np R, is one rank of a data-parallel run of a plan made\n"
+    "with plan --data-parallel: a step trains on R x batch images (rank r takes images r, r + R, ...\n"
+    "of the global batch, so the order is the single process's at batch R x batch), gradients are\n"
+    "averaged over the ranks, and every rank applies the same update. Rank 0 prints and saves;\n"
+    "every rank reads --resume's and --init-state's file. --check-every N (default 50): compare\n"
+    "the ranks' weight CRCs every N steps; --comm-timeout S (default 120): how long a rank waits\n"
+    "for the others before it stops the job.\n";
 
 struct Options {
   std::string data = "/usr/share/datasets/fashion-mnist";
@@ -60,6 +73,7 @@ struct Options {
   bool profile = false, resume = false, augment = false;
   LogFormat log_format = LogFormat::Text;
   std::string save, init_state;
+  double comm_timeout = 120;
   TrainOptions train;
   // The first flag given of those only SGD plans take (--momentum), and of Adam's (--beta1, ...).
   const char* sgd_flag = nullptr;
@@ -179,6 +193,8 @@ Status parse_args(int argc, char** argv, Options* o) {
     }
     else if (flag == "--weight-decay") EDGETRAIN_RETURN_IF_ERROR(real(0, 1, &o->train.optimizer.weight_decay));
     else if (flag == "--seed") EDGETRAIN_RETURN_IF_ERROR(integer(0, &o->train.seed));
+    else if (flag == "--check-every") EDGETRAIN_RETURN_IF_ERROR(integer(1, &o->train.check_every));
+    else if (flag == "--comm-timeout") EDGETRAIN_RETURN_IF_ERROR(parse_number(flag.c_str(), value, 1, 86400, &o->comm_timeout));
     else return Status::error(StatusCode::InvalidArgument, "unknown flag '%s' (see --help)", flag.c_str());
   }
   if (o->train.stop_after > o->train.steps) {
@@ -200,7 +216,7 @@ Status parse_args(int argc, char** argv, Options* o) {
   return Status::ok();
 }
 
-Status run(const Options& o) {
+Status run(const Options& o, Communicator* comm) {
   // The plan first, then the data (its transient reading buffers are gone before the session's
   // memory is allocated, as the planner's peak-RSS prediction has it), then the session.
   PlanInput chosen;
@@ -211,7 +227,7 @@ Status run(const Options& o) {
   EDGETRAIN_RETURN_IF_ERROR(open_data(o.data, o.synthetic, in, stderr, &data));
   EDGETRAIN_RETURN_IF_ERROR(check_data_sets(chosen.model, in, data, o.augment, o.data));
   std::unique_ptr<Session> session;
-  EDGETRAIN_RETURN_IF_ERROR(Session::open(nullptr, {chosen.batch, o.threads, o.train.seed}, &session));
+  EDGETRAIN_RETURN_IF_ERROR(Session::open(nullptr, {chosen.batch, o.threads, o.train.seed, comm}, &session));
   const PlanSummary plan = session->plan_summary();
   const ImageSet& train_set = data.train;
   const ImageSet& test_set = data.test;
@@ -227,6 +243,10 @@ Status run(const Options& o) {
         .boolean("synthetic", o.synthetic > 0).string("data", data_kind_name(data.kind))
         .integer("test_images", test_set.count).integer("skipped_files", data.skipped);
   } else {
+    if (comm && comm->size() > 1) {
+      std::printf("data parallel: %u ranks, each %u of a global batch of %u\n", comm->size(), session->batch(),
+                  comm->size() * session->batch());
+    }
     std::printf("plan %s batch %u: arena %llu B (lower bound %llu B), params %llu B, %u ops/step, "
                 "%u threads, %u %straining images\n",
                 session->model(), session->batch(), static_cast<unsigned long long>(plan.arena_bytes),
@@ -244,7 +264,9 @@ Status run(const Options& o) {
   TrainOptions train_options = o.train;
   train_options.log_format = o.log_format;
   train_options.augment = o.augment;
-  if (!o.save.empty()) train_options.save_path = o.save.c_str();
+  train_options.comm = comm;
+  const bool saves = comm == nullptr || comm->rank() == 0;  // rank 0 saves for all
+  if (!o.save.empty() && saves) train_options.save_path = o.save.c_str();
   if (o.resume) {
     EDGETRAIN_RETURN_IF_ERROR(session->load(o.save.c_str()));
     train_options.resumed = true;
@@ -303,15 +325,45 @@ Status run(const Options& o) {
   return Status::ok();
 }
 
+
+#ifdef EDGETRAIN_TRAIN_MPI
+// mpirun ends the job with SIGTERM when a rank dies: each other rank says so in one line.
+void on_sigterm(int) {
+  static const char kLine[] = "edgetrain-train-mpi: error: stopped by mpirun: another rank ended (see mpirun's "
+                              "message above or below)\n";
+  (void)!::write(2, kLine, sizeof kLine - 1);
+  ::_exit(1);
+}
+#endif
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  const char* name = "edgetrain-train";
+  std::unique_ptr<Communicator> comm;
+  Status s;
+#ifdef EDGETRAIN_TRAIN_MPI
+  name = "edgetrain-train-mpi";
+  ::signal(SIGTERM, on_sigterm);
+  double timeout = 120;  // --comm-timeout is parsed after MPI_Init, which must come first
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::strcmp(argv[i], "--comm-timeout") == 0) timeout = std::atof(argv[i + 1]) > 0 ? std::atof(argv[i + 1]) : timeout;
+  }
+  s = open_mpi_communicator(&argc, &argv, timeout, &comm);
+  if (s.is_ok() && comm->rank() != 0 && std::freopen("/dev/null", "w", stdout) == nullptr) {
+    s = Status::error(StatusCode::IoError, "cannot silence rank %u's output", comm->rank());
+  }
+#endif
   Options options;
-  Status s = parse_args(argc, argv, &options);
-  if (s.is_ok()) s = run(options);
+  if (s.is_ok()) s = parse_args(argc, argv, &options);
+  if (s.is_ok()) s = run(options, comm.get());
   if (!s.is_ok()) {
-    std::fprintf(stderr, "edgetrain-train: error: %s\n", s.message());
-    return 1;
+    if (comm) {
+      std::fprintf(stderr, "%s: rank %u: error: %s\n", name, comm->rank(), s.message());
+    } else {
+      std::fprintf(stderr, "%s: error: %s\n", name, s.message());
+    }
+    return 1;  // comm's destructor aborts the job if a collective is stuck
   }
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <vector>
 
@@ -43,6 +44,47 @@ struct Sampler {
     }
   }
 };
+
+// Data parallel: this rank's share of one global batch drawn from the epoch order.
+struct Shard {
+  uint32_t rank = 0, ranks = 1;
+  std::vector<uint32_t> global;
+  void draw(Sampler& s, uint32_t* indices, uint32_t batch) {
+    if (ranks == 1) return s.draw(indices, batch);
+    s.draw(global.data(), batch * ranks);
+    for (uint32_t b = 0; b < batch; ++b) indices[b] = global[size_t{b} * ranks + rank];
+  }
+};
+
+// The ranks' weights after `step`: equal everywhere, or the error that stops the run.
+Status check_weights(Session& session, Communicator& comm, std::vector<uint32_t>& crcs, uint64_t step) {
+  EDGETRAIN_RETURN_IF_ERROR(comm.all_gather(session.weights_crc(), crcs.data()));
+  for (uint32_t r = 1; r < comm.size(); ++r) {
+    if (crcs[r] != crcs[0]) {
+      return Status::error(StatusCode::BadData,
+                           "rank %u's weights differ from rank 0's after step %llu (CRC %08x, rank 0's %08x): the "
+                           "ranks diverged (different plans, state files or binaries?); stopping",
+                           r, static_cast<unsigned long long>(step), crcs[r], crcs[0]);
+    }
+  }
+  return Status::ok();
+}
+
+// The mean over the ranks of a value each rank has (the loss of its share of the batch).
+Status ranks_mean(Communicator& comm, std::vector<uint32_t>& bits, double value, double* mean) {
+  const float v = static_cast<float>(value);
+  uint32_t mine;
+  std::memcpy(&mine, &v, 4);
+  EDGETRAIN_RETURN_IF_ERROR(comm.all_gather(mine, bits.data()));
+  double sum = 0;
+  for (uint32_t b : bits) {
+    float f;
+    std::memcpy(&f, &b, 4);
+    sum += f;
+  }
+  *mean = sum / static_cast<double>(bits.size());
+  return Status::ok();
+}
 
 // The augmentation key of a step's batch: the same on a resumed run.
 uint64_t batch_key(uint32_t seed, uint64_t step) { return (uint64_t{seed} << 40) ^ step; }
@@ -134,6 +176,12 @@ Status train(Session& session, const ImageSet& data, const TrainOptions& options
   // where it stood after the batch the step trains on, which is what a saved state records.
   const DataPosition start = session.data_position();
   Sampler ahead(options.seed, start.epoch, start.cursor, data.count);
+  Shard shard;
+  std::vector<uint32_t> gathered;
+  if (options.comm != nullptr) {
+    shard = {options.comm->rank(), options.comm->size(), std::vector<uint32_t>(size_t{batch} * options.comm->size())};
+    gathered.resize(options.comm->size());
+  }
   std::vector<uint32_t> indices(batch);
   std::vector<int32_t> labels(batch);
   BatchLoader loader;
@@ -153,14 +201,15 @@ Status train(Session& session, const ImageSet& data, const TrainOptions& options
   uint32_t in_interval = 0;
   const uint32_t last = options.stop_after != 0 ? std::min(options.stop_after, options.steps) : options.steps;
   if (session.step() < last) {
-    ahead.draw(indices.data(), batch);
+    if (options.comm) EDGETRAIN_RETURN_IF_ERROR(check_weights(session, *options.comm, gathered, session.step()));
+    shard.draw(ahead, indices.data(), batch);
     loader.submit(indices.data(), batch_key(options.seed, session.step()));
   }
   while (session.step() < last) {
     EDGETRAIN_RETURN_IF_ERROR(loader.take(session.input(), labels.data()));
     const DataPosition consumed{ahead.epoch, ahead.cursor};
     if (session.step() + 1 < last) {
-      ahead.draw(indices.data(), batch);
+      shard.draw(ahead, indices.data(), batch);
       loader.submit(indices.data(), batch_key(options.seed, session.step() + 1));
     }
     session.set_data_position(consumed);
@@ -177,9 +226,14 @@ Status train(Session& session, const ImageSet& data, const TrainOptions& options
     EDGETRAIN_RETURN_IF_ERROR(stepped);
     loss_sum += loss;
     ++in_interval;
+    if (options.comm && (step % options.check_every == 0 || step == last)) {
+      EDGETRAIN_RETURN_IF_ERROR(check_weights(session, *options.comm, gathered, step));
+    }
     if (step % options.log_every == 0 || step == last) {
       const double seconds = std::chrono::duration<double>(Clock::now() - interval_start).count();
-      const double mean_loss = loss_sum / in_interval, images_per_second = in_interval * batch / seconds;
+      double mean_loss = loss_sum / in_interval;
+      if (options.comm) EDGETRAIN_RETURN_IF_ERROR(ranks_mean(*options.comm, gathered, mean_loss, &mean_loss));
+      const double images_per_second = in_interval * batch * shard.ranks / seconds;
       if (options.log_format == LogFormat::Json) {
         JsonLine(log, "step").integer("step", step).integer("steps", options.steps).number("loss", mean_loss)
             .number("img_per_s", images_per_second).integer("arena_bytes", arena_bytes)

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "edgetrain/communicator.h"
 #include "edgetrain/session.h"
 #include "idx_dataset.h"
 #include "state_file.h"
@@ -55,6 +56,12 @@ struct TrainOptions {
   bool augment = false;  // random crops and mirrors of image files (image_resample.h)
   bool resumed = false;  // save_path already holds the state at the starting position (--resume)
   LogFormat log_format = LogFormat::Text;
+  // Data parallel (edgetrain/communicator.h; the session opened with the same one): each step
+  // takes a global batch of size() x batch images of the epoch order, of which this rank trains
+  // on images rank(), rank() + size(), ...; the printed loss is the global batch's mean; every
+  // check_every steps (and at the first and last) the ranks compare CRCs of their weights.
+  Communicator* comm = nullptr;
+  uint32_t check_every = 50;
 };
 
 // Trains from where the session stands (its step and data position: a fresh one, or as load()

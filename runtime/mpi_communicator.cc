@@ -1,0 +1,187 @@
+// The Communicator of an MPI job (edgetrain/communicator.h). After MPI_Init_thread
+// (MPI_THREAD_SERIALIZED) only the communication thread calls MPI: the session's GradAllReduce
+// ops queue their buckets and the trainer's gathers go through the same queue, so every wait has
+// a timeout even though MPI's collectives have none. The queue is a fixed ring allocated here,
+// once: a step allocates nothing.
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "edgetrain/communicator.h"
+
+namespace edgetrain {
+
+namespace {
+
+constexpr uint32_t kBucketTensors = 5;  // a GradAllReduceStart's slots (op_kinds.h, kMaxOpInputs)
+
+struct Request {
+  enum Kind : uint8_t { Mean, Gather, Stop } kind = Mean;
+  uint32_t bucket = 0, count = 0;
+  float* data[kBucketTensors] = {};
+  uint64_t elements[kBucketTensors] = {};
+  uint32_t value = 0;
+  uint32_t* values = nullptr;
+};
+
+constexpr uint32_t kRing = 16;  // requests in flight: the plan has at most two buckets out
+
+class MpiCommunicator final : public Communicator {
+ public:
+  MpiCommunicator(MPI_Comm comm, double timeout) : comm_(comm), timeout_(timeout) {
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &size_);
+    thread_ = std::thread([this] { loop(); });
+  }
+
+  ~MpiCommunicator() override {
+    if (failed_) MPI_Abort(MPI_COMM_WORLD, 1);  // the thread may be stuck in a collective
+    Request stop;
+    stop.kind = Request::Stop;
+    (void)push(stop);
+    thread_.join();
+    MPI_Comm_free(&comm_);
+    MPI_Finalize();
+  }
+
+  uint32_t rank() const override { return static_cast<uint32_t>(rank_); }
+  uint32_t size() const override { return static_cast<uint32_t>(size_); }
+
+  Status start_mean(uint32_t bucket, float* const* data, const uint64_t* elements, uint32_t count) override {
+    Request r;
+    r.bucket = bucket;
+    if (count > kBucketTensors) return Status::error(StatusCode::InvalidPlan, "a bucket of %u gradients", count);
+    r.count = count;
+    for (uint32_t i = 0; i < r.count; ++i) {
+      r.data[i] = data[i];
+      r.elements[i] = elements[i];
+    }
+    return push(r);
+  }
+
+  Status wait(uint32_t bucket) override {
+    char what[48];
+    std::snprintf(what, sizeof what, "gradient bucket %u", bucket);
+    return wait_next(what);
+  }
+
+  Status all_gather(uint32_t value, uint32_t* values) override {
+    Request r;
+    r.kind = Request::Gather;
+    r.value = value;
+    r.values = values;
+    EDGETRAIN_RETURN_IF_ERROR(push(r));
+    return wait_next("the ranks' weight checksums");
+  }
+
+ private:
+  // Every request but Stop is waited for once, in the order pushed.
+  Status wait_next(const char* what) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const uint64_t mine = waited_++;
+    if (!cv_.wait_for(lock, std::chrono::duration<double>(timeout_), [&] { return done_ > mine || !error_.is_ok(); })) {
+      failed_ = true;
+      return Status::error(StatusCode::IoError,
+                           "rank %d: %s did not complete over the %d ranks within %.0f s: another rank stopped or "
+                           "the network is down", rank_, what, size_, timeout_);
+    }
+    if (!error_.is_ok()) failed_ = true;
+    return error_;
+  }
+
+  Status push(const Request& r) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (!cv_.wait_for(lock, std::chrono::duration<double>(timeout_), [&] { return pushed_ - taken_ < kRing; })) {
+      failed_ = true;
+      return Status::error(StatusCode::IoError, "rank %d: the communication queue stayed full for %.0f s", rank_, timeout_);
+    }
+    ring_[pushed_++ % kRing] = r;
+    cv_.notify_all();
+    return Status::ok();
+  }
+
+  // The communication thread: one request at a time, in order.
+  void loop() {
+    for (;;) {
+      Request r;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        cv_.wait(lock, [&] { return pushed_ > taken_; });
+        r = ring_[taken_++ % kRing];
+        cv_.notify_all();
+      }
+      if (r.kind == Request::Stop) return;
+      const Status s = r.kind == Request::Mean ? mean(r) : gather(r);
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!s.is_ok() && error_.is_ok()) error_ = s;
+      ++done_;
+      cv_.notify_all();
+    }
+  }
+
+  Status mean(const Request& r) {
+    const float ranks = static_cast<float>(size_);
+    for (uint32_t i = 0; i < r.count; ++i) {
+      for (uint64_t at = 0; at < r.elements[i];) {  // MPI counts are ints
+        const uint64_t n = std::min<uint64_t>(r.elements[i] - at, uint64_t{1} << 30);
+        float* p = r.data[i] + at;
+        const int rc = MPI_Allreduce(MPI_IN_PLACE, p, static_cast<int>(n), MPI_FLOAT, MPI_SUM, comm_);
+        if (rc != MPI_SUCCESS) return failure("MPI_Allreduce of a gradient bucket", rc);
+        for (uint64_t k = 0; k < n; ++k) p[k] /= ranks;
+        at += n;
+      }
+    }
+    return Status::ok();
+  }
+
+  Status gather(const Request& r) {
+    uint32_t value = r.value;
+    const int rc = MPI_Allgather(&value, 1, MPI_UINT32_T, r.values, 1, MPI_UINT32_T, comm_);
+    return rc == MPI_SUCCESS ? Status::ok() : failure("MPI_Allgather", rc);
+  }
+
+  Status failure(const char* what, int rc) const {
+    char text[MPI_MAX_ERROR_STRING];
+    int length = 0;
+    MPI_Error_string(rc, text, &length);
+    return Status::error(StatusCode::IoError, "rank %d: %s failed: %.*s", rank_, what, length, text);
+  }
+
+  MPI_Comm comm_;
+  int rank_ = 0, size_ = 1;
+  double timeout_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  Request ring_[kRing];
+  uint64_t pushed_ = 0, taken_ = 0, done_ = 0, waited_ = 0;
+  Status error_;
+  bool failed_ = false;
+};
+
+}  // namespace
+
+Status open_mpi_communicator(int* argc, char*** argv, double timeout_seconds, std::unique_ptr<Communicator>* out) {
+  int initialized = 0, provided = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized && MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
+    return Status::error(StatusCode::IoError, "MPI_Init_thread failed: start the ranks with mpirun -np R");
+  }
+  if (!initialized && provided < MPI_THREAD_SERIALIZED) {
+    return Status::error(StatusCode::IoError, "this MPI gives thread level %d, below MPI_THREAD_SERIALIZED", provided);
+  }
+  MPI_Comm comm;
+  MPI_Comm_dup(MPI_COMM_WORLD, &comm);
+  MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN);
+  out->reset(new MpiCommunicator(comm, timeout_seconds));
+  return Status::ok();
+}
+
+}  // namespace edgetrain

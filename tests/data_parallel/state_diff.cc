@@ -1,0 +1,58 @@
+// state_diff A B TOLERANCE: two state files of one model (runtime/state_file.h) at the same
+// step and data position, whose weights differ by at most TOLERANCE x max |B| (0: bit for bit).
+// Prints the largest difference. For the data-parallel tests: R ranks at batch b against one
+// process at batch R x b.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+namespace {
+
+constexpr size_t kHeader = 48, kCrc = 4;
+
+std::vector<unsigned char> read(const char* path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    std::fprintf(stderr, "state_diff: cannot read %s\n", path);
+    std::exit(2);
+  }
+  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  if (bytes.size() < kHeader + kCrc || std::memcmp(bytes.data(), "ETSTATE1", 8) != 0) {
+    std::fprintf(stderr, "state_diff: %s is not a state file\n", path);
+    std::exit(2);
+  }
+  return bytes;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: state_diff A.state B.state TOLERANCE\n");
+    return 2;
+  }
+  const std::vector<unsigned char> a = read(argv[1]), b = read(argv[2]);
+  const double tolerance = std::atof(argv[3]);
+  // model hash, step, epoch, cursor, payload size: bytes 16 to 48
+  if (a.size() != b.size() || std::memcmp(a.data() + 16, b.data() + 16, kHeader - 16) != 0) {
+    std::fprintf(stderr, "state_diff: %s and %s hold other models, steps or data positions\n", argv[1], argv[2]);
+    return 1;
+  }
+  const size_t n = (a.size() - kHeader - kCrc) / 4;
+  double worst = 0, largest = 0;
+  for (size_t i = 0; i < n; ++i) {
+    float x, y;
+    std::memcpy(&x, a.data() + kHeader + 4 * i, 4);
+    std::memcpy(&y, b.data() + kHeader + 4 * i, 4);
+    worst = std::fmax(worst, std::fabs(static_cast<double>(x) - y));
+    largest = std::fmax(largest, std::fabs(static_cast<double>(y)));
+  }
+  const double relative = largest > 0 ? worst / largest : worst;
+  std::printf("state_diff: %zu values, max |A - B| %.3g, relative to max |B| %.3g (tolerance %g)\n", n, worst,
+              relative, tolerance);
+  return relative <= tolerance ? 0 : 1;
+}
