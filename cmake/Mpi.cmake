@@ -47,7 +47,7 @@ else()
   find_path(EDGETRAIN_MPI_INCLUDE_DIR mpi.h HINTS "${_edgetrain_openmpi}/include" PATH_SUFFIXES openmpi)
   find_library(EDGETRAIN_MPI_LIBRARY mpi HINTS "${_edgetrain_openmpi}/lib")
   set(_edgetrain_mpi_version)
-  if(EDGETRAIN_MPI_INCLUDE_DIR)
+  if(EXISTS "${EDGETRAIN_MPI_INCLUDE_DIR}/mpi.h")
     file(STRINGS "${EDGETRAIN_MPI_INCLUDE_DIR}/mpi.h" _edgetrain_mpi_defines
          REGEX "^#define (OPEN_MPI|OMPI_(MAJOR|MINOR|RELEASE)_VERSION) ")
     string(REGEX REPLACE ".*OMPI_MAJOR_VERSION ([0-9]+).*OMPI_MINOR_VERSION ([0-9]+).*OMPI_RELEASE_VERSION ([0-9]+).*"
@@ -57,7 +57,7 @@ else()
     endif()
   endif()
 
-  if(NOT EDGETRAIN_MPI_INCLUDE_DIR OR NOT EDGETRAIN_MPI_LIBRARY)
+  if(NOT EXISTS "${EDGETRAIN_MPI_INCLUDE_DIR}/mpi.h" OR NOT EDGETRAIN_MPI_LIBRARY)
     _edgetrain_mpi_missing("not used" "Open MPI's mpi.h or libmpi was not found: ${_edgetrain_mpi_fix}")
   elseif(NOT _edgetrain_mpi_version)
     _edgetrain_mpi_missing("not used" "${EDGETRAIN_MPI_INCLUDE_DIR}/mpi.h is not Open MPI's (no OPEN_MPI, OMPI_*_VERSION)")
@@ -112,11 +112,12 @@ if(EDGETRAIN_HAVE_MPI)
   endif()
   # One host, in a container, as root: --allow-run-as-root (CI runs as root); --oversubscribe
   # (more ranks than cores); --bind-to none (binding two ranks to one of 2 cores serializes them,
-  # and hwloc under QEMU sees the host's cores); pml ob1 over btl self,tcp on lo only (no shared
-  # memory: vader's single-copy needs ptrace rights and process_vm_readv, which containers and
-  # QEMU may lack; UCX, libfabric and openib are never opened, so nothing warns about missing
-  # hardware or, in the pi3 sysroot, missing libraries); osc ^ucx for the same reason; the out-of-
-  # band channel to orted on lo too; stdin to no rank (ctest's stdin may be a terminal).
+  # and hwloc under QEMU sees the host's cores); pml ob1 over btl self,tcp on lo only: TCP is what
+  # Pis use between boards, and shared memory (vader) breaks under qemu-user, whose
+  # process_vm_readv is ENOSYS ("Read -1, expected 8388608, errno = 38" per large message); UCX,
+  # libfabric and openib are never opened, so nothing warns about missing hardware or, in the pi3
+  # sysroot, missing libraries; osc ^ucx for the same reason; the out-of-band channel to orted on
+  # lo too; stdin to no rank (ctest's stdin may be a terminal).
   set(EDGETRAIN_MPIRUN_FLAGS --allow-run-as-root --oversubscribe --bind-to none --stdin none
       --mca pml ob1 --mca btl self,tcp --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo
       --mca osc ^ucx)
