@@ -48,8 +48,10 @@ int main(int argc, char** argv) {
     float x, y;
     std::memcpy(&x, a.data() + kHeader + 4 * i, 4);
     std::memcpy(&y, b.data() + kHeader + 4 * i, 4);
-    worst = std::fmax(worst, std::fabs(static_cast<double>(x) - y));
-    largest = std::fmax(largest, std::fabs(static_cast<double>(y)));
+    // Plain comparisons: GCC 12's aarch64 vectoriser fails (an internal error) on fmax reductions.
+    const double d = std::fabs(static_cast<double>(x) - y), m = std::fabs(static_cast<double>(y));
+    if (d > worst) worst = d;
+    if (m > largest) largest = m;
   }
   const double relative = largest > 0 ? worst / largest : worst;
   std::printf("state_diff: %zu values, max |A - B| %.3g, relative to max |B| %.3g (tolerance %g)\n", n, worst,
