@@ -69,7 +69,17 @@ class MpiCommunicator final : public Communicator {
   Status wait(uint32_t bucket) override {
     char what[48];
     std::snprintf(what, sizeof what, "gradient bucket %u", bucket);
-    return wait_next(what);
+    const auto begin = std::chrono::steady_clock::now();
+    const Status s = wait_next(what);
+    const double blocked = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.blocked_seconds += blocked;
+    return s;
+  }
+
+  CommStats stats() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stats_;
   }
 
   Status all_gather(uint32_t value, uint32_t* values) override {
@@ -118,8 +128,15 @@ class MpiCommunicator final : public Communicator {
         cv_.notify_all();
       }
       if (r.kind == Request::Stop) return;
+      const auto begin = std::chrono::steady_clock::now();
       const Status s = r.kind == Request::Mean ? mean(r) : gather(r);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
       std::lock_guard<std::mutex> lock(mutex_);
+      if (r.kind == Request::Mean) {
+        ++stats_.buckets;
+        for (uint32_t i = 0; i < r.count; ++i) stats_.bytes += 4 * r.elements[i];
+        stats_.reduce_seconds += seconds;
+      }
       if (!s.is_ok() && error_.is_ok()) error_ = s;
       ++done_;
       cv_.notify_all();
@@ -158,7 +175,8 @@ class MpiCommunicator final : public Communicator {
   int rank_ = 0, size_ = 1;
   double timeout_;
   std::thread thread_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  CommStats stats_;
   std::condition_variable cv_;
   Request ring_[kRing];
   uint64_t pushed_ = 0, taken_ = 0, done_ = 0, waited_ = 0;

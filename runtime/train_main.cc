@@ -303,6 +303,8 @@ Status run(const Options& o, Communicator* comm) {
     print_op_times(*session, static_cast<uint32_t>(steps_done - first_step), stdout, o.log_format);
   }
 
+  if (comm && comm->size() > 1 && steps_done > first_step) print_comm_stats(comm->stats(), steps_done - first_step, stdout, o.log_format);
+
   uint32_t correct = 0, total = 0;
   EDGETRAIN_RETURN_IF_ERROR(evaluate(*session, test_set, o.eval_images, &correct, &total, &damaged));
   if (json) {

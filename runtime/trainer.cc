@@ -326,6 +326,22 @@ void print_peak_rss(const PlanSummary& plan, FILE* out, LogFormat format, uint64
                error, static_cast<unsigned long long>(region));
 }
 
+void print_comm_stats(const CommStats& stats, uint64_t steps, FILE* out, LogFormat format) {
+  const double n = static_cast<double>(steps);
+  const double hidden = stats.reduce_seconds > 0 ? std::max(0.0, 1.0 - stats.blocked_seconds / stats.reduce_seconds) : 1.0;
+  if (format == LogFormat::Json) {
+    JsonLine(out, "communication").number("buckets_per_step", static_cast<double>(stats.buckets) / n)
+        .number("bytes_per_step", static_cast<double>(stats.bytes) / n)
+        .number("allreduce_ms_per_step", 1e3 * stats.reduce_seconds / n)
+        .number("blocked_ms_per_step", 1e3 * stats.blocked_seconds / n).number("hidden", hidden);
+    return;
+  }
+  std::fprintf(out, "communication: %.0f buckets, %.0f bytes of gradients averaged per step; allreduce %.2f ms/step, "
+               "waited for %.2f ms/step: %.0f%% hidden behind backward\n",
+               static_cast<double>(stats.buckets) / n, static_cast<double>(stats.bytes) / n,
+               1e3 * stats.reduce_seconds / n, 1e3 * stats.blocked_seconds / n, 100.0 * hidden);
+}
+
 Status evaluate(Session& session, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total,
                 uint32_t* damaged) {
   const uint32_t batch = session.batch();

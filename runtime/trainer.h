@@ -86,6 +86,10 @@ void print_op_times(const Session& session, uint32_t steps, FILE* out, LogFormat
 void print_peak_rss(const PlanSummary& plan, FILE* out, LogFormat format = LogFormat::Text, uint64_t loader_bytes = 0,
                     bool data_as_planned = true);
 
+// Data parallel: this rank's communication per step (CommStats), and the share of the allreduce
+// time hidden behind backward (1 - blocked / reduce): one line.
+void print_comm_stats(const CommStats& stats, uint64_t steps, FILE* out, LogFormat format = LogFormat::Text);
+
 // Top-1 accuracy over the first `limit` images (all when 0), BatchNorm in eval mode.
 Status evaluate(Session& session, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total,
                 uint32_t* damaged = nullptr);

@@ -16,6 +16,14 @@
 
 namespace edgetrain {
 
+// What the communication cost so far, on this rank.
+struct CommStats {
+  uint64_t buckets = 0;         // gradient buckets averaged
+  uint64_t bytes = 0;           // their bytes (each rank's; the network carries about 2 (R-1)/R of it)
+  double reduce_seconds = 0;    // the communication thread's time in the allreduces
+  double blocked_seconds = 0;   // the training thread's time waiting for them: what was not hidden
+};
+
 class Communicator {
  public:
   virtual ~Communicator() = default;
@@ -31,6 +39,7 @@ class Communicator {
   // Every rank's `value`, in rank order, into values[0 .. size() - 1] (between steps: a CRC of
   // the weights, say). Blocks until all ranks have called it.
   virtual Status all_gather(uint32_t value, uint32_t* values) = 0;
+  virtual CommStats stats() const = 0;
 };
 
 // The communicator of an MPI job (mpirun -np R ...): initialises MPI (MPI_THREAD_SERIALIZED;
