@@ -31,7 +31,8 @@ struct Request {
   uint32_t* values = nullptr;
 };
 
-constexpr uint32_t kRing = 16;  // requests in flight: the plan has at most two buckets out
+constexpr uint32_t kRing = 16;
+constexpr uint64_t kChunkFloats = uint64_t{1} << 18;  // requests in flight: the plan has at most two buckets out
 
 class MpiCommunicator final : public Communicator {
  public:
@@ -146,8 +147,10 @@ class MpiCommunicator final : public Communicator {
   Status mean(const Request& r) {
     const float ranks = static_cast<float>(size_);
     for (uint32_t i = 0; i < r.count; ++i) {
-      for (uint64_t at = 0; at < r.elements[i];) {  // MPI counts are ints
-        const uint64_t n = std::min<uint64_t>(r.elements[i] - at, uint64_t{1} << 30);
+      // In chunks of 1 MiB: Open MPI's allreduce allocates a temporary of about half its
+      // message, so a large gradient's reduction costs at most 512 KiB of heap, not half of it.
+      for (uint64_t at = 0; at < r.elements[i];) {
+        const uint64_t n = std::min<uint64_t>(r.elements[i] - at, kChunkFloats);
         float* p = r.data[i] + at;
         const int rc = MPI_Allreduce(MPI_IN_PLACE, p, static_cast<int>(n), MPI_FLOAT, MPI_SUM, comm_);
         if (rc != MPI_SUCCESS) return failure("MPI_Allreduce of a gradient bucket", rc);
