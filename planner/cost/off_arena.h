@@ -42,6 +42,9 @@ struct OffArenaModel {
   XnnpackTiles tiles;
   OffArenaFit fit;
   uint64_t page_bytes = 4096;
+  // A data-parallel rank's Open MPI (MPI_Init, its TCP transport, a small allreduce), measured
+  // by tests/mpi/mpi_smoke; the allreduce's own temporary is added per plan (predict_peak).
+  uint64_t mpi_bytes = 0;
 };
 
 // The defaults measured for a target: "host" or "pi3"; throws std::invalid_argument otherwise.
@@ -69,6 +72,7 @@ struct PeakPrediction {
   uint64_t data_bytes = 0;      // the data sets held and the trainer's epoch order, while training
   uint64_t data_load_peak = 0;  // the most resident while reading the data files
   uint64_t load_peak = 0;       // the process at that moment
+  uint64_t mpi_bytes = 0;       // data parallel: Open MPI's memory (OffArenaModel) + an allreduce's temporary
   uint64_t run_peak = 0;        // the process while training
   uint64_t peak() const { return load_peak > run_peak ? load_peak : run_peak; }
 };
