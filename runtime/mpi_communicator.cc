@@ -15,18 +15,17 @@
 #include <vector>
 
 #include "edgetrain/communicator.h"
+#include "op_kinds.h"
 
 namespace edgetrain {
 
 namespace {
 
-constexpr uint32_t kBucketTensors = 5;  // a GradAllReduceStart's slots (op_kinds.h, kMaxOpInputs)
-
 struct Request {
   enum Kind : uint8_t { Mean, Gather, Stop } kind = Mean;
   uint32_t bucket = 0, count = 0;
-  float* data[kBucketTensors] = {};
-  uint64_t elements[kBucketTensors] = {};
+  float* data[kMaxOpInputs] = {};
+  uint64_t elements[kMaxOpInputs] = {};
   uint32_t value = 0;
   uint32_t* values = nullptr;
 };
@@ -58,7 +57,7 @@ class MpiCommunicator final : public Communicator {
   Status start_mean(uint32_t bucket, float* const* data, const uint64_t* elements, uint32_t count) override {
     Request r;
     r.bucket = bucket;
-    if (count > kBucketTensors) return Status::error(StatusCode::InvalidPlan, "a bucket of %u gradients", count);
+    if (count > static_cast<uint32_t>(kMaxOpInputs)) return Status::error(StatusCode::InvalidPlan, "a bucket of %u gradients", count);
     r.count = count;
     for (uint32_t i = 0; i < r.count; ++i) {
       r.data[i] = data[i];

@@ -304,6 +304,7 @@ Status run(const Options& o, Communicator* comm) {
   }
 
   if (comm && comm->size() > 1 && steps_done > first_step) print_comm_stats(comm->stats(), steps_done - first_step, stdout, o.log_format);
+  if (comm && comm->rank() != 0) return Status::ok();  // rank 0 evaluates and reports for all
 
   uint32_t correct = 0, total = 0;
   EDGETRAIN_RETURN_IF_ERROR(evaluate(*session, test_set, o.eval_images, &correct, &total, &damaged));
@@ -343,21 +344,16 @@ void on_sigterm(int) {
 int main(int argc, char** argv) {
   const char* name = "edgetrain-train";
   std::unique_ptr<Communicator> comm;
-  Status s;
+  Options options;
+  Status s = parse_args(argc, argv, &options);
 #ifdef EDGETRAIN_TRAIN_MPI
   name = "edgetrain-train-mpi";
   ::signal(SIGTERM, on_sigterm);
-  double timeout = 120;  // --comm-timeout is parsed after MPI_Init, which must come first
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], "--comm-timeout") == 0) timeout = std::atof(argv[i + 1]) > 0 ? std::atof(argv[i + 1]) : timeout;
-  }
-  s = open_mpi_communicator(&argc, &argv, timeout, &comm);
+  if (s.is_ok()) s = open_mpi_communicator(&argc, &argv, options.comm_timeout, &comm);
   if (s.is_ok() && comm->rank() != 0 && std::freopen("/dev/null", "w", stdout) == nullptr) {
     s = Status::error(StatusCode::IoError, "cannot silence rank %u's output", comm->rank());
   }
 #endif
-  Options options;
-  if (s.is_ok()) s = parse_args(argc, argv, &options);
   if (s.is_ok()) s = run(options, comm.get());
   if (!s.is_ok()) {
     if (comm) {

@@ -10,9 +10,13 @@
 #include <iterator>
 #include <vector>
 
+#include "state_format.h"
+
+using edgetrain::StateHeader;
+
 namespace {
 
-constexpr size_t kHeader = 48, kCrc = 4;
+constexpr size_t kHeader = sizeof(StateHeader), kCrc = 4;
 
 std::vector<unsigned char> read(const char* path) {
   std::ifstream f(path, std::ios::binary);
@@ -21,7 +25,7 @@ std::vector<unsigned char> read(const char* path) {
     std::exit(2);
   }
   std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  if (bytes.size() < kHeader + kCrc || std::memcmp(bytes.data(), "ETSTATE1", 8) != 0) {
+  if (bytes.size() < kHeader + kCrc || std::memcmp(bytes.data(), edgetrain::kStateMagic, sizeof edgetrain::kStateMagic) != 0) {
     std::fprintf(stderr, "state_diff: %s is not a state file\n", path);
     std::exit(2);
   }
@@ -37,19 +41,22 @@ int main(int argc, char** argv) {
   }
   const std::vector<unsigned char> a = read(argv[1]), b = read(argv[2]);
   const double tolerance = std::atof(argv[3]);
-  // model hash, step, epoch, cursor, payload size: bytes 16 to 48
-  if (a.size() != b.size() || std::memcmp(a.data() + 16, b.data() + 16, kHeader - 16) != 0) {
+  StateHeader x, y;
+  std::memcpy(&x, a.data(), kHeader);
+  std::memcpy(&y, b.data(), kHeader);
+  if (a.size() != b.size() || x.model_hash != y.model_hash || x.step != y.step || x.epoch != y.epoch ||
+      x.cursor != y.cursor || x.payload_bytes != y.payload_bytes) {
     std::fprintf(stderr, "state_diff: %s and %s hold other models, steps or data positions\n", argv[1], argv[2]);
     return 1;
   }
   const size_t n = (a.size() - kHeader - kCrc) / 4;
   double worst = 0, largest = 0;
   for (size_t i = 0; i < n; ++i) {
-    float x, y;
-    std::memcpy(&x, a.data() + kHeader + 4 * i, 4);
-    std::memcpy(&y, b.data() + kHeader + 4 * i, 4);
+    float p, q;
+    std::memcpy(&p, a.data() + kHeader + 4 * i, 4);
+    std::memcpy(&q, b.data() + kHeader + 4 * i, 4);
     // Plain comparisons: GCC 12's aarch64 vectoriser fails (an internal error) on fmax reductions.
-    const double d = std::fabs(static_cast<double>(x) - y), m = std::fabs(static_cast<double>(y));
+    const double d = std::fabs(static_cast<double>(p) - q), m = std::fabs(static_cast<double>(q));
     if (d > worst) worst = d;
     if (m > largest) largest = m;
   }
