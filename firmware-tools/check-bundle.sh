@@ -4,6 +4,9 @@
 # 2.36, (b) runs under qemu-aarch64 on a root holding ONLY Debian's arm64 libc6, libstdc++6 and
 # libgcc-s1 (the .debs make-sysroot.sh keeps in <sysroot>/.debs), with no LD_LIBRARY_PATH, every
 # other library coming from the bundle; (c) exits 0 and, with --expect, prints a matching line.
+# The one executable run is the bundle's single-Pi trainer. MPI trainers in the bundle
+# (edgetrain-train-mpi) are checked for (a) and for (b) on a root that also holds what
+# `apt install openmpi-bin` brings (lib/pi-os-root.sh): they carry no Open MPI library.
 # --guest-rss adds a last line "guest peak RSS N B": the program's own bytes, without the
 # emulator's (lib/rss-guest-peak.sh), what a Pi would count.
 set -euo pipefail
@@ -29,11 +32,15 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/root" "$work/device"
 tar -C "$work/device" -xzf "$tarball" || die "cannot unpack $tarball"
-mapfile -t bins < <(find "$work/device/edgetrain" -maxdepth 1 -type f -perm -u+x)
-[[ ${#bins[@]} == 1 ]] || die "expected one executable in edgetrain/, found ${#bins[@]}"
+mapfile -t all < <(find "$work/device/edgetrain" -maxdepth 1 -type f -perm -u+x | sort)
+bins=() mpi_bins=()
+for f in "${all[@]}"; do
+  if "$readelf" -dW "$f" | grep -q '(NEEDED).*\[libmpi\.so'; then mpi_bins+=("$f"); else bins+=("$f"); fi
+done
+[[ ${#bins[@]} == 1 ]] || die "expected one executable without MPI in edgetrain/, found ${#bins[@]}"
 bin=${bins[0]}
 
-newest=$(for f in "$bin" "$work"/device/edgetrain/lib/*; do "$readelf" -VW "$f"; done \
+newest=$(for f in "${all[@]}" "$work"/device/edgetrain/lib/*; do "$readelf" -VW "$f"; done \
          | grep -o 'Name: GLIBC_[0-9.]*' | sed 's/.*GLIBC_//' | sort -uV | tail -1)
 [[ $(printf '%s\n%s\n' "$newest" "$max_glibc" | sort -V | tail -1) == "$max_glibc" ]] \
   || die "needs GLIBC_$newest, the Pi has $max_glibc"
@@ -44,12 +51,22 @@ make_pi_os_root "$sysroot" "$work/root" 2>"$work/err" || die "$(cat "$work/err")
 # -L makes the guest's / the clean root; qemu falls back to host paths for files it lacks, so
 # the loader's own report is checked: every library from the bundle or the clean root.
 qemu=(env -u LD_LIBRARY_PATH timeout 1200 qemu-aarch64 -cpu cortex-a53 -L "$work/root")
-run() { "${qemu[@]}" "$@"; }
-trace=$(run -E LD_TRACE_LOADED_OBJECTS=1 "$bin") || die "the loader failed: $trace"
-while read -r lib _ path _; do
-  [[ $path == "$work/device/edgetrain/lib/"* || -e $work/root$path ]] \
-    || die "$lib => ${path/#not/not found}: neither in the bundle nor in the clean root"
-done < <(grep '=>' <<<"$trace")
+check_loads() {  # check_loads ROOT WHAT BINARY
+  local trace lib path
+  trace=$(env -u LD_LIBRARY_PATH qemu-aarch64 -cpu cortex-a53 -L "$1" -E LD_TRACE_LOADED_OBJECTS=1 "$3") \
+    || die "the loader failed for $(basename "$3"): $trace"
+  while read -r lib _ path _; do
+    [[ $path == "$work/device/edgetrain/lib/"* || -e $1$path ]] \
+      || die "$(basename "$3"): $lib => ${path/#not/not found}: neither in the bundle nor in $2"
+  done < <(grep '=>' <<<"$trace")
+}
+check_loads "$work/root" "the clean root" "$bin"
+if (( ${#mpi_bins[@]} )); then
+  cp -a "$work/root" "$work/mpi-root"
+  add_openmpi_to_root "$sysroot" "$work/mpi-root" 2>"$work/err" || die "$(cat "$work/err")"
+  for f in "${mpi_bins[@]}"; do check_loads "$work/mpi-root" "the clean root with openmpi-bin" "$f"; done
+  echo "== check-bundle: $(basename -a "${mpi_bins[@]}" | paste -sd' '): loads on the clean root + openmpi-bin's libraries"
+fi
 echo "== check-bundle: running $(basename "$bin") $* on the clean root"
 start=$SECONDS
 # Streamed, so a long training run shows its progress lines as they come.

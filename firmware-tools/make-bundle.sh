@@ -3,7 +3,11 @@
 # the shared libraries Raspberry Pi OS lacks, as edgetrain/<binary>... + edgetrain/lib/. Which libraries is
 # read from the ELF NEEDED entries, recursively; the ones the Pi already has (Debian's libc6,
 # libstdc++6, libgcc-s1, listed by make-sysroot.sh in <sysroot>/.base-libs) are left out.
+# A binary linking libmpi (edgetrain-train-mpi) gets no Open MPI library nor any of theirs: every
+# Pi of a cluster installs openmpi-bin (the list: lib/pi-os-root.sh); the other binaries still get
+# everything they need, so a single-Pi trainer runs on a Pi without Open MPI.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/pi-os-root.sh"
 
 die() { echo "make-bundle.sh: $*" >&2; exit 1; }
 [[ $# -ge 3 ]] || die "usage: make-bundle.sh <binary> <sysroot> <out.tar.gz> [more binaries...]"
@@ -35,18 +39,28 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/edgetrain/lib"
 cp "${bins[@]}" "$stage/edgetrain/"
 
-queue=()
-for bin in "${bins[@]}"; do mapfile -t -O "${#queue[@]}" queue < <(needed "$bin"); done
-declare -A seen=()
-while (( ${#queue[@]} )); do
-  lib=${queue[0]} queue=("${queue[@]:1}")
-  [[ -n ${seen[$lib]:-} ]] && continue
-  seen[$lib]=1
-  grep -qxF "$lib" "$sysroot/.base-libs" && continue
-  path=$(in_sysroot "$lib") || die "$lib (needed by $(basename "$bin") or its libraries) is not in $sysroot"
-  echo "   bundling $lib"
-  cp -L "$path" "$stage/edgetrain/lib/$lib"
-  mapfile -t -O "${#queue[@]}" queue < <(needed "$path")
+mpi_libs=$(openmpi_sonames "$sysroot" 2>&1) || die "$mpi_libs"
+declare -A seen=() bundled=() skip=() walked=()
+for bin in "${bins[@]}"; do
+  skip=() walked=()
+  if needed "$bin" | grep -q '^libmpi\.so'; then
+    for lib in $mpi_libs; do skip[$lib]=1; done
+    echo "   $(basename "$bin"): Open MPI's libraries left to the Pi's openmpi-bin"
+  fi
+  mapfile -t queue < <(needed "$bin")
+  while (( ${#queue[@]} )); do
+    lib=${queue[0]} queue=("${queue[@]:1}")
+    [[ -n ${walked[$lib]:-} || -n ${skip[$lib]:-} ]] && continue
+    walked[$lib]=1 seen[$lib]=1
+    grep -qxF "$lib" "$sysroot/.base-libs" && continue
+    path=$(in_sysroot "$lib") || die "$lib (needed by $(basename "$bin") or its libraries) is not in $sysroot"
+    if [[ -z ${bundled[$lib]:-} ]]; then
+      echo "   bundling $lib"
+      cp -L "$path" "$stage/edgetrain/lib/$lib"
+      bundled[$lib]=1
+    fi
+    mapfile -t -O "${#queue[@]}" queue < <(needed "$path")
+  done
 done
 
 mkdir -p "$(dirname "$out")"

@@ -17,11 +17,16 @@
 #   memlimit = prlimit --as={bytes} --   # prefix that caps a run's memory ({bytes} substituted);
 #                               # under qemu: env QEMU_RESERVED_VA={bytes} (the guest's space)
 #   ram = 900MiB                # the device RAM a sweep caps runs to and draws as a line
+#   mpi_args = --mca pml ob1 --mca btl self,tcp --mca osc ^ucx   # mpirun's flags for run --hosts
+#                               # (replaced, not added to, when set; e.g. add --mca btl_tcp_if_include eth0)
+# Several Pis (deploy/run --hosts pi1,pi2,...): one user, port, key, known_hosts (a line for every
+# Pi) and dir serve them all.
 
 dev_tool=${dev_tool:-device}
 dev_die() { echo "$dev_tool: error: $*" >&2; exit 1; }
 
-declare -A dev=([user]=pi [port]=22 [dir]=edgetrain-run [memlimit]="prlimit --as={bytes} --" [ram]=900MiB)
+declare -A dev=([user]=pi [port]=22 [dir]=edgetrain-run [memlimit]="prlimit --as={bytes} --" [ram]=900MiB
+                [mpi_args]="--mca pml ob1 --mca btl self,tcp --mca osc ^ucx")
 dev_config=
 
 dev_read_config() {  # dev_read_config FILE
@@ -35,13 +40,15 @@ dev_read_config() {  # dev_read_config FILE
       || dev_die "$1:$n: expected 'key = value', got '$line'"
     key=${BASH_REMATCH[1]} value=${BASH_REMATCH[2]}
     case $key in
-      host|user|port|key|known_hosts|dir|launcher|memlimit|ram) dev[$key]=$value ;;
-      *) dev_die "$1:$n: unknown key '$key' (known: host user port key known_hosts dir launcher memlimit ram)" ;;
+      host|user|port|key|known_hosts|dir|launcher|memlimit|ram|mpi_args) dev[$key]=$value ;;
+      *) dev_die "$1:$n: unknown key '$key' (known: host user port key known_hosts dir launcher memlimit ram mpi_args)" ;;
     esac
   done < "$1"
 }
 
 # dev_parse_args "$@": reads the device flags, leaves the other arguments in dev_rest.
+# --hosts H1,H2,... (only where the tool sets dev_multi_host=1: deploy, run) fills dev_hosts and
+# makes H1 the host and sets dev_cluster=1; otherwise dev_hosts is just the host, dev_cluster=0.
 dev_usage_flags="[--config FILE] [--host H] [--user U] [--port P] [--key FILE] [--known-hosts FILE] [--dir DIR] [--launcher CMD]"
 # dev_take_flags 'name|other-name|...' ARGS...: a tool's own flags. `--other-name VALUE` sets the
 # variable other_name; -h/--help prints the calling script's header comment; every other
@@ -69,10 +76,15 @@ dev_take_flags() {
 
 dev_parse_args() {
   local -A flags=()
+  local hosts=
   dev_rest=()
   while (( $# )); do
     case $1 in
       --config) [[ $# -ge 2 ]] || dev_die "--config needs a file"; dev_config=$2; shift 2 ;;
+      --hosts)
+        [[ ${dev_multi_host:-0} == 1 ]] || dev_die "--hosts: only deploy.sh and run.sh take several hosts"
+        [[ $# -ge 2 ]] || dev_die "--hosts needs a comma-separated list"
+        hosts=$2; shift 2 ;;
       --host|--user|--port|--key|--known-hosts|--dir|--launcher|--memlimit|--ram)
         [[ $# -ge 2 ]] || dev_die "$1 needs a value"
         local k=${1#--}; flags[${k//-/_}]=$2; shift 2 ;;
@@ -85,6 +97,15 @@ dev_parse_args() {
   [[ -n $dev_config ]] && dev_read_config "$dev_config"
   local k
   for k in "${!flags[@]}"; do dev[$k]=${flags[$k]}; done
+  if [[ -n $hosts ]]; then
+    [[ -z ${flags[host]:-} ]] || dev_die "--host and --hosts: give one of them"
+    local name='[A-Za-z0-9][A-Za-z0-9._-]*'
+    [[ $hosts =~ ^$name(,$name)*$ ]] \
+      || dev_die "--hosts: bad list '$hosts' (host names or IPv4 addresses, comma-separated)"
+    IFS=, read -ra dev_hosts <<<"$hosts"
+    (( ${#dev_hosts[@]} == $(printf '%s\n' "${dev_hosts[@]}" | sort -u | wc -l) )) || dev_die "--hosts: a host is listed twice in '$hosts'"
+    dev[host]=${dev_hosts[0]} dev_cluster=1
+  fi
   [[ -n ${dev[host]:-} ]] || dev_die "no device: pass --host or a config file (--config FILE or \$EDGETRAIN_DEVICE); see firmware-tools/lib/device.sh"
   [[ ${dev[port]} =~ ^[0-9]+$ ]] || dev_die "port must be a number, got '${dev[port]}'"
   [[ ${dev[host]} != -* && ${dev[user]} != -* ]] || dev_die "host and user must not start with '-' (got host ${dev[host]@Q}, user ${dev[user]@Q})"
@@ -93,6 +114,7 @@ dev_parse_args() {
   [[ -z ${dev[key]:-} || -r ${dev[key]} ]] || dev_die "cannot read ssh key '${dev[key]}'"
   [[ -z ${dev[known_hosts]} || -r ${dev[known_hosts]} ]] || dev_die "cannot read known_hosts file '${dev[known_hosts]}'"
   dev_target="${dev[user]}@${dev[host]}"
+  [[ -n $hosts ]] || dev_hosts=("${dev[host]}") dev_cluster=0
   # StrictHostKeyChecking=yes: an unknown or changed host key is refused, never accepted.
   dev_ssh_opts=(-o BatchMode=yes -o StrictHostKeyChecking=yes -o ConnectTimeout=10
                 -o ServerAliveInterval=15 -o LogLevel=ERROR)
@@ -100,6 +122,9 @@ dev_parse_args() {
   [[ -n ${dev[key]:-} ]] && dev_ssh_opts+=(-i "${dev[key]}" -o IdentitiesOnly=yes)
   return 0
 }
+
+# dev_use_host H: the host dev_ssh, dev_scp, dev_check and dev_explain talk to (one of dev_hosts).
+dev_use_host() { dev[host]=$1; dev_target="${dev[user]}@$1"; }
 
 # One line saying why ssh failed, from its stderr.
 dev_explain() {  # dev_explain STDERR_FILE

@@ -7,6 +7,9 @@
 #   unreachable       a port nobody listens on: one clear line
 #   missing-bundle    no bundle file: one clear line, before any connection
 #   profile           profile --bundle: a device-profile JSON with every op timed, sane sizes
+#   run-hosts         (under LOOPBACK_HOSTS=2) deploy --hosts, then run --hosts trains 2 ranks of
+#                     edgetrain-train-mpi, one per "Pi"; a Pi missing from known_hosts or
+#                     unreachable is refused in one line naming it, before anything is copied
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 fw=$repo/firmware-tools
@@ -84,6 +87,31 @@ fit = p['off_arena_fit']
 assert fit['per_image_bytes'] == 0 and fit['intercept_bytes'] == run['off_arena_bytes'], fit
 print('profile ok:', len(ops), 'ops,', run['step_ms'], 'ms/step')
 PY
+    ;;
+  run-hosts)
+    hosts=$LOOPBACK_HOST_LIST port=$(sed -n 's/^port = //p' "$EDGETRAIN_DEVICE")
+    [[ $hosts == 127.0.0.2,127.0.0.3 ]] || fail "run under LOOPBACK_HOSTS=2 (hosts: '$hosts')"
+    # Refusals first: nothing may be copied anywhere.
+    grep -v '^\[127.0.0.3\]' "$LOOPBACK_DIR/known_hosts" > "$LOOPBACK_DIR/partial_known_hosts"
+    "$expect_error" "deploy: error: host key of 127.0.0.3:$port is not in .*partial_known_hosts.*refused" \
+      "$fw/deploy.sh" --hosts "$hosts" --known-hosts "$LOOPBACK_DIR/partial_known_hosts" "$bundle"
+    "$expect_error" "run: error: host key of 127.0.0.3:$port is not in .*partial_known_hosts.*refused" \
+      "$fw/run.sh" --hosts "$hosts" --known-hosts "$LOOPBACK_DIR/partial_known_hosts" -- edgetrain/edgetrain-train-mpi
+    "$expect_error" "run: error: cannot reach 127.0.0.4:$port: connection refused" \
+      "$fw/run.sh" --hosts "$hosts,127.0.0.4" -- edgetrain/edgetrain-train-mpi
+    [[ ! -e $LOOPBACK_DIR/home/edgetrain-run ]] || fail "something was copied although a host was refused"
+    "$expect_error" "run: error: --hosts: bad list '127.0.0.2,,x'" "$fw/run.sh" --hosts 127.0.0.2,,x -- true
+    "$expect_error" "run: error: --ranks-per-host must be 1 to 99, got '0'" \
+      "$fw/run.sh" --hosts "$hosts" --ranks-per-host 0 -- true
+
+    "$fw/deploy.sh" --hosts "$hosts" "$bundle"
+    out=$("$fw/run.sh" --hosts "$hosts" -- edgetrain/edgetrain-train-mpi --synthetic 64 --steps 4 --log-every 2 --threads 1 --eval-images 32)
+    echo "$out"
+    grep -qE '^data parallel: 2 ranks' <<<"$out" || fail "not 2 ranks"
+    grep -qE '^step +4/4 .* img/s' <<<"$out" || fail "no step line from rank 0"
+    grep -qE '^communication: .*hidden' <<<"$out" || fail "no communication line"
+    grep -qE '^test accuracy' <<<"$out" || fail "the run did not finish"
+    [[ $(grep -c '^test accuracy' <<<"$out") == 1 ]] || fail "more than rank 0 printed"
     ;;
   *) echo "deploy-cases.sh: unknown case '$case'" >&2; exit 2 ;;
 esac
