@@ -26,7 +26,10 @@ class Executor {
   Status eval_step(uint32_t first_op = 0);  // fills logits() from input()
 
   // Data parallel: the ranks the plan's GradAllReduce ops reach (null: one process).
-  void set_communicator(Communicator* comm) { ctx_.comm = comm; }
+  void set_communicator(Communicator* comm, bool sync_batchnorm) {
+    ctx_.comm = comm;
+    ctx_.sync_batchnorm = sync_batchnorm;
+  }
 
   // Time spent in each train op (index into plan().train_ops), summed over steps; on when set.
   void set_op_times(std::vector<double>* seconds) { op_seconds_ = seconds; }

@@ -1,8 +1,9 @@
 // The Communicator of an MPI job (edgetrain/communicator.h). After MPI_Init_thread
 // (MPI_THREAD_SERIALIZED) only the communication thread calls MPI: the session's GradAllReduce
-// ops queue their buckets and the trainer's gathers go through the same queue, so every wait has
-// a timeout even though MPI's collectives have none. The queue is a fixed ring allocated here,
-// once: a step allocates nothing.
+// ops queue their buckets, SyncBatchNorm its statistics and the trainer its gathers, all through
+// the same queue, so every wait has a timeout even though MPI's collectives have none. Requests
+// run in the order queued (the same on every rank); a wait is for one request, by its number.
+// The queue is a fixed ring allocated here, once: a step allocates nothing.
 #include <mpi.h>
 
 #include <algorithm>
@@ -22,7 +23,7 @@ namespace edgetrain {
 namespace {
 
 struct Request {
-  enum Kind : uint8_t { Mean, Gather, Stop } kind = Mean;
+  enum Kind : uint8_t { Mean, SyncMean, Gather, Stop } kind = Mean;
   uint32_t bucket = 0, count = 0;
   float* data[kMaxOpInputs] = {};
   uint64_t elements[kMaxOpInputs] = {};
@@ -56,25 +57,26 @@ class MpiCommunicator final : public Communicator {
 
   Status start_mean(uint32_t bucket, float* const* data, const uint64_t* elements, uint32_t count) override {
     Request r;
+    EDGETRAIN_RETURN_IF_ERROR(make_mean(Request::Mean, data, elements, count, &r));
     r.bucket = bucket;
-    if (count > static_cast<uint32_t>(kMaxOpInputs)) return Status::error(StatusCode::InvalidPlan, "a bucket of %u gradients", count);
-    r.count = count;
-    for (uint32_t i = 0; i < r.count; ++i) {
-      r.data[i] = data[i];
-      r.elements[i] = elements[i];
-    }
-    return push(r);
+    uint64_t number = 0;
+    EDGETRAIN_RETURN_IF_ERROR(push(r, &number));
+    bucket_request_[bucket % kRing] = number;  // at most kRing requests are queued at once
+    return Status::ok();
   }
 
   Status wait(uint32_t bucket) override {
     char what[48];
     std::snprintf(what, sizeof what, "gradient bucket %u", bucket);
-    const auto begin = std::chrono::steady_clock::now();
-    const Status s = wait_next(what);
-    const double blocked = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
-    std::lock_guard<std::mutex> lock(mutex_);
-    stats_.blocked_seconds += blocked;
-    return s;
+    return timed_wait(bucket_request_[bucket % kRing], what, &CommStats::blocked_seconds);
+  }
+
+  Status mean_now(float* const* data, const uint64_t* elements, uint32_t count) override {
+    Request r;
+    EDGETRAIN_RETURN_IF_ERROR(make_mean(Request::SyncMean, data, elements, count, &r));
+    uint64_t number = 0;
+    EDGETRAIN_RETURN_IF_ERROR(push(r, &number));
+    return timed_wait(number, "a SyncBatchNorm's statistics", &CommStats::sync_seconds);
   }
 
   CommStats stats() const override {
@@ -87,16 +89,39 @@ class MpiCommunicator final : public Communicator {
     r.kind = Request::Gather;
     r.value = value;
     r.values = values;
-    EDGETRAIN_RETURN_IF_ERROR(push(r));
-    return wait_next("the ranks' weight checksums");
+    uint64_t number = 0;
+    EDGETRAIN_RETURN_IF_ERROR(push(r, &number));
+    return wait_for(number, "the ranks' weight checksums");
   }
 
  private:
-  // Every request but Stop is waited for once, in the order pushed.
-  Status wait_next(const char* what) {
+  static Status make_mean(Request::Kind kind, float* const* data, const uint64_t* elements, uint32_t count, Request* r) {
+    if (count > static_cast<uint32_t>(kMaxOpInputs)) {
+      return Status::error(StatusCode::InvalidPlan, "%u buffers in one reduction (at most %d)", count, kMaxOpInputs);
+    }
+    r->kind = kind;
+    r->count = count;
+    for (uint32_t i = 0; i < count; ++i) {
+      r->data[i] = data[i];
+      r->elements[i] = elements[i];
+    }
+    return Status::ok();
+  }
+
+  // wait_for, adding the time the training thread was blocked to stats_.*field.
+  Status timed_wait(uint64_t number, const char* what, double CommStats::*field) {
+    const auto begin = std::chrono::steady_clock::now();
+    const Status s = wait_for(number, what);
+    const double blocked = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    std::lock_guard<std::mutex> lock(mutex_);
+    stats_.*field += blocked;
+    return s;
+  }
+
+  // Requests complete in the order pushed: number n is done once done_ > n.
+  Status wait_for(uint64_t number, const char* what) {
     std::unique_lock<std::mutex> lock(mutex_);
-    const uint64_t mine = waited_++;
-    if (!cv_.wait_for(lock, std::chrono::duration<double>(timeout_), [&] { return done_ > mine || !error_.is_ok(); })) {
+    if (!cv_.wait_for(lock, std::chrono::duration<double>(timeout_), [&] { return done_ > number || !error_.is_ok(); })) {
       failed_ = true;
       return Status::error(StatusCode::IoError,
                            "rank %d: %s did not complete over the %d ranks within %.0f s: another rank stopped or "
@@ -106,12 +131,13 @@ class MpiCommunicator final : public Communicator {
     return error_;
   }
 
-  Status push(const Request& r) {
+  Status push(const Request& r, uint64_t* number = nullptr) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (!cv_.wait_for(lock, std::chrono::duration<double>(timeout_), [&] { return pushed_ - taken_ < kRing; })) {
       failed_ = true;
       return Status::error(StatusCode::IoError, "rank %d: the communication queue stayed full for %.0f s", rank_, timeout_);
     }
+    if (number != nullptr) *number = pushed_;
     ring_[pushed_++ % kRing] = r;
     cv_.notify_all();
     return Status::ok();
@@ -129,13 +155,18 @@ class MpiCommunicator final : public Communicator {
       }
       if (r.kind == Request::Stop) return;
       const auto begin = std::chrono::steady_clock::now();
-      const Status s = r.kind == Request::Mean ? mean(r) : gather(r);
+      const Status s = r.kind == Request::Gather ? gather(r) : mean(r);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
       std::lock_guard<std::mutex> lock(mutex_);
+      uint64_t bytes = 0;
+      for (uint32_t i = 0; i < r.count; ++i) bytes += 4 * r.elements[i];
       if (r.kind == Request::Mean) {
         ++stats_.buckets;
-        for (uint32_t i = 0; i < r.count; ++i) stats_.bytes += 4 * r.elements[i];
+        stats_.bytes += bytes;
         stats_.reduce_seconds += seconds;
+      } else if (r.kind == Request::SyncMean) {
+        ++stats_.sync_reductions;
+        stats_.sync_bytes += bytes;
       }
       if (!s.is_ok() && error_.is_ok()) error_ = s;
       ++done_;
@@ -152,7 +183,7 @@ class MpiCommunicator final : public Communicator {
         const uint64_t n = std::min<uint64_t>(r.elements[i] - at, kChunkFloats);
         float* p = r.data[i] + at;
         const int rc = MPI_Allreduce(MPI_IN_PLACE, p, static_cast<int>(n), MPI_FLOAT, MPI_SUM, comm_);
-        if (rc != MPI_SUCCESS) return failure("MPI_Allreduce of a gradient bucket", rc);
+        if (rc != MPI_SUCCESS) return failure(r.kind == Request::Mean ? "MPI_Allreduce of a gradient bucket" : "MPI_Allreduce of BatchNorm statistics", rc);
         for (uint64_t k = 0; k < n; ++k) p[k] /= ranks;
         at += n;
       }
@@ -181,7 +212,8 @@ class MpiCommunicator final : public Communicator {
   CommStats stats_;
   std::condition_variable cv_;
   Request ring_[kRing];
-  uint64_t pushed_ = 0, taken_ = 0, done_ = 0, waited_ = 0;
+  uint64_t pushed_ = 0, taken_ = 0, done_ = 0;
+  uint64_t bucket_request_[kRing] = {};  // the request number of bucket b, at b % kRing
   Status error_;
   bool failed_ = false;
 };

@@ -35,6 +35,9 @@ struct OpContext {
   // Data parallel (edgetrain/communicator.h): where GradAllReduceStart/Wait hand their buckets;
   // null: one process, and both are no-ops.
   Communicator* comm = nullptr;
+  // SyncBatchNorm (SessionOptions::sync_batchnorm): training BatchNorms average their statistics
+  // over comm's ranks.
+  bool sync_batchnorm = false;
 
   const TensorDesc& tensor(int32_t id) const { return plan->tensors[id]; }
   // Null for id -1 (an optional operand the op does not have).

@@ -108,10 +108,11 @@ std::vector<uint8_t> intact_after_step(const Plan& plan) {
   return intact;
 }
 
-// The params tensors of the state file but BatchNorm's running statistics.
-std::vector<int32_t> trained_state(const Plan& plan) {
+// The params tensors of the state file but BatchNorm's running statistics, unless they are
+// the same on every rank (SyncBatchNorm).
+std::vector<int32_t> trained_state(const Plan& plan, bool with_statistics) {
   std::vector<uint8_t> statistic(plan.tensor_count, 0);
-  for (uint32_t i = 0; i < plan.train_op_count; ++i) {
+  for (uint32_t i = 0; i < plan.train_op_count && !with_statistics; ++i) {
     const OpDesc& op = plan.train_ops[i];
     if (op.kind != OpKind::BatchNormTrain) continue;
     statistic[op.in[slot::BatchNormTrain::running_mean]] = statistic[op.in[slot::BatchNormTrain::running_var]] = 1;
@@ -156,8 +157,8 @@ Status SessionAccess::open(const Plan& plan, const SessionOptions& options, std:
                          "plan '%s' batch %u has no gradient allreduce, so %u ranks would train apart: plan it with "
                          "--data-parallel", plan.model, plan.batch, options.communicator->size());
   }
-  impl->exec.set_communicator(options.communicator);
-  impl->trained_state = trained_state(plan);
+  impl->exec.set_communicator(options.communicator, options.sync_batchnorm);
+  impl->trained_state = trained_state(plan, options.sync_batchnorm);
   impl->train_floats = float_input(plan.train_ops, plan.train_op_count);
   impl->eval_floats = float_input(plan.eval_ops, plan.eval_op_count);
   impl->gradient_kept = intact_after_step(plan);

@@ -34,7 +34,7 @@ constexpr const char* kUsage =
     "                       [--seed N] [--profile] [--save FILE [--save-every N] [--resume]]\n"
     "                       [--synthetic N] [--lr-schedule constant|cosine] [--init-state FILE]\n"
     "                       [--log-format text|json] [--stop-after N] [--augment]\n"
-    "                       [--check-every N] [--comm-timeout S]   (edgetrain-train-mpi)\n"
+    "                       [--check-every N] [--comm-timeout S] [--sync-bn]   (edgetrain-train-mpi)\n"
     "Trains the baked plan's model on the data in DIR (default /usr/share/datasets/fashion-mnist)\n"
     "and prints the test accuracy. DIR holds IDX files (train-images-idx3-ubyte.gz, t10k-...),\n"
     "CIFAR-10's binary batches, or an image folder: DIR/<class>/*.jpg|jpeg|png, one sub-folder\n"
@@ -65,12 +65,14 @@ constexpr const char* kUsage =
     "averaged over the ranks, and every rank applies the same update. Rank 0 prints and saves;\n"
     "every rank reads --resume's and --init-state's file. --check-every N (default 50): compare\n"
     "the ranks' weight CRCs every N steps; --comm-timeout S (default 120): how long a rank waits\n"
-    "for the others before it stops the job.\n";
+    "for the others before it stops the job. BatchNorm normalises each rank's own images (as\n"
+    "PyTorch's DistributedDataParallel); --sync-bn averages its statistics over the ranks instead\n"
+    "(as torch.nn.SyncBatchNorm), so that R ranks train as one process at R x batch.\n";
 
 struct Options {
   std::string data = "/usr/share/datasets/fashion-mnist";
   uint32_t batch = 0, threads = 0, eval_images = 0, synthetic = 0;
-  bool profile = false, resume = false, augment = false;
+  bool profile = false, resume = false, augment = false, sync_bn = false;
   LogFormat log_format = LogFormat::Text;
   std::string save, init_state;
   double comm_timeout = 120;
@@ -130,8 +132,8 @@ Status check_threads(uint32_t threads) {
 Status parse_args(int argc, char** argv, Options* o) {
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--profile" || flag == "--resume" || flag == "--augment") {
-      (flag == "--profile" ? o->profile : flag == "--resume" ? o->resume : o->augment) = true;
+    if (flag == "--profile" || flag == "--resume" || flag == "--augment" || flag == "--sync-bn") {
+      (flag == "--profile" ? o->profile : flag == "--resume" ? o->resume : flag == "--augment" ? o->augment : o->sync_bn) = true;
       continue;
     }
     if (flag == "--help" || flag == "-h") {
@@ -227,7 +229,7 @@ Status run(const Options& o, Communicator* comm) {
   EDGETRAIN_RETURN_IF_ERROR(open_data(o.data, o.synthetic, in, stderr, &data));
   EDGETRAIN_RETURN_IF_ERROR(check_data_sets(chosen.model, in, data, o.augment, o.data));
   std::unique_ptr<Session> session;
-  EDGETRAIN_RETURN_IF_ERROR(Session::open(nullptr, {chosen.batch, o.threads, o.train.seed, comm}, &session));
+  EDGETRAIN_RETURN_IF_ERROR(Session::open(nullptr, {chosen.batch, o.threads, o.train.seed, comm, o.sync_bn}, &session));
   const PlanSummary plan = session->plan_summary();
   const ImageSet& train_set = data.train;
   const ImageSet& test_set = data.test;
@@ -244,8 +246,9 @@ Status run(const Options& o, Communicator* comm) {
         .integer("test_images", test_set.count).integer("skipped_files", data.skipped);
   } else {
     if (comm && comm->size() > 1) {
-      std::printf("data parallel: %u ranks, each %u of a global batch of %u\n", comm->size(), session->batch(),
-                  comm->size() * session->batch());
+      std::printf("data parallel: %u ranks, each %u of a global batch of %u; BatchNorm statistics %s\n", comm->size(),
+                  session->batch(), comm->size() * session->batch(),
+                  o.sync_bn ? "averaged over the ranks (--sync-bn)" : "each rank's own (--sync-bn averages them)");
     }
     std::printf("plan %s batch %u: arena %llu B (lower bound %llu B), params %llu B, %u ops/step, "
                 "%u threads, %u %straining images\n",

@@ -333,13 +333,21 @@ void print_comm_stats(const CommStats& stats, uint64_t steps, FILE* out, LogForm
     JsonLine(out, "communication").number("buckets_per_step", static_cast<double>(stats.buckets) / n)
         .number("bytes_per_step", static_cast<double>(stats.bytes) / n)
         .number("allreduce_ms_per_step", 1e3 * stats.reduce_seconds / n)
-        .number("blocked_ms_per_step", 1e3 * stats.blocked_seconds / n).number("hidden", hidden);
+        .number("blocked_ms_per_step", 1e3 * stats.blocked_seconds / n).number("hidden", hidden)
+        .number("sync_bn_reductions_per_step", static_cast<double>(stats.sync_reductions) / n)
+        .number("sync_bn_bytes_per_step", static_cast<double>(stats.sync_bytes) / n)
+        .number("sync_bn_ms_per_step", 1e3 * stats.sync_seconds / n);
     return;
   }
   std::fprintf(out, "communication: %.0f buckets, %.0f bytes of gradients averaged per step; allreduce %.2f ms/step, "
                "waited for %.2f ms/step: %.0f%% hidden behind backward\n",
                static_cast<double>(stats.buckets) / n, static_cast<double>(stats.bytes) / n,
                1e3 * stats.reduce_seconds / n, 1e3 * stats.blocked_seconds / n, 100.0 * hidden);
+  if (stats.sync_reductions > 0) {
+    std::fprintf(out, "SyncBatchNorm: %.0f reductions, %.0f bytes of statistics averaged per step, in the step: "
+                 "%.2f ms/step\n", static_cast<double>(stats.sync_reductions) / n,
+                 static_cast<double>(stats.sync_bytes) / n, 1e3 * stats.sync_seconds / n);
+  }
 }
 
 Status evaluate(Session& session, const ImageSet& data, uint32_t limit, uint32_t* correct, uint32_t* total,

@@ -1,7 +1,8 @@
 // state_diff A B TOLERANCE: two state files of one model (runtime/state_file.h) at the same
 // step and data position, whose weights differ by at most TOLERANCE x max |B| (0: bit for bit).
 // Prints the largest difference. For the data-parallel tests: R ranks at batch b against one
-// process at batch R x b.
+// process at batch R x b. With --differ the test is the other way round: it passes when the
+// weights differ by more than TOLERANCE (a control: the comparison can fail).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -35,8 +36,9 @@ std::vector<unsigned char> read(const char* path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: state_diff A.state B.state TOLERANCE\n");
+  const bool differ = argc == 5 && std::strcmp(argv[4], "--differ") == 0;
+  if (argc != 4 && !differ) {
+    std::fprintf(stderr, "usage: state_diff A.state B.state TOLERANCE [--differ]\n");
     return 2;
   }
   const std::vector<unsigned char> a = read(argv[1]), b = read(argv[2]);
@@ -47,7 +49,7 @@ int main(int argc, char** argv) {
   if (a.size() != b.size() || x.model_hash != y.model_hash || x.step != y.step || x.epoch != y.epoch ||
       x.cursor != y.cursor || x.payload_bytes != y.payload_bytes) {
     std::fprintf(stderr, "state_diff: %s and %s hold other models, steps or data positions\n", argv[1], argv[2]);
-    return 1;
+    return 2;
   }
   const size_t n = (a.size() - kHeader - kCrc) / 4;
   double worst = 0, largest = 0;
@@ -63,5 +65,5 @@ int main(int argc, char** argv) {
   const double relative = largest > 0 ? worst / largest : worst;
   std::printf("state_diff: %zu values, max |A - B| %.3g, relative to max |B| %.3g (tolerance %g)\n", n, worst,
               relative, tolerance);
-  return relative <= tolerance ? 0 : 1;
+  return (relative <= tolerance) != differ ? 0 : 1;
 }

@@ -2,6 +2,7 @@
 // and the backward (through the batch statistics) against finite differences.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -143,4 +144,76 @@ TEST_CASE("batchnorm backward without dx (a frozen layer below) gives the same p
                           nullptr, dgamma0.data(), dbeta0.data(), 0, channels);
   CHECK(dgamma0 == dgamma);
   CHECK(dbeta0 == dbeta);
+}
+
+TEST_CASE("batchnorm split into passes, statistics averaged over two halves: the whole batch's numbers") {
+  // SyncBatchNorm on 2 ranks, without MPI: each half of the rows is a rank, the mean of the two
+  // halves' statistics stands in for the allreduce. 300 channels span two channel blocks.
+  EDGETRAIN_SEEDED_RNG(rng);
+  const size_t rows = 140, half = rows / 2, ch = 300;
+  const float eps = 1e-5f;
+  const std::vector<float> x = uniform(rng, rows * ch, -3.0f, 5.0f), dy = uniform(rng, rows * ch);
+  const std::vector<float> gamma = uniform(rng, ch, 0.5f, 2.0f), beta = uniform(rng, ch, -1.0f, 1.0f);
+  std::vector<float> y(rows * ch), mean(ch), var(ch), dx(rows * ch), dgamma(ch), dbeta(ch);
+  f32_batchnorm_fwd_train_tiled(rows, ch, eps, x.data(), gamma.data(), beta.data(), y.data(), mean.data(),
+                                var.data(), 0, ch);
+  f32_batchnorm_bwd_tiled(rows, ch, eps, x.data(), gamma.data(), mean.data(), var.data(), dy.data(), dx.data(),
+                          dgamma.data(), dbeta.data(), 0, ch);
+
+  // The passes one by one over the whole batch: the training forward's bits.
+  std::vector<float> m1(ch), v1(ch), y1(rows * ch);
+  f32_batchnorm_mean_tiled(rows, ch, x.data(), m1.data(), 0, 130);
+  f32_batchnorm_mean_tiled(rows, ch, x.data(), m1.data(), 130, ch);
+  f32_batchnorm_var_tiled(rows, ch, x.data(), m1.data(), v1.data(), 0, ch);
+  CHECK(std::memcmp(m1.data(), mean.data(), ch * 4) == 0);
+  CHECK(std::memcmp(v1.data(), var.data(), ch * 4) == 0);
+
+  auto average = [&](std::vector<float>& a, const std::vector<float>& b) {
+    for (size_t c = 0; c < ch; ++c) a[c] = (a[c] + b[c]) / 2;
+  };
+  const float* xh[2] = {x.data(), x.data() + half * ch};
+  const float* dyh[2] = {dy.data(), dy.data() + half * ch};
+  std::vector<std::vector<float>> m(2, std::vector<float>(ch)), v = m;
+  for (int r = 0; r < 2; ++r) f32_batchnorm_mean_tiled(half, ch, xh[r], m[r].data(), 0, ch);
+  average(m[0], m[1]);
+  for (int r = 0; r < 2; ++r) f32_batchnorm_var_tiled(half, ch, xh[r], m[0].data(), v[r].data(), 0, ch);
+  average(v[0], v[1]);
+  for (size_t c = 0; c < ch; ++c) {
+    CHECK(m[0][c] == doctest::Approx(mean[c]).epsilon(1e-6).scale(1.0));
+    CHECK(v[0][c] == doctest::Approx(var[c]).epsilon(1e-6));
+  }
+  // The backward's sums averaged the same way: dx is the whole batch's, and the parameter
+  // gradients are its halves (each rank's share, which the gradient allreduce then averages).
+  std::vector<std::vector<float>> sdy(2, std::vector<float>(ch)), sdx = sdy;
+  for (int r = 0; r < 2; ++r) {
+    f32_batchnorm_bwd_sums_tiled(half, ch, xh[r], mean.data(), dyh[r], sdy[r].data(), sdx[r].data(), 0, ch);
+  }
+  average(sdy[0], sdy[1]);
+  average(sdx[0], sdx[1]);
+  std::vector<float> dxs(rows * ch), dg(ch), db(ch);
+  for (int r = 0; r < 2; ++r) {
+    f32_batchnorm_bwd_from_sums_tiled(half, ch, eps, xh[r], gamma.data(), mean.data(), var.data(), dyh[r],
+                                      sdy[0].data(), sdx[0].data(), dxs.data() + r * half * ch, dg.data(), db.data(),
+                                      0, ch);
+  }
+  double worst = 0, largest = 0;
+  for (size_t i = 0; i < dx.size(); ++i) {
+    worst = std::max(worst, std::fabs(static_cast<double>(dxs[i]) - dx[i]));
+    largest = std::max(largest, std::fabs(static_cast<double>(dx[i])));
+  }
+  CHECK(worst <= 1e-6 * largest);
+  // Sums of 140 terms of about 1 in float, with cancellation: to 1e-5 absolute.
+  for (size_t c = 0; c < ch; ++c) {
+    CHECK(std::fabs(2 * db[c] - dbeta[c]) <= 1e-5);
+    CHECK(std::fabs(2 * dg[c] - dgamma[c]) <= 1e-5);
+  }
+  // From the whole batch's own sums, in place in dbeta and dgamma: the fused backward's numbers
+  // (rounding apart: the sums pass through float, not double).
+  std::vector<float> dx1(rows * ch), dg1(ch), db1(ch);
+  f32_batchnorm_bwd_sums_tiled(rows, ch, x.data(), mean.data(), dy.data(), db1.data(), dg1.data(), 0, ch);
+  f32_batchnorm_bwd_from_sums_tiled(rows, ch, eps, x.data(), gamma.data(), mean.data(), var.data(), dy.data(),
+                                    db1.data(), dg1.data(), dx1.data(), dg1.data(), db1.data(), 0, ch);
+  CHECK(db1 == dbeta);
+  for (size_t c = 0; c < ch; ++c) CHECK(std::fabs(dg1[c] - dgamma[c]) <= 1e-5);
+  for (size_t i = 0; i < dx.size(); ++i) CHECK(std::fabs(dx1[i] - dx[i]) <= 1e-6 * largest);
 }

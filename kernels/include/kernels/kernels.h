@@ -86,10 +86,29 @@ void f32_batchnorm_fwd_train_tiled(size_t rows, size_t channels, float eps, cons
 void f32_batchnorm_apply_tiled(size_t rows, size_t channels, float eps, const float* x,
                                const float* gamma, const float* beta, const float* mean,
                                const float* var, float* y, size_t c_begin, size_t c_end);
+// The training forward's statistics passes on their own: the mean, and the biased variance
+// about a given mean (the forward is mean, var, apply). A data-parallel SyncBatchNorm averages
+// each over the ranks before the next pass.
+void f32_batchnorm_mean_tiled(size_t rows, size_t channels, const float* x, float* mean,
+                              size_t c_begin, size_t c_end);
+void f32_batchnorm_var_tiled(size_t rows, size_t channels, const float* x, const float* mean,
+                             float* var, size_t c_begin, size_t c_end);
 void f32_batchnorm_bwd_tiled(size_t rows, size_t channels, float eps, const float* x,
                              const float* gamma, const float* mean, const float* var,
                              const float* dy, float* dx, float* dgamma, float* dbeta,
                              size_t c_begin, size_t c_end);
+// The backward's two halves on their own: the sums of dy and dy * (x - mean), then the
+// gradients from given sums (rows: the count the sums' means are over). dbeta = sum_dy and
+// dgamma = sum_dy_xc * invstd, so the sums may live in dbeta and dgamma. With the sums
+// averaged over R ranks of equal batches, dx is the R-rank batch's (SyncBatchNorm).
+void f32_batchnorm_bwd_sums_tiled(size_t rows, size_t channels, const float* x, const float* mean,
+                                  const float* dy, float* sum_dy, float* sum_dy_xc, size_t c_begin,
+                                  size_t c_end);
+void f32_batchnorm_bwd_from_sums_tiled(size_t rows, size_t channels, float eps, const float* x,
+                                       const float* gamma, const float* mean, const float* var,
+                                       const float* dy, const float* sum_dy, const float* sum_dy_xc,
+                                       float* dx, float* dgamma, float* dbeta, size_t c_begin,
+                                       size_t c_end);
 
 // --- activations ---
 void f32_relu_scalar(size_t n, const float* x, float* y);

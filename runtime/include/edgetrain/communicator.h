@@ -22,6 +22,10 @@ struct CommStats {
   uint64_t bytes = 0;           // their bytes (each rank's; the network carries about 2 (R-1)/R of it)
   double reduce_seconds = 0;    // the communication thread's time in the allreduces
   double blocked_seconds = 0;   // the training thread's time waiting for them: what was not hidden
+  // SyncBatchNorm (SessionOptions::sync_batchnorm): the statistics averaged in the step itself.
+  uint64_t sync_reductions = 0;
+  uint64_t sync_bytes = 0;
+  double sync_seconds = 0;      // the training thread's time in them (none of it hidden)
 };
 
 class Communicator {
@@ -36,6 +40,10 @@ class Communicator {
   // Returns when bucket `bucket`'s mean is in its buffers, or an error (a rank stopped, the
   // network failed, a timeout): then the run cannot go on.
   virtual Status wait(uint32_t bucket) = 0;
+  // Replaces the buffers with their means over the ranks and returns when that is done (a
+  // SyncBatchNorm's statistics, in the step): queued behind the buckets already started, so
+  // every rank reduces the same buffers in the same order.
+  virtual Status mean_now(float* const* data, const uint64_t* elements, uint32_t count) = 0;
   // Every rank's `value`, in rank order, into values[0 .. size() - 1] (between steps: a CRC of
   // the weights, say). Blocks until all ranks have called it.
   virtual Status all_gather(uint32_t value, uint32_t* values) = 0;

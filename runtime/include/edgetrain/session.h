@@ -29,6 +29,11 @@ struct SessionOptions {
   // Data parallel: the other ranks (edgetrain/communicator.h), which must outlive the session,
   // for a plan made with `plan --data-parallel`; null: one process.
   Communicator* communicator = nullptr;
+  // SyncBatchNorm (PyTorch's torch.nn.SyncBatchNorm): with a communicator, every training
+  // BatchNorm averages its batch statistics (forward) and its gradient sums (backward) over the
+  // ranks, so R ranks at batch b train as one process at batch R x b, running statistics
+  // included. Off (the default, as DistributedDataParallel's): each rank normalises its own batch.
+  bool sync_batchnorm = false;
 };
 
 // The update of one step. The plan fixes the optimizer (`plan --optimizer sgd|adam|adamw`, as
@@ -146,8 +151,8 @@ class Session {
   Status gradient(const char* name, TensorView* out) const;
 
   // A CRC-32 of the trained state (weights and optimizer state; not BatchNorm's running
-  // statistics, which each rank of a data-parallel run keeps from its own batches): equal on
-  // every rank of a data-parallel run after every step.
+  // statistics, which each rank of a data-parallel run keeps from its own batches, unless
+  // SessionOptions::sync_batchnorm): equal on every rank of a data-parallel run after every step.
   uint32_t weights_crc() const;
 
   // Times each op of the training steps from now on (on), or stops (off); op_time(i) for
