@@ -5,7 +5,8 @@
 # threads at batch B against two ranks with 1 thread each at B/2 (the same global batch, the
 # same 2 cores): step time, images/s, the gradient bytes each rank averages per step, the
 # allreduce time on the communication thread and the time backward waited for it (the rest was
-# hidden). Then, from the measured bytes: the ring allreduce's wire bytes per rank,
+# hidden); and the two ranks again with --sync-bn (BatchNorm's statistics averaged over the
+# ranks inside the step: its reductions and the time they took). Then, from the measured bytes: the ring allreduce's wire bytes per rank,
 # 2 (R-1)/R x bytes, and their time on a Pi 3's 100 Mbit/s NIC (12.5 MB/s) for R = 1, 2, 4, 8.
 # With --pi-step-ms MODEL=MS (a Pi 3's measured step time at batch B: the sweep, or a device
 # profile), also the cluster's images/s if none of that time is hidden (the bound; what is hidden
@@ -34,34 +35,38 @@ mpirun=$(command -v mpirun.openmpi || command -v mpirun)
 flags=(--oversubscribe --bind-to none --mca btl self,tcp --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo)
 [[ $(id -u) == 0 ]] && flags=(--allow-run-as-root "${flags[@]}")
 
-run() {  # run MODEL RANKS THREADS BATCH -> "step_ms img_s bytes allreduce_ms blocked_ms"
+run() {  # run MODEL RANKS THREADS BATCH [FLAG] -> "step_ms img_s bytes allreduce_ms blocked_ms sync_n sync_ms"
   local out
   out=$("$mpirun" "${flags[@]}" -np "$2" "build/host/bench/runtime/dpbench-$1" --synthetic "$((4 * $4 * $2))" \
-        --steps $((steps + 1)) --batch "$4" --threads "$3" --log-every 1 --eval-images 1 --check-every 1000 2>&1) \
-    || { echo "FAILED: $out" >&2; echo "- - - - -"; return; }
+        --steps $((steps + 1)) --batch "$4" --threads "$3" --log-every 1 --eval-images 1 --check-every 1000 ${5:-} 2>&1) \
+    || { echo "FAILED: $out" >&2; echo "- - - - - - -"; return; }
   # The median step over the steady steps (the first sizes XNNPACK's region), the global img/s.
   local img_s
   img_s=$(echo "$out" | awk '/^step/ && ++n > 1 { print $5 }' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
   local comm
   comm=$(echo "$out" | sed -n 's/^communication: [0-9.]* buckets, \([0-9]*\) bytes.*allreduce \([0-9.]*\) ms\/step, waited for \([0-9.]*\) ms.*/\1 \2 \3/p')
   [[ -n $comm ]] || comm="0 0 0"
+  local sync
+  sync=$(echo "$out" | sed -n 's/^SyncBatchNorm: \([0-9.]*\) reductions.*step: \([0-9.]*\) ms\/step/\1 \2/p')
+  comm="$comm ${sync:-0 0}"
   awk -v i="$img_s" -v b="$(( $4 * $2 ))" -v c="$comm" 'BEGIN { printf "%.0f %.1f %s\n", b / i * 1000, i, c }'
 }
 
 echo
-echo "| model | ranks x threads | batch per rank | step (ms) | images/s | gradient bytes per step | allreduce (ms/step) | waited (ms/step) | hidden |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+echo "| model | ranks x threads | batch per rank | step (ms) | images/s | gradient bytes per step | allreduce (ms/step) | waited (ms/step) | hidden | SyncBatchNorm reductions (ms/step) |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 declare -A grad_bytes
 for model in mobilenet_v1 resnet18; do
-  for config in "1 2 $batch" "2 1 $((batch / 2))"; do
-    read -r ranks threads b <<<"$config"
-    read -r ms img bytes reduce blocked <<<"$(run "$model" "$ranks" "$threads" "$b")"
-    hidden="-"
+  for config in "1 2 $batch" "2 1 $((batch / 2))" "2 1 $((batch / 2)) --sync-bn"; do
+    read -r ranks threads b flag <<<"$config"
+    read -r ms img bytes reduce blocked sync_n sync_ms <<<"$(run "$model" "$ranks" "$threads" "$b" "$flag")"
+    hidden="-" sync="-"
+    [[ -n $flag ]] && sync="$sync_n ($sync_ms)"
     if [[ $ranks -gt 1 ]]; then
       grad_bytes[$model]=$bytes
       hidden=$(awk -v r="$reduce" -v w="$blocked" 'BEGIN { h = r > 0 ? 1 - w / r : 1; if (h < 0) h = 0; printf "%.0f%%", 100 * h }')
     fi
-    echo "| $model | $ranks x $threads | $b | $ms | $img | $bytes | $reduce | $blocked | $hidden |"
+    echo "| $model | $ranks x $threads${flag:+ $flag} | $b | $ms | $img | $bytes | $reduce | $blocked | $hidden | $sync |"
   done
 done
 
