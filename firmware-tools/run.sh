@@ -14,7 +14,8 @@
 # (deploy.sh --hosts). The hop from PI1 to the others uses a forwarded ssh agent: with `key` in
 # the config, a private agent that holds only that key, for this run only; else yours (ssh-add).
 # Each host is checked first, from here and from PI1: an unreachable Pi or an unknown host key
-# is one error line naming it. mpirun's flags: mpi_args in the config (lib/device.sh).
+# is one error line naming it. mpirun's flags: mpi_args in the config (lib/device.sh). --mem
+# caps every rank (the memlimit prefix goes before each rank's launcher).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dev_tool=run dev_multi_host=1
@@ -56,7 +57,7 @@ if (( ! dev_cluster )); then
   exit $status
 fi
 source "$here/lib/cluster.sh"
-(( ! shell && ${#mem[@]} == 0 )) || dev_die "--shell and --mem run on one Pi, not with --hosts"
+(( ! shell )) || dev_die "--shell runs on one Pi, not with --hosts"
 per_host=${per_host:-1}
 [[ $per_host =~ ^[1-9][0-9]?$ ]] || dev_die "--ranks-per-host must be 1 to 99, got '$per_host'"
-cluster_run "$per_host" "$@"
+cluster_run "$per_host" "${mem[@]}" "$@"

@@ -9,7 +9,13 @@
 #
 #   sweep.sh [device flags] --model M --batches 4,16,64 --policies store-all,optimal
 #         [--plan-args '--image 32 --budget 300MiB'] [--bundle FILE] [--ram 900MiB]
-#         [--steps 4] [--trainer-args '--threads 4'] [--out DIR]
+#         [--steps 4] [--trainer-args '--threads 4'] [--out DIR] [--hosts PI1,PI2,... [--ranks R]]
+#
+# With --hosts, each run is a data-parallel job of R ranks (default: one per host listed; R of
+# them, the first ones, with --ranks R), one rank per Pi, through run.sh --hosts: the plans are
+# made with --data-parallel and the trainers are MPI ranks; batch is each rank's (the global
+# batch is R x batch), peak RSS is rank 0's and img/s the cluster's. Its CSV goes to
+# build/sweep/<model>-<R>ranks by default (a directory holds one rank count's rows).
 #
 # Without --bundle it cross-builds one: `cmake --preset pi3 -B build/sweep-pi3
 # -DEDGETRAIN_SWEEP=...` then the sweep-requested target (firmware-tools/CMakeLists.txt).
@@ -17,12 +23,24 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/.." && pwd)
-dev_tool=sweep
+dev_tool=sweep dev_multi_host=1
 source "$here/lib/device.sh"
 
-model= batches= policies= plan_args= bundle= ram= steps=4 trainer_args= out=
-dev_take_flags 'model|batches|policies|plan-args|bundle|ram|steps|trainer-args|out' "$@"
+model= batches= policies= plan_args= bundle= ram= steps=4 trainer_args= out= ranks=
+dev_take_flags 'model|batches|policies|plan-args|bundle|ram|steps|trainer-args|out|ranks' "$@"
 dev_parse_args "${devargs[@]}"
+ranks=${ranks:-${#dev_hosts[@]}}
+[[ $ranks =~ ^[1-9][0-9]*$ ]] || dev_die "--ranks wants a positive integer, got '$ranks'"
+(( dev_cluster || ranks == 1 )) || dev_die "--ranks $ranks runs one rank per Pi: name them with --hosts PI1,PI2,..."
+(( ranks <= ${#dev_hosts[@]} )) || dev_die "--ranks $ranks but --hosts names ${#dev_hosts[@]} Pis (one rank per Pi)"
+# deploy.sh and run.sh get the first R hosts (one host: a plain single-Pi sweep).
+for i in "${!devargs[@]}"; do
+  if [[ ${devargs[i]} == --hosts ]]; then
+    if (( ranks == 1 )); then devargs[i]=--host; devargs[i + 1]=${dev_hosts[0]}
+    else devargs[i + 1]=$(IFS=,; echo "${dev_hosts[*]:0:ranks}"); fi
+  fi
+done
+if (( ranks > 1 )) && [[ " $plan_args " != *" --data-parallel "* ]]; then plan_args="${plan_args:+$plan_args }--data-parallel"; fi
 (( ${#dev_rest[@]} == 0 )) || dev_die "unknown argument '${dev_rest[0]}' (see --help)"
 [[ -n $model ]] || dev_die "--model is required (see --help)"
 # --model and --out go into a gnuplot script (which can run system()) and file names: only
@@ -32,10 +50,16 @@ dev_parse_args "${devargs[@]}"
 [[ $policies =~ ^[a-z-]+(,[a-z-]+)*$ ]] || dev_die "--policies wants e.g. store-all,optimal, got '$policies'"
 [[ $steps =~ ^[0-9]+$ && $steps -ge 2 ]] || dev_die "--steps wants an integer >= 2 (the first step is warm-up), got '$steps'"
 ram_bytes=$(dev_bytes "${ram:-${dev[ram]}}")
-out=${out:-$repo/build/sweep/$model}
+suffix=
+(( ranks == 1 )) || suffix=-${ranks}ranks
+out=${out:-$repo/build/sweep/$model$suffix}
 [[ $out =~ ^[A-Za-z0-9_./+,:\ -]+$ ]] \
   || dev_die "the output directory may hold only letters, digits, spaces and _ . / + , : - (it goes into a gnuplot script): got ${out@Q}; pass another --out DIR"
 mkdir -p "$out/logs"
+if [[ -f $out/ranks && $(cat "$out/ranks") != "$ranks" ]]; then
+  dev_die "$out holds a sweep over $(cat "$out/ranks") ranks, not $ranks: pass another --out"
+fi
+echo "$ranks" > "$out/ranks"
 csv=$out/sweep.csv
 IFS=, read -ra batch_list <<<"$batches"
 IFS=, read -ra policy_list <<<"$policies"
@@ -82,18 +106,21 @@ for p in "${policy_list[@]}"; do
     log=$out/logs/$p-b$b.log
     status=0
     "$here/run.sh" "${devargs[@]}" --dir "$remote_dir" --mem "$ram_bytes" -- "edgetrain/edgetrain-train-$p" \
-      --batch "$b" --synthetic "$b" --steps "$steps" --log-every 1 --eval-images 1 --log-format json "${trainer_extra[@]}" \
+      --batch "$b" --synthetic "$((b * ranks))" --steps "$steps" --log-every 1 --eval-images 1 --log-format json "${trainer_extra[@]}" \
       > "$log" 2>&1 || status=$?
     # Our own tools failing (connection lost, ...) is not a result: stop, and resume later.
     if grep -q '^\(run\|deploy\): error:' "$log"; then dev_die "$(grep '^\(run\|deploy\): error:' "$log" | head -1 | cut -d' ' -f3-)"; fi
-    row=$(/usr/bin/python3 - "$log" "$model" "$p" "$b" "$status" "$ram_bytes" <<'PY'
+    if grep -q 'plan it with --data-parallel' "$log"; then dev_die "$bundle's trainers are not data-parallel: build it with --plan-args '--data-parallel' (or without --bundle)"; fi
+    row=$(/usr/bin/python3 - "$log" "$model" "$p" "$b" "$status" "$ram_bytes" "$ranks" <<'PY'
 # One CSV row from the trainer's --log-format json lines; other lines (its error line on
-# stderr, the shell's "Killed") only give the note of a failed run.
+# stderr, the shell's "Killed") only give the note of a failed run. img/s is the job's: of R x
+# batch images per step.
 import json, re, sys
 log, model, policy, batch, status, ram = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+ranks = int(sys.argv[7])
 arena = params = rss = None
 steps = imgs = 0
-secs, note = 0.0, ''
+secs, note, cause = 0.0, '', ''
 for line in open(log, errors='replace'):
     line = line.rstrip('\n')
     event = None
@@ -110,8 +137,8 @@ for line in open(log, errors='replace'):
             steps += 1
             rss = event['peak_rss_bytes']
             if steps > 1 and event['img_per_s'] and event['img_per_s'] > 0:  # the first step is warm-up
-                imgs += batch
-                secs += batch / event['img_per_s']
+                imgs += batch * ranks
+                secs += batch * ranks / event['img_per_s']
         continue
     if re.search(r'error|Killed|Aborted|Segmentation', line):
         note = line.replace(',', ';')
@@ -119,6 +146,8 @@ for line in open(log, errors='replace'):
     m = re.search(r'cannot allocate the (\d+)-byte arena and (\d+)-byte params', line)
     if m:
         arena, params = int(m.group(1)), int(m.group(2))
+        cause = line.replace(',', ';')  # the reason, whichever rank's lines came last
+note = cause or note
 ok = status == 0 and steps > 0
 if not ok and not note:
     note = f'exit status {status}'
@@ -126,7 +155,7 @@ ips = imgs / secs if secs > 0 else 0
 cells = [model, policy, str(batch), 'ok' if ok else 'oom',
          str(rss) if steps else '', '' if arena is None else str(arena), '' if params is None else str(params),
          '' if arena is None else str(arena + params),
-         f'{1000 * batch / ips:.1f}' if ips > 0 else '', f'{ips:.2f}' if ips > 0 else '', str(ram), '' if ok else note]
+         f'{1000 * batch * ranks / ips:.1f}' if ips > 0 else '', f'{ips:.2f}' if ips > 0 else '', str(ram), '' if ok else note]
 print(','.join(cells))
 PY
 )
@@ -161,22 +190,24 @@ for p in "${policy_list[@]}"; do
   [[ -s $plot/$p.oom.dat ]] && mem_plots+=("'$plot/$p.oom.dat' using 1:3 with points pt 2 ps 2 lw 2 lc $i title '$p: out of memory (predicted)'")
 done
 if (( ${#mem_plots[@]} )); then
+  where="on the device" xlabel="batch size"
+  (( ranks == 1 )) || where="on $ranks Pis (data parallel)" xlabel="batch size per rank"
   ram_mib=$(awk -v r="$ram_bytes" 'BEGIN { printf "%.1f", r / 1048576 }')
   join() { local IFS=,; echo "$*"; }
   gnuplot <<GP || dev_die "gnuplot failed"
 set terminal pngcairo size 800,500 font ",10" noenhanced
 set logscale x 2
 set offsets graph 0.05, graph 0.05, 0, 0
-set xlabel 'batch size'
+set xlabel '$xlabel'
 set key outside below maxrows 3
 set grid
 set output '$out/memory.png'
-set title '$model on the device: memory vs batch size (RAM cap $ram_mib MiB)'
+set title '$model $where: memory vs batch size (RAM cap $ram_mib MiB)'
 set ylabel 'MiB'
 set yrange [0:$ram_mib * 1.08]
 plot $(join "${mem_plots[@]}"), $ram_mib with lines lw 2 lc rgb 'red' title 'device RAM ($ram_mib MiB)'
 set output '$out/speed.png'
-set title '$model on the device: training speed vs batch size'
+set title '$model $where: training speed vs batch size'
 set ylabel 'images/s'
 set yrange [0:*]
 plot $(join "${speed_plots[@]}")

@@ -1,5 +1,5 @@
 # Sourced by run.sh after lib/device.sh: one mpirun job over the Pis of dev_hosts (run --hosts).
-#   cluster_run RANKS_PER_HOST PROGRAM [ARGS...]
+#   cluster_run RANKS_PER_HOST [--mem BYTES] PROGRAM [ARGS...]
 # mpirun runs on the first Pi and starts its orted on the others through ssh, as Open MPI's rsh
 # launcher does, but with this project's ssh rules: keys only (BatchMode, the agent forwarded to
 # the first Pi), host keys checked (StrictHostKeyChecking=yes) against a known_hosts holding only
@@ -33,8 +33,9 @@ cluster_agent() {
 }
 
 cluster_run() {
-  local per_host=$1 first=${dev_hosts[0]} h status
+  local per_host=$1 first=${dev_hosts[0]} h status prefix=
   shift
+  if [[ ${1:-} == --mem ]]; then prefix=${dev[memlimit]//\{bytes\}/$2}; shift 2; fi
   cluster_tmp=$(mktemp -d)
   trap 'rm -rf "$cluster_tmp"' EXIT
   for h in "${dev_hosts[@]}"; do dev_use_host "$h"; dev_check; done
@@ -76,7 +77,7 @@ cluster_run() {
   local cmd a
   cmd="cd $(printf '%q' "$abs") && exec mpirun ${dev[mpi_args]} --stdin none"
   cmd+=" --host $(IFS=,; echo "${slots[*]}") -np $((per_host * ${#dev_hosts[@]})) --wdir $(printf '%q' "$abs")"
-  cmd+=" --mca plm_rsh_agent ssh --mca plm_rsh_args $(printf '%q' "${rsh[*]}") ${dev[launcher]}"
+  cmd+=" --mca plm_rsh_agent ssh --mca plm_rsh_args $(printf '%q' "${rsh[*]}") $prefix ${dev[launcher]}"
   for a in "$program" "$@"; do cmd+=" $(printf '%q' "$a")"; done
   status=0
   dev_ssh "$cmd" </dev/null || status=$?
