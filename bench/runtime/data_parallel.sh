@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Data-parallel training on this host, and a model of R Raspberry Pi 3s on 100 Mbit/s Ethernet.
 #   bench/runtime/data_parallel.sh [--steps N] [--batch B] [--pi-step-ms MODEL=MS ...]
+#                                  [--pi-profile FILE.json ...]
 # For MobileNet v1 and ResNet-18 at 224x224 (--data-parallel store-all plans): one rank with 2
 # threads at batch B against two ranks with 1 thread each at B/2 (the same global batch, the
 # same 2 cores): step time, images/s, the gradient bytes each rank averages per step, the
@@ -10,18 +11,21 @@
 # 2 (R-1)/R x bytes, and their time on a Pi 3's 100 Mbit/s NIC (12.5 MB/s) for R = 1, 2, 4, 8.
 # With --pi-step-ms MODEL=MS (a Pi 3's measured step time at batch B: the sweep, or a device
 # profile), also the cluster's images/s if none of that time is hidden (the bound; what is hidden
-# behind backward only adds). No Pi was reachable for this benchmark: without it the Pi rows
-# show the communication alone.
+# behind backward only adds). --pi-profile FILE takes that step time from a device profile
+# (firmware-tools/profile.sh --batches B on a Pi: its model's run at batch B). No Pi was
+# reachable for this benchmark: without either the Pi rows show the communication alone.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 steps=4 batch=16
 declare -A pi_ms
+profiles=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --steps) steps=$2; shift 2 ;;
     --batch) batch=$2; shift 2 ;;
     --pi-step-ms) pi_ms[${2%%=*}]=${2#*=}; shift 2 ;;
-    *) echo "data_parallel.sh: unknown option '$1' (--steps N, --batch B, --pi-step-ms MODEL=MS)" >&2; exit 2 ;;
+    --pi-profile) profiles+=("$2"); shift 2 ;;
+    *) echo "data_parallel.sh: unknown option '$1' (--steps N, --batch B, --pi-step-ms MODEL=MS, --pi-profile FILE)" >&2; exit 2 ;;
   esac
 done
 (( batch % 2 == 0 )) || { echo "data_parallel.sh: --batch must be even (two ranks take half each)" >&2; exit 2; }
@@ -29,6 +33,19 @@ done
 if [[ $batch != 16 ]]; then
   echo "data_parallel.sh: the dp-bench trainers hold batches 8 and 16 (bench/runtime/CMakeLists.txt)" >&2; exit 2
 fi
+for f in "${profiles[@]}"; do  # "MODEL MS": the profile's step time at the benchmark's batch
+  read -r m t < <(/usr/bin/python3 - "$f" "$batch" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+runs = [r for r in p['runs'] if r['batch'] == int(sys.argv[2])]
+if p.get('format') != 'edgetrain-device-profile' or not runs:
+    sys.exit(f"data_parallel.sh: {sys.argv[1]} is no device profile with a run at batch {sys.argv[2]} "
+             f"(firmware-tools/profile.sh --batches {sys.argv[2]})")
+print(p['model'], runs[0]['step_ms'])
+PY
+  ) || exit 1
+  pi_ms[$m]=$t
+done
 echo "== building the benchmark trainers (dp-bench)"
 cmake --build --preset host --target dp-bench > build/dp-bench.log 2>&1 || { tail -20 build/dp-bench.log; exit 1; }
 mpirun=$(command -v mpirun.openmpi || command -v mpirun)
