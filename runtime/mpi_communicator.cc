@@ -24,7 +24,7 @@ namespace {
 
 struct Request {
   enum Kind : uint8_t { Mean, SyncMean, Gather, Stop } kind = Mean;
-  uint32_t bucket = 0, count = 0;
+  uint32_t count = 0;
   float* data[kMaxOpInputs] = {};
   uint64_t elements[kMaxOpInputs] = {};
   uint32_t value = 0;
@@ -58,7 +58,6 @@ class MpiCommunicator final : public Communicator {
   Status start_mean(uint32_t bucket, float* const* data, const uint64_t* elements, uint32_t count) override {
     Request r;
     EDGETRAIN_RETURN_IF_ERROR(make_mean(Request::Mean, data, elements, count, &r));
-    r.bucket = bucket;
     uint64_t number = 0;
     EDGETRAIN_RETURN_IF_ERROR(push(r, &number));
     bucket_request_[bucket % kRing] = number;  // at most kRing requests are queued at once
